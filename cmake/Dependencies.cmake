@@ -1,0 +1,43 @@
+# Third-party libraries, all from Debian 12 packages (scripts/install-deps.sh).
+#
+# In the default static mode the programs carry gRPC, protobuf, abseil and yaml-cpp inside them
+# and need nothing but glibc at run time. Debian's CMake targets for gRPC are shared-only, so the
+# static link list comes from pkg-config. The device plugin only speaks over unix sockets, so it
+# links grpc++_unsecure (no OpenSSL: half the size and RSS).
+
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(gRPC CONFIG REQUIRED)
+find_package(nlohmann_json REQUIRED)
+
+add_library(nvdp_grpc INTERFACE)
+if(NVDP_STATIC)
+  pkg_check_modules(GRPC_STATIC REQUIRED grpc++_unsecure protobuf)
+  set(_libs ${GRPC_STATIC_STATIC_LIBRARIES})
+  # Debian's grpc_unsecure.pc omits these, which leaves e.g. ares_strerror undefined.
+  list(APPEND _libs address_sorting re2 upb cares z)
+  list(REMOVE_DUPLICATES _libs)
+  list(REMOVE_ITEM _libs dl pthread rt m atomic)
+  list(TRANSFORM _libs PREPEND "-l")
+  target_include_directories(nvdp_grpc INTERFACE ${GRPC_STATIC_INCLUDE_DIRS})
+  target_link_libraries(nvdp_grpc INTERFACE "-Wl,-Bstatic" "-Wl,--start-group" ${_libs}
+                        "-Wl,--end-group" "-Wl,-Bdynamic" Threads::Threads ${CMAKE_DL_LIBS} rt)
+else()
+  target_link_libraries(nvdp_grpc INTERFACE gRPC::grpc++_unsecure protobuf::libprotobuf
+                        Threads::Threads)
+endif()
+
+# yaml-cpp: its CMake target is the shared library; programs use the archive in static builds.
+# The archive is not PIC, so shared libraries (the NVML simulator) link yaml-cpp itself.
+find_package(yaml-cpp REQUIRED)
+add_library(nvdp_yaml INTERFACE)
+if(NVDP_STATIC)
+  find_library(YAML_CPP_ARCHIVE NAMES libyaml-cpp.a REQUIRED)
+  target_link_libraries(nvdp_yaml INTERFACE ${YAML_CPP_ARCHIVE})
+else()
+  target_link_libraries(nvdp_yaml INTERFACE yaml-cpp)
+endif()
+
+# Python with Debian's grpcio, for the end-to-end tests and benchmark scripts.
+find_program(NVDP_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)

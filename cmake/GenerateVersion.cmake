@@ -1,0 +1,15 @@
+# Regenerates version.cc at every build; file(CONFIGURE) leaves it untouched (no rebuild) when
+# neither the version nor the git commit changed. Inputs: SOURCE_DIR, INPUT, OUTPUT, PROJECT_VERSION.
+execute_process(COMMAND git -C "${SOURCE_DIR}" rev-parse --short=12 HEAD
+                OUTPUT_VARIABLE NVDP_GIT_COMMIT OUTPUT_STRIP_TRAILING_WHITESPACE
+                ERROR_QUIET RESULT_VARIABLE git_result)
+if(NOT git_result EQUAL 0)
+  set(NVDP_GIT_COMMIT "")
+endif()
+execute_process(COMMAND git -C "${SOURCE_DIR}" status --porcelain --untracked-files=no
+                OUTPUT_VARIABLE dirty OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+if(NVDP_GIT_COMMIT AND dirty)
+  string(APPEND NVDP_GIT_COMMIT "-dirty")
+endif()
+file(READ "${INPUT}" template)
+file(CONFIGURE OUTPUT "${OUTPUT}" CONTENT "${template}" @ONLY)

@@ -1,0 +1,30 @@
+# Compiler and linker settings shared by every target of the project.
+
+if(NVDP_SANITIZE)
+  if(NVDP_STATIC)
+    message(STATUS "nvdp: sanitizers requested, linking dynamically (NVDP_STATIC=OFF)")
+    set(NVDP_STATIC OFF CACHE BOOL "" FORCE)
+  endif()
+  add_compile_options(-fsanitize=${NVDP_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${NVDP_SANITIZE})
+endif()
+
+if(NVDP_STATIC)
+  # Programs carry libstdc++ inside them. glibc stays dynamic: NVML is dlopened, and a -static
+  # binary crashes once the driver library starts threads (two copies of glibc in one process).
+  # Shared libraries (the NVML simulator) keep the system libstdc++.
+  add_link_options($<$<NOT:$<STREQUAL:$<TARGET_PROPERTY:TYPE>,SHARED_LIBRARY>>:-static-libstdc++>
+                   $<$<NOT:$<STREQUAL:$<TARGET_PROPERTY:TYPE>,SHARED_LIBRARY>>:-static-libgcc>)
+endif()
+
+# Hardening that costs nothing at run time.
+add_compile_options(-fstack-protector-strong -fstack-clash-protection -fcf-protection)
+if(NOT NVDP_SANITIZE)
+  add_compile_definitions($<$<CONFIG:Release,RelWithDebInfo>:_FORTIFY_SOURCE=2>)
+endif()
+add_link_options(-Wl,-z,relro,-z,now)
+
+# Warnings as errors on project code only (generated protobuf code is exempt).
+add_library(nvdp_warnings INTERFACE)
+target_compile_options(nvdp_warnings INTERFACE -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor
+                                               -Wno-missing-field-initializers)
