@@ -1,0 +1,18 @@
+// Small string helpers used across modules.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nvdp {
+
+std::vector<std::string> Split(std::string_view text, char separator);
+std::string_view TrimSpace(std::string_view text);
+std::string Join(const std::vector<std::string>& parts, std::string_view separator);
+std::string ToLower(std::string_view text);
+// Parses a whole decimal integer; false on empty input, junk or overflow.
+bool ParseInt64(std::string_view text, long long* value);
+bool ParseUint64(std::string_view text, unsigned long long* value);
+
+}  // namespace nvdp
