@@ -1,0 +1,159 @@
+#include "nvml/library.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <initializer_list>
+
+#include "common/strings.h"
+#include "nvml/error.h"
+
+namespace nvdp::nvml {
+namespace {
+
+constexpr const char* kSoname = "libnvidia-ml.so.1";
+
+// Library directories searched under a driver root, in upstream's order.
+constexpr const char* kLibraryDirs[] = {
+    "/usr/lib64", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+    "/lib64",     "/lib/x86_64-linux-gnu",     "/lib/aarch64-linux-gnu",
+};
+
+std::string JoinRoot(const std::string& root, const std::string& path) {
+  if (root.empty() || root == "/") return path;
+  std::string joined = root;
+  while (joined.size() > 1 && joined.back() == '/') joined.pop_back();
+  return joined + path;
+}
+
+// Returns the first symbol found, newest version first.
+template <typename Fn>
+Fn Lookup(void* handle, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (void* symbol = dlsym(handle, name)) return reinterpret_cast<Fn>(symbol);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<std::string> CandidateLibraryPaths(const std::string& driver_root) {
+  std::vector<std::string> paths;
+  if (driver_root.empty() || driver_root == "/") return paths;
+  for (const char* dir : kLibraryDirs) {
+    paths.push_back(JoinRoot(driver_root, std::string(dir) + "/" + kSoname));
+  }
+  return paths;
+}
+
+std::string ResolveUnderRoot(const std::string& root, const std::string& path) {
+  std::string current = path;
+  for (int hops = 0; hops < 40; ++hops) {
+    struct stat info {};
+    if (lstat(current.c_str(), &info) != 0) return "";
+    if (!S_ISLNK(info.st_mode)) return current;
+    char target[PATH_MAX];
+    ssize_t length = readlink(current.c_str(), target, sizeof(target) - 1);
+    if (length <= 0) return "";
+    std::string link(target, static_cast<size_t>(length));
+    if (link.front() == '/') {
+      current = JoinRoot(root, link);
+    } else {
+      current = current.substr(0, current.rfind('/') + 1) + link;
+    }
+  }
+  return "";  // a symlink loop
+}
+
+std::shared_ptr<Library> Library::Open(const std::string& driver_root) {
+  std::vector<std::string> tried;
+  std::string last_error;
+  for (const std::string& candidate : CandidateLibraryPaths(driver_root)) {
+    std::string resolved = ResolveUnderRoot(driver_root, candidate);
+    if (resolved.empty()) {
+      tried.push_back(candidate);
+      continue;
+    }
+    if (void* handle = dlopen(resolved.c_str(), RTLD_LAZY | RTLD_GLOBAL)) {
+      return std::shared_ptr<Library>(new Library(handle, resolved));
+    }
+    last_error = dlerror();
+    tried.push_back(resolved);
+  }
+  if (void* handle = dlopen(kSoname, RTLD_LAZY | RTLD_GLOBAL)) {
+    return std::shared_ptr<Library>(new Library(handle, kSoname));
+  }
+  last_error = dlerror();
+  tried.push_back(std::string(kSoname) + " (dynamic loader search path)");
+  throw NvmlError(NVML_ERROR_LIBRARY_NOT_FOUND, "dlopen",
+                  "could not load NVML library; tried " + Join(tried, ", ") + ": " + last_error);
+}
+
+Library::Library(void* handle, std::string path) : handle_(handle), path_(std::move(path)) {
+  Resolve();
+}
+
+Library::~Library() { dlclose(handle_); }
+
+void Library::Resolve() {
+  Api& a = api_;
+  a.Init = Lookup<nvmlInit_fn>(handle_, {"nvmlInit_v2", "nvmlInit"});
+  a.Shutdown = Lookup<nvmlShutdown_fn>(handle_, {"nvmlShutdown"});
+  a.ErrorString = Lookup<nvmlErrorString_fn>(handle_, {"nvmlErrorString"});
+  a.SystemGetDriverVersion =
+      Lookup<nvmlSystemGetDriverVersion_fn>(handle_, {"nvmlSystemGetDriverVersion"});
+  a.SystemGetCudaDriverVersion = Lookup<nvmlSystemGetCudaDriverVersion_fn>(
+      handle_, {"nvmlSystemGetCudaDriverVersion_v2", "nvmlSystemGetCudaDriverVersion"});
+  a.DeviceGetCount =
+      Lookup<nvmlDeviceGetCount_fn>(handle_, {"nvmlDeviceGetCount_v2", "nvmlDeviceGetCount"});
+  a.DeviceGetHandleByIndex = Lookup<nvmlDeviceGetHandleByIndex_fn>(
+      handle_, {"nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetHandleByIndex"});
+  a.DeviceGetHandleByUUID =
+      Lookup<nvmlDeviceGetHandleByUUID_fn>(handle_, {"nvmlDeviceGetHandleByUUID"});
+  a.DeviceGetName = Lookup<nvmlDeviceGetString_fn>(handle_, {"nvmlDeviceGetName"});
+  a.DeviceGetUUID = Lookup<nvmlDeviceGetString_fn>(handle_, {"nvmlDeviceGetUUID"});
+  a.DeviceGetMinorNumber = Lookup<nvmlDeviceGetUint_fn>(handle_, {"nvmlDeviceGetMinorNumber"});
+  a.DeviceGetPciInfo = Lookup<nvmlDeviceGetPciInfo_fn>(
+      handle_, {"nvmlDeviceGetPciInfo_v3", "nvmlDeviceGetPciInfo_v2", "nvmlDeviceGetPciInfo"});
+  a.DeviceGetMemoryInfo = Lookup<nvmlDeviceGetMemoryInfo_fn>(handle_, {"nvmlDeviceGetMemoryInfo"});
+  a.DeviceGetCudaComputeCapability = Lookup<nvmlDeviceGetCudaComputeCapability_fn>(
+      handle_, {"nvmlDeviceGetCudaComputeCapability"});
+  a.DeviceGetMigMode = Lookup<nvmlDeviceGetMigMode_fn>(handle_, {"nvmlDeviceGetMigMode"});
+  a.DeviceGetTopologyCommonAncestor = Lookup<nvmlDeviceGetTopologyCommonAncestor_fn>(
+      handle_, {"nvmlDeviceGetTopologyCommonAncestor"});
+  a.DeviceGetNvLinkState =
+      Lookup<nvmlDeviceGetNvLinkState_fn>(handle_, {"nvmlDeviceGetNvLinkState"});
+  a.DeviceGetNvLinkRemotePciInfo = Lookup<nvmlDeviceGetNvLinkRemotePciInfo_fn>(
+      handle_, {"nvmlDeviceGetNvLinkRemotePciInfo_v2", "nvmlDeviceGetNvLinkRemotePciInfo"});
+  a.EventSetCreate = Lookup<nvmlEventSetCreate_fn>(handle_, {"nvmlEventSetCreate"});
+  a.EventSetFree = Lookup<nvmlEventSetFree_fn>(handle_, {"nvmlEventSetFree"});
+  a.DeviceGetSupportedEventTypes =
+      Lookup<nvmlDeviceGetSupportedEventTypes_fn>(handle_, {"nvmlDeviceGetSupportedEventTypes"});
+  a.DeviceRegisterEvents =
+      Lookup<nvmlDeviceRegisterEvents_fn>(handle_, {"nvmlDeviceRegisterEvents"});
+  a.EventSetWait =
+      Lookup<nvmlEventSetWait_fn>(handle_, {"nvmlEventSetWait_v2", "nvmlEventSetWait"});
+
+  struct Required {
+    const void* fn;
+    const char* name;
+  };
+  const Required required[] = {
+      {reinterpret_cast<const void*>(a.Init), "nvmlInit_v2"},
+      {reinterpret_cast<const void*>(a.Shutdown), "nvmlShutdown"},
+      {reinterpret_cast<const void*>(a.DeviceGetCount), "nvmlDeviceGetCount_v2"},
+      {reinterpret_cast<const void*>(a.DeviceGetHandleByIndex), "nvmlDeviceGetHandleByIndex_v2"},
+      {reinterpret_cast<const void*>(a.DeviceGetUUID), "nvmlDeviceGetUUID"},
+  };
+  for (const Required& r : required) {
+    if (r.fn == nullptr) {
+      dlclose(handle_);
+      throw NvmlError(NVML_ERROR_FUNCTION_NOT_FOUND, r.name,
+                      "symbol missing from " + path_ + "; is this an NVIDIA driver library?");
+    }
+  }
+}
+
+}  // namespace nvdp::nvml

@@ -1,0 +1,69 @@
+// Loads libnvidia-ml.so.1 with dlopen, the way upstream does (spec §4.3 step 2, §12.1): first under
+// the container driver root, then by plain soname; newest versioned symbols first.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nvml/nvml_abi.h"
+
+namespace nvdp::nvml {
+
+// Resolved entry points. Required ones are never null; optional ones are null when the driver
+// lacks them (callers then report NVML_ERROR_FUNCTION_NOT_FOUND).
+struct Api {
+  nvmlInit_fn Init = nullptr;
+  nvmlShutdown_fn Shutdown = nullptr;
+  nvmlErrorString_fn ErrorString = nullptr;
+  nvmlSystemGetDriverVersion_fn SystemGetDriverVersion = nullptr;
+  nvmlSystemGetCudaDriverVersion_fn SystemGetCudaDriverVersion = nullptr;
+  nvmlDeviceGetCount_fn DeviceGetCount = nullptr;
+  nvmlDeviceGetHandleByIndex_fn DeviceGetHandleByIndex = nullptr;
+  nvmlDeviceGetHandleByUUID_fn DeviceGetHandleByUUID = nullptr;
+  nvmlDeviceGetString_fn DeviceGetName = nullptr;
+  nvmlDeviceGetString_fn DeviceGetUUID = nullptr;
+  nvmlDeviceGetUint_fn DeviceGetMinorNumber = nullptr;
+  nvmlDeviceGetPciInfo_fn DeviceGetPciInfo = nullptr;
+  nvmlDeviceGetMemoryInfo_fn DeviceGetMemoryInfo = nullptr;
+  nvmlDeviceGetCudaComputeCapability_fn DeviceGetCudaComputeCapability = nullptr;
+  nvmlDeviceGetMigMode_fn DeviceGetMigMode = nullptr;
+  nvmlDeviceGetTopologyCommonAncestor_fn DeviceGetTopologyCommonAncestor = nullptr;
+  nvmlDeviceGetNvLinkState_fn DeviceGetNvLinkState = nullptr;
+  nvmlDeviceGetNvLinkRemotePciInfo_fn DeviceGetNvLinkRemotePciInfo = nullptr;
+  nvmlEventSetCreate_fn EventSetCreate = nullptr;
+  nvmlEventSetFree_fn EventSetFree = nullptr;
+  nvmlDeviceGetSupportedEventTypes_fn DeviceGetSupportedEventTypes = nullptr;
+  nvmlDeviceRegisterEvents_fn DeviceRegisterEvents = nullptr;
+  nvmlEventSetWait_fn EventSetWait = nullptr;
+};
+
+// Paths tried under a container driver root, in order (empty when the root is "/").
+std::vector<std::string> CandidateLibraryPaths(const std::string& driver_root);
+
+// Resolves symlinks of `path` as if `root` were "/" (absolute link targets are taken relative to
+// the root, as they point into the host's file system). Returns "" when the file does not exist.
+std::string ResolveUnderRoot(const std::string& root, const std::string& path);
+
+class Library {
+ public:
+  // Throws NvmlError(NVML_ERROR_LIBRARY_NOT_FOUND) naming every place tried and dlerror().
+  static std::shared_ptr<Library> Open(const std::string& driver_root);
+  ~Library();
+  Library(const Library&) = delete;
+  Library& operator=(const Library&) = delete;
+
+  const Api& api() const { return api_; }
+  // The file that was loaded, or the soname when the dynamic loader searched for it.
+  const std::string& path() const { return path_; }
+
+ private:
+  Library(void* handle, std::string path);
+  void Resolve();
+
+  void* handle_;
+  std::string path_;
+  Api api_;
+};
+
+}  // namespace nvdp::nvml

@@ -1,0 +1,118 @@
+#include "nvml/nvml.h"
+
+namespace nvdp::nvml {
+namespace {
+
+template <typename Fn>
+Fn Require(Fn fn, const char* name) {
+  if (fn == nullptr) {
+    throw NvmlError(NVML_ERROR_FUNCTION_NOT_FOUND, name,
+                    DefaultErrorString(NVML_ERROR_FUNCTION_NOT_FOUND));
+  }
+  return fn;
+}
+
+}  // namespace
+
+Nvml::Nvml(std::shared_ptr<Library> library) : library_(std::move(library)) {}
+
+std::string Nvml::ErrorString(nvmlReturn_t code) const {
+  if (api().ErrorString != nullptr) {
+    if (const char* text = api().ErrorString(code)) return text;
+  }
+  return DefaultErrorString(code);
+}
+
+void Nvml::Check(nvmlReturn_t code, const char* function) const {
+  if (code != NVML_SUCCESS) throw NvmlError(code, function, ErrorString(code));
+}
+
+void Nvml::Init() {
+  std::lock_guard lock(mutex_);
+  Check(api().Init(), "nvmlInit_v2");
+  ++init_count_;
+}
+
+void Nvml::Shutdown() {
+  std::lock_guard lock(mutex_);
+  if (init_count_ == 0) return;
+  --init_count_;
+  api().Shutdown();
+}
+
+std::string Nvml::DriverVersion() const {
+  char buffer[NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE] = {};
+  auto fn = Require(api().SystemGetDriverVersion, "nvmlSystemGetDriverVersion");
+  Check(fn(buffer, sizeof(buffer)), "nvmlSystemGetDriverVersion");
+  return buffer;
+}
+
+int Nvml::CudaDriverVersion() const {
+  int version = 0;
+  auto fn = Require(api().SystemGetCudaDriverVersion, "nvmlSystemGetCudaDriverVersion");
+  Check(fn(&version), "nvmlSystemGetCudaDriverVersion");
+  return version;
+}
+
+unsigned Nvml::DeviceCount() const {
+  unsigned count = 0;
+  Check(api().DeviceGetCount(&count), "nvmlDeviceGetCount_v2");
+  return count;
+}
+
+nvmlDevice_t Nvml::DeviceByIndex(unsigned index) const {
+  nvmlDevice_t device = nullptr;
+  Check(api().DeviceGetHandleByIndex(index, &device), "nvmlDeviceGetHandleByIndex_v2");
+  return device;
+}
+
+nvmlDevice_t Nvml::DeviceByUuid(const std::string& uuid) const {
+  nvmlDevice_t device = nullptr;
+  auto fn = Require(api().DeviceGetHandleByUUID, "nvmlDeviceGetHandleByUUID");
+  Check(fn(uuid.c_str(), &device), "nvmlDeviceGetHandleByUUID");
+  return device;
+}
+
+std::string Nvml::Name(nvmlDevice_t device) const {
+  char buffer[NVML_DEVICE_NAME_V2_BUFFER_SIZE] = {};
+  auto fn = Require(api().DeviceGetName, "nvmlDeviceGetName");
+  Check(fn(device, buffer, sizeof(buffer)), "nvmlDeviceGetName");
+  return buffer;
+}
+
+std::string Nvml::Uuid(nvmlDevice_t device) const {
+  char buffer[NVML_DEVICE_UUID_V2_BUFFER_SIZE] = {};
+  Check(api().DeviceGetUUID(device, buffer, sizeof(buffer)), "nvmlDeviceGetUUID");
+  return buffer;
+}
+
+unsigned Nvml::MinorNumber(nvmlDevice_t device) const {
+  unsigned minor = 0;
+  auto fn = Require(api().DeviceGetMinorNumber, "nvmlDeviceGetMinorNumber");
+  Check(fn(device, &minor), "nvmlDeviceGetMinorNumber");
+  return minor;
+}
+
+nvmlPciInfo_t Nvml::PciInfo(nvmlDevice_t device) const {
+  nvmlPciInfo_t info{};
+  auto fn = Require(api().DeviceGetPciInfo, "nvmlDeviceGetPciInfo_v3");
+  Check(fn(device, &info), "nvmlDeviceGetPciInfo_v3");
+  return info;
+}
+
+nvmlMemory_t Nvml::MemoryInfo(nvmlDevice_t device) const {
+  nvmlMemory_t memory{};
+  auto fn = Require(api().DeviceGetMemoryInfo, "nvmlDeviceGetMemoryInfo");
+  Check(fn(device, &memory), "nvmlDeviceGetMemoryInfo");
+  return memory;
+}
+
+std::pair<int, int> Nvml::ComputeCapability(nvmlDevice_t device) const {
+  int major = 0;
+  int minor = 0;
+  auto fn = Require(api().DeviceGetCudaComputeCapability, "nvmlDeviceGetCudaComputeCapability");
+  Check(fn(device, &major, &minor), "nvmlDeviceGetCudaComputeCapability");
+  return {major, minor};
+}
+
+}  // namespace nvdp::nvml
