@@ -1,0 +1,296 @@
+// The NVML C entry points the simulator exports (see exports.map). Each one behaves as the real
+// driver does for the simulated machine, including its error codes for bad arguments, short
+// buffers, missing initialisation and lost GPUs.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "machine.h"
+#include "nvml/error.h"
+#include "nvml/nvml_abi.h"
+
+using nvdp::sim::Machine;
+using nvdp::sim::SimEventSet;
+using nvdp::sim::SimGpu;
+
+namespace {
+
+Machine& M() { return Machine::Instance(); }
+
+nvmlReturn_t CopyString(const std::string& value, char* buffer, unsigned length) {
+  if (buffer == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  if (value.size() + 1 > length) return NVML_ERROR_INSUFFICIENT_SIZE;
+  std::memcpy(buffer, value.c_str(), value.size() + 1);
+  return NVML_SUCCESS;
+}
+
+nvmlDevice_t Handle(SimGpu* gpu) { return reinterpret_cast<nvmlDevice_t>(gpu); }
+
+void FillPciInfo(const std::string& bus_id, unsigned device_id, unsigned subsystem_id,
+                 nvmlPciInfo_t* pci) {
+  std::memset(pci, 0, sizeof(*pci));
+  unsigned domain = 0, bus = 0, device = 0, function = 0;
+  std::sscanf(bus_id.c_str(), "%x:%x:%x.%x", &domain, &bus, &device, &function);
+  pci->domain = domain;
+  pci->bus = bus;
+  pci->device = device;
+  pci->pciDeviceId = device_id;
+  pci->pciSubSystemId = subsystem_id;
+  std::snprintf(pci->busId, sizeof(pci->busId), "%08X:%02X:%02X.0", domain, bus, device);
+  std::snprintf(pci->busIdLegacy, sizeof(pci->busIdLegacy), "%04X:%02X:%02X.0", domain, bus,
+                device);
+}
+
+nvmlReturn_t GetPciInfo(nvmlDevice_t device, nvmlPciInfo_t* pci) {
+  Machine::Call call(M(), "nvmlDeviceGetPciInfo", device, true);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (pci == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  const auto& spec = call.gpu()->spec;
+  FillPciInfo(spec.bus_id, spec.pci_device_id, spec.pci_subsystem_id, pci);
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t GetCount(unsigned* count) {
+  Machine::Call call(M(), "nvmlDeviceGetCount", nullptr, false);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (count == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *count = static_cast<unsigned>(M().gpus().size());
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t GetHandleByIndex(unsigned index, nvmlDevice_t* device) {
+  Machine::Call call(M(), "nvmlDeviceGetHandleByIndex", nullptr, false);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (device == nullptr || index >= M().gpus().size()) return NVML_ERROR_INVALID_ARGUMENT;
+  SimGpu& gpu = M().gpus()[index];
+  if (gpu.lost) return NVML_ERROR_GPU_IS_LOST;
+  *device = Handle(&gpu);
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t GetCudaDriverVersion(int* version) {
+  Machine::Call call(M(), "nvmlSystemGetCudaDriverVersion", nullptr, false);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (version == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *version = M().profile().cuda_driver_version;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t GetRemotePciInfo(nvmlDevice_t device, unsigned link, nvmlPciInfo_t* pci) {
+  Machine::Call call(M(), "nvmlDeviceGetNvLinkRemotePciInfo", device, true);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  const auto& remotes = call.gpu()->nvlink_remote_bus_ids;
+  if (remotes.empty()) return NVML_ERROR_NOT_SUPPORTED;
+  if (pci == nullptr || link >= remotes.size()) return NVML_ERROR_INVALID_ARGUMENT;
+  // The far end's device id: a GPU of this machine, or an NVSwitch (0x1AF1 on A100 systems).
+  unsigned device_id = 0x1AF110DE;
+  for (SimGpu& other : M().gpus()) {
+    if (other.spec.bus_id == remotes[link]) device_id = other.spec.pci_device_id;
+  }
+  FillPciInfo(remotes[link], device_id, 0, pci);
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t WaitEvent(nvmlEventSet_t set, nvmlEventData_t* data, unsigned timeout_ms) {
+  if (data == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  return M().WaitEvent(reinterpret_cast<SimEventSet*>(set), data, timeout_ms);
+}
+
+}  // namespace
+
+extern "C" {
+
+nvmlReturn_t nvmlInit_v2(void) { return M().Init(); }
+nvmlReturn_t nvmlInit(void) { return M().Init(); }
+nvmlReturn_t nvmlInitWithFlags(unsigned int) { return M().Init(); }
+nvmlReturn_t nvmlShutdown(void) { return M().Shutdown(); }
+
+const char* nvmlErrorString(nvmlReturn_t result) { return nvdp::nvml::DefaultErrorString(result); }
+
+nvmlReturn_t nvmlSystemGetDriverVersion(char* version, unsigned int length) {
+  Machine::Call call(M(), "nvmlSystemGetDriverVersion", nullptr, false);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  return CopyString(M().profile().driver_version, version, length);
+}
+
+nvmlReturn_t nvmlSystemGetNVMLVersion(char* version, unsigned int length) {
+  Machine::Call call(M(), "nvmlSystemGetNVMLVersion", nullptr, false);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  return CopyString(M().profile().nvml_version, version, length);
+}
+
+nvmlReturn_t nvmlSystemGetCudaDriverVersion(int* version) { return GetCudaDriverVersion(version); }
+nvmlReturn_t nvmlSystemGetCudaDriverVersion_v2(int* version) {
+  return GetCudaDriverVersion(version);
+}
+
+nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int* count) { return GetCount(count); }
+nvmlReturn_t nvmlDeviceGetCount(unsigned int* count) { return GetCount(count); }
+
+nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t* device) {
+  return GetHandleByIndex(index, device);
+}
+nvmlReturn_t nvmlDeviceGetHandleByIndex(unsigned int index, nvmlDevice_t* device) {
+  return GetHandleByIndex(index, device);
+}
+
+nvmlReturn_t nvmlDeviceGetHandleByUUID(const char* uuid, nvmlDevice_t* device) {
+  Machine::Call call(M(), "nvmlDeviceGetHandleByUUID", nullptr, false);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (uuid == nullptr || device == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  SimGpu* gpu = M().FindByUuid(uuid);
+  if (gpu == nullptr) return NVML_ERROR_NOT_FOUND;
+  if (gpu->lost) return NVML_ERROR_GPU_IS_LOST;
+  *device = Handle(gpu);
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned int* index) {
+  Machine::Call call(M(), "nvmlDeviceGetIndex", device, true);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (index == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *index = static_cast<unsigned>(call.gpu()->position);
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char* name, unsigned int length) {
+  Machine::Call call(M(), "nvmlDeviceGetName", device, true);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  return CopyString(call.gpu()->spec.name, name, length);
+}
+
+nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char* uuid, unsigned int length) {
+  Machine::Call call(M(), "nvmlDeviceGetUUID", device, true);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  return CopyString(call.gpu()->spec.uuid, uuid, length);
+}
+
+nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t device, unsigned int* minor) {
+  Machine::Call call(M(), "nvmlDeviceGetMinorNumber", device, true);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (minor == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *minor = call.gpu()->spec.minor;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t device, nvmlPciInfo_t* pci) {
+  return GetPciInfo(device, pci);
+}
+nvmlReturn_t nvmlDeviceGetPciInfo_v2(nvmlDevice_t device, nvmlPciInfo_t* pci) {
+  return GetPciInfo(device, pci);
+}
+nvmlReturn_t nvmlDeviceGetPciInfo(nvmlDevice_t device, nvmlPciInfo_t* pci) {
+  return GetPciInfo(device, pci);
+}
+
+nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t* memory) {
+  Machine::Call call(M(), "nvmlDeviceGetMemoryInfo", device, true);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (memory == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  memory->total = call.gpu()->spec.memory_mib << 20;
+  memory->used = 0;
+  memory->free = memory->total;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int* major, int* minor) {
+  Machine::Call call(M(), "nvmlDeviceGetCudaComputeCapability", device, true);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (major == nullptr || minor == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *major = call.gpu()->spec.cc_major;
+  *minor = call.gpu()->spec.cc_minor;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t device, unsigned int* current,
+                                  unsigned int* pending) {
+  Machine::Call call(M(), "nvmlDeviceGetMigMode", device, true);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (!call.gpu()->spec.mig_capable) return NVML_ERROR_NOT_SUPPORTED;
+  if (current == nullptr || pending == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *current = NVML_DEVICE_MIG_DISABLE;
+  *pending = NVML_DEVICE_MIG_DISABLE;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetTopologyCommonAncestor(nvmlDevice_t first, nvmlDevice_t second,
+                                                 nvmlGpuTopologyLevel_t* level) {
+  SimGpu* other = nullptr;
+  {
+    Machine::Call call(M(), "nvmlDeviceGetTopologyCommonAncestor", second, true);
+    if (call.status() != NVML_SUCCESS) return call.status();
+    other = call.gpu();
+  }
+  Machine::Call call(M(), "nvmlDeviceGetTopologyCommonAncestor", first, true);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (level == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *level = static_cast<nvmlGpuTopologyLevel_t>(
+      nvdp::sim::CommonAncestorLevel(call.gpu()->spec, other->spec));
+  if (call.gpu() == other) *level = NVML_TOPOLOGY_INTERNAL;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetNvLinkState(nvmlDevice_t device, unsigned int link,
+                                      nvmlEnableState_t* active) {
+  Machine::Call call(M(), "nvmlDeviceGetNvLinkState", device, true);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  const auto& remotes = call.gpu()->nvlink_remote_bus_ids;
+  if (remotes.empty()) return NVML_ERROR_NOT_SUPPORTED;
+  if (active == nullptr || link >= remotes.size()) return NVML_ERROR_INVALID_ARGUMENT;
+  *active = NVML_FEATURE_ENABLED;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetNvLinkRemotePciInfo_v2(nvmlDevice_t device, unsigned int link,
+                                                 nvmlPciInfo_t* pci) {
+  return GetRemotePciInfo(device, link, pci);
+}
+nvmlReturn_t nvmlDeviceGetNvLinkRemotePciInfo(nvmlDevice_t device, unsigned int link,
+                                              nvmlPciInfo_t* pci) {
+  return GetRemotePciInfo(device, link, pci);
+}
+
+nvmlReturn_t nvmlEventSetCreate(nvmlEventSet_t* set) {
+  Machine::Call call(M(), "nvmlEventSetCreate", nullptr, false);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (set == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *set = reinterpret_cast<nvmlEventSet_t>(M().CreateEventSet());
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlEventSetFree(nvmlEventSet_t set) {
+  Machine::Call call(M(), "nvmlEventSetFree", nullptr, false);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  return M().FreeEventSet(reinterpret_cast<SimEventSet*>(set)) ? NVML_SUCCESS
+                                                               : NVML_ERROR_INVALID_ARGUMENT;
+}
+
+nvmlReturn_t nvmlDeviceGetSupportedEventTypes(nvmlDevice_t device,
+                                              unsigned long long* event_types) {
+  Machine::Call call(M(), "nvmlDeviceGetSupportedEventTypes", device, true);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (event_types == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *event_types = call.gpu()->spec.supported_events;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceRegisterEvents(nvmlDevice_t device, unsigned long long event_types,
+                                      nvmlEventSet_t set) {
+  Machine::Call call(M(), "nvmlDeviceRegisterEvents", device, true);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  auto* events = reinterpret_cast<SimEventSet*>(set);
+  if (!M().IsEventSet(events)) return NVML_ERROR_INVALID_ARGUMENT;
+  if ((event_types & ~call.gpu()->spec.supported_events) != 0) return NVML_ERROR_NOT_SUPPORTED;
+  events->masks[call.gpu()] |= event_types;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t* data,
+                                 unsigned int timeout_ms) {
+  return WaitEvent(set, data, timeout_ms);
+}
+nvmlReturn_t nvmlEventSetWait(nvmlEventSet_t set, nvmlEventData_t* data, unsigned int timeout_ms) {
+  return WaitEvent(set, data, timeout_ms);
+}
+
+}  // extern "C"

@@ -1,0 +1,96 @@
+// The simulated machine behind the NVML entry points: the profile's GPUs, their run-time state
+// (lost, injected failures and delays) and the event sets. Thread-safe; one per process.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "nvml/nvml_abi.h"
+#include "profile.h"
+
+namespace nvdp::sim {
+
+struct SimGpu {
+  GpuProfile spec;
+  size_t position = 0;
+  bool lost = false;
+  std::vector<std::string> nvlink_remote_bus_ids;  // one per NVLink, in link order
+};
+
+struct SimEventSet {
+  std::deque<nvmlEventData_t> queue;
+  std::map<const SimGpu*, unsigned long long> masks;
+};
+
+// Faults injected through the NVML_SIM_EVENTS file (format in docs/simulator.md).
+struct InjectedFailure {
+  nvmlReturn_t code = NVML_SUCCESS;
+  std::string gpu_uuid;  // empty: every GPU
+};
+
+class Machine {
+ public:
+  static Machine& Instance();
+
+  nvmlReturn_t Init();
+  nvmlReturn_t Shutdown();
+
+  // What every entry point does first: reads new fault lines, applies an injected delay (without
+  // holding the lock), then takes the lock and checks initialisation, an injected failure, the
+  // device handle and lost GPUs. On success *gpu is the device (may be null for system calls).
+  class Call {
+   public:
+    Call(Machine& machine, const char* function, nvmlDevice_t device, bool needs_device);
+    nvmlReturn_t status() const { return status_; }
+    SimGpu* gpu() const { return gpu_; }
+
+   private:
+    std::unique_lock<std::mutex> lock_;
+    nvmlReturn_t status_ = NVML_SUCCESS;
+    SimGpu* gpu_ = nullptr;
+  };
+
+  // Valid while initialised; guarded by the Call lock.
+  const Profile& profile() const { return profile_; }
+  std::vector<SimGpu>& gpus() { return gpus_; }
+  SimGpu* FindByUuid(const std::string& uuid);
+  SimEventSet* CreateEventSet();
+  bool FreeEventSet(SimEventSet* set);
+  bool IsEventSet(SimEventSet* set) const;
+  // For nvmlEventSetWait: pops one event, or returns NVML_ERROR_TIMEOUT after timeout_ms.
+  nvmlReturn_t WaitEvent(SimEventSet* set, nvmlEventData_t* data, unsigned timeout_ms);
+
+ private:
+  Machine() = default;
+  nvmlReturn_t LoadLocked();
+  // Reads lines appended to the fault file since the last poll. `replay` is set once, at the
+  // first Init: lines already in the file then change state but raise no events (those happened
+  // before anyone listened).
+  void PollFaults(bool replay = false);
+  void ApplyFaultLine(const std::string& line, bool replay);
+  SimGpu* FindGpu(const std::string& reference);
+  void DeliverEvent(SimGpu* gpu, unsigned long long type, unsigned long long data,
+                    unsigned gpu_instance, unsigned compute_instance);
+
+  std::mutex mutex_;
+  bool loaded_ = false;
+  nvmlReturn_t load_error_ = NVML_SUCCESS;
+  int init_count_ = 0;
+  Profile profile_;
+  std::vector<SimGpu> gpus_;
+  std::vector<std::unique_ptr<SimEventSet>> event_sets_;
+
+  std::mutex feed_mutex_;
+  std::string feed_path_;
+  long long feed_offset_ = 0;
+  std::string feed_partial_;
+  std::map<std::string, InjectedFailure> failures_;  // by NVML function name, "*" = all
+  std::map<std::string, unsigned> delays_ms_;        // by NVML function name, "*" = all
+};
+
+}  // namespace nvdp::sim

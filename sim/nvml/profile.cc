@@ -1,0 +1,272 @@
+#include "profile.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "nvml/error.h"
+#include "nvml/nvml_abi.h"
+
+namespace nvdp::sim {
+namespace {
+
+constexpr unsigned long long kDefaultEvents =
+    nvmlEventTypeSingleBitEccError | nvmlEventTypeDoubleBitEccError | nvmlEventTypeXidCriticalError;
+
+class Reader {
+ public:
+  explicit Reader(std::string origin) : origin_(std::move(origin)) {}
+
+  [[noreturn]] void Fail(const std::string& where, const std::string& message) const {
+    throw ProfileError("profile " + origin_ + ": " + where + ": " + message);
+  }
+
+  template <typename T>
+  T Get(const YAML::Node& node, const std::string& where, const char* expected) const {
+    try {
+      return node.as<T>();
+    } catch (const YAML::Exception&) {
+      Fail(where, std::string("expected ") + expected);
+    }
+  }
+
+  std::string String(const YAML::Node& node, const std::string& where) const {
+    if (!node.IsScalar()) Fail(where, "expected a string");
+    return node.as<std::string>();
+  }
+
+ private:
+  std::string origin_;
+};
+
+void ParseCompute(const Reader& r, const YAML::Node& node, const std::string& where,
+                  GpuProfile& gpu) {
+  std::string text = r.String(node, where);
+  size_t dot = text.find('.');
+  try {
+    if (dot == std::string::npos) throw std::invalid_argument(text);
+    gpu.cc_major = std::stoi(text.substr(0, dot));
+    gpu.cc_minor = std::stoi(text.substr(dot + 1));
+  } catch (const std::exception&) {
+    r.Fail(where, "expected \"<major>.<minor>\" such as \"8.0\", got \"" + text + "\"");
+  }
+}
+
+unsigned long long ParseEvents(const Reader& r, const YAML::Node& node, const std::string& where) {
+  if (!node.IsSequence()) r.Fail(where, "expected a list of event kinds");
+  unsigned long long mask = 0;
+  for (size_t i = 0; i < node.size(); ++i) {
+    std::string kind = r.String(node[i], where);
+    if (kind == "xid")
+      mask |= nvmlEventTypeXidCriticalError;
+    else if (kind == "ecc-single")
+      mask |= nvmlEventTypeSingleBitEccError;
+    else if (kind == "ecc-double")
+      mask |= nvmlEventTypeDoubleBitEccError;
+    else
+      r.Fail(where, "unknown event kind \"" + kind + "\" (xid, ecc-single, ecc-double)");
+  }
+  return mask;
+}
+
+// Applies every key of `node` that a GPU can carry; unknown keys are errors (typos matter).
+void ApplyGpuFields(const Reader& r, const YAML::Node& node, const std::string& where,
+                    GpuProfile& gpu) {
+  for (const auto& entry : node) {
+    const std::string key = entry.first.as<std::string>();
+    const YAML::Node& value = entry.second;
+    const std::string at = where + "." + key;
+    if (key == "uuid")
+      gpu.uuid = r.String(value, at);
+    else if (key == "name")
+      gpu.name = r.String(value, at);
+    else if (key == "memory_mib")
+      gpu.memory_mib = r.Get<unsigned long long>(value, at, "MiB as an integer");
+    else if (key == "compute_capability")
+      ParseCompute(r, value, at, gpu);
+    else if (key == "bus_id")
+      gpu.bus_id = r.String(value, at);
+    else if (key == "pci_device_id")
+      gpu.pci_device_id = r.Get<unsigned>(value, at, "an integer such as 0x20B010DE");
+    else if (key == "pci_subsystem_id")
+      gpu.pci_subsystem_id = r.Get<unsigned>(value, at, "an integer");
+    else if (key == "minor")
+      gpu.minor = r.Get<unsigned>(value, at, "a device minor number");
+    else if (key == "numa_node")
+      gpu.numa_node = r.Get<int>(value, at, "an integer");
+    else if (key == "pcie")
+      gpu.pcie = r.Get<std::vector<std::string>>(value, at, "a list of names from the CPU down");
+    else if (key == "board")
+      gpu.board = r.String(value, at);
+    else if (key == "mig_capable")
+      gpu.mig_capable = r.Get<bool>(value, at, "true or false");
+    else if (key == "supported_events")
+      gpu.supported_events = ParseEvents(r, value, at);
+    else
+      r.Fail(at, "unknown key");
+  }
+}
+
+bool ValidBusId(const std::string& id) {
+  // %08X:%02X:%02X.0 (hex digits of either case)
+  if (id.size() != 16 || id[8] != ':' || id[11] != ':' || id[14] != '.') return false;
+  for (size_t i : {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 12, 13, 15}) {
+    if (!std::isxdigit(static_cast<unsigned char>(id[i]))) return false;
+  }
+  return true;
+}
+
+void Validate(const Reader& r, Profile& p) {
+  if (p.name.empty()) r.Fail("name", "missing");
+  if (p.driver_version.empty()) r.Fail("driver_version", "missing");
+  if (p.cuda_driver_version <= 0) r.Fail("cuda_driver_version", "missing (e.g. 12040)");
+  std::set<std::string> uuids, buses;
+  std::set<unsigned> minors;
+  for (size_t i = 0; i < p.gpus.size(); ++i) {
+    const GpuProfile& g = p.gpus[i];
+    const std::string at = "gpus[" + std::to_string(i) + "]";
+    if (!g.uuid.starts_with("GPU-") || g.uuid.size() < 8)
+      r.Fail(at + ".uuid", "expected GPU-<uuid>");
+    if (g.name.empty()) r.Fail(at + ".name", "missing");
+    if (g.memory_mib == 0) r.Fail(at + ".memory_mib", "missing");
+    if (g.cc_major == 0) r.Fail(at + ".compute_capability", "missing");
+    if (!ValidBusId(g.bus_id))
+      r.Fail(at + ".bus_id", "expected 00000000:07:00.0 form, got \"" + g.bus_id + "\"");
+    if (g.pcie.empty())
+      r.Fail(at + ".pcie", "missing: list the path from the CPU, e.g. [cpu0, hb0, sw0]");
+    if (!uuids.insert(g.uuid).second) r.Fail(at + ".uuid", "duplicate " + g.uuid);
+    if (!buses.insert(g.bus_id).second) r.Fail(at + ".bus_id", "duplicate " + g.bus_id);
+    if (!minors.insert(g.minor).second)
+      r.Fail(at + ".minor", "duplicate " + std::to_string(g.minor));
+  }
+  std::vector<int> links(p.gpus.size(), p.nvswitch_bus_ids.empty() ? 0 : p.nvswitch_links_per_gpu);
+  for (size_t i = 0; i < p.nvlinks.size(); ++i) {
+    const NvLinkPair& pair = p.nvlinks[i];
+    const std::string at = "nvlinks[" + std::to_string(i) + "]";
+    if (pair.a >= p.gpus.size() || pair.b >= p.gpus.size() || pair.a == pair.b) {
+      r.Fail(at, "GPU positions must be two different indexes into gpus");
+    }
+    if (pair.links <= 0) r.Fail(at, "link count must be positive");
+    links[pair.a] += pair.links;
+    links[pair.b] += pair.links;
+  }
+  for (size_t i = 0; i < links.size(); ++i) {
+    if (links[i] > NVML_NVLINK_MAX_LINKS) {
+      r.Fail("gpus[" + std::to_string(i) + "]", "more than 18 NVLinks in total");
+    }
+  }
+  if (!p.nvswitch_bus_ids.empty() && p.nvswitch_links_per_gpu <= 0) {
+    r.Fail("nvswitch.links_per_gpu", "must be positive when nvswitch.bus_ids is set");
+  }
+}
+
+}  // namespace
+
+Profile ParseProfile(const std::string& yaml_text, const std::string& origin) {
+  Reader r(origin);
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& error) {
+    throw ProfileError("profile " + origin + ": invalid YAML: " + error.what());
+  }
+  if (!root.IsMap()) r.Fail("top level", "expected a mapping");
+
+  Profile p;
+  GpuProfile defaults;
+  defaults.supported_events = kDefaultEvents;
+  YAML::Node gpus;
+  for (const auto& entry : root) {
+    const std::string key = entry.first.as<std::string>();
+    const YAML::Node& value = entry.second;
+    if (key == "name")
+      p.name = r.String(value, key);
+    else if (key == "description")
+      p.description = r.String(value, key);
+    else if (key == "driver_version")
+      p.driver_version = r.String(value, key);
+    else if (key == "cuda_driver_version")
+      p.cuda_driver_version = r.Get<int>(value, key, "an integer such as 12040");
+    else if (key == "nvml_version")
+      p.nvml_version = r.String(value, key);
+    else if (key == "init_error") {
+      auto code = nvml::ParseReturnCode(r.String(value, key));
+      if (!code) r.Fail(key, "expected an NVML return code name such as DRIVER_NOT_LOADED");
+      p.init_error = *code;
+    } else if (key == "gpu_defaults")
+      ApplyGpuFields(r, value, key, defaults);
+    else if (key == "gpus")
+      gpus = value;
+    else if (key == "nvlinks") {
+      if (!value.IsSequence()) r.Fail(key, "expected a list of [gpu, gpu, links]");
+      for (size_t i = 0; i < value.size(); ++i) {
+        auto triple = r.Get<std::vector<long long>>(value[i], key, "[gpu, gpu, links]");
+        if (triple.size() != 3 || triple[0] < 0 || triple[1] < 0) {
+          r.Fail(key + "[" + std::to_string(i) + "]", "expected [gpu, gpu, links]");
+        }
+        p.nvlinks.push_back({static_cast<size_t>(triple[0]), static_cast<size_t>(triple[1]),
+                             static_cast<int>(triple[2])});
+      }
+    } else if (key == "nvswitch") {
+      for (const auto& sw : value) {
+        const std::string sub = sw.first.as<std::string>();
+        if (sub == "bus_ids")
+          p.nvswitch_bus_ids =
+              r.Get<std::vector<std::string>>(sw.second, "nvswitch.bus_ids", "a list of bus ids");
+        else if (sub == "links_per_gpu")
+          p.nvswitch_links_per_gpu = r.Get<int>(sw.second, "nvswitch.links_per_gpu", "an integer");
+        else
+          r.Fail("nvswitch." + sub, "unknown key");
+      }
+    } else {
+      r.Fail(key, "unknown key");
+    }
+  }
+  if (gpus && !gpus.IsNull()) {
+    if (!gpus.IsSequence()) r.Fail("gpus", "expected a list");
+    for (size_t i = 0; i < gpus.size(); ++i) {
+      GpuProfile gpu = defaults;
+      ApplyGpuFields(r, gpus[i], "gpus[" + std::to_string(i) + "]", gpu);
+      p.gpus.push_back(std::move(gpu));
+    }
+  }
+  if (p.nvml_version.empty())
+    p.nvml_version = std::to_string(p.cuda_driver_version / 1000) + "." + p.driver_version;
+  Validate(r, p);
+  return p;
+}
+
+Profile LoadProfile(const std::string& name_or_path) {
+  const auto& builtin = BuiltinProfiles();
+  if (auto it = builtin.find(name_or_path); it != builtin.end()) {
+    return ParseProfile(it->second, name_or_path);
+  }
+  std::ifstream file(name_or_path);
+  if (!file) {
+    std::string names;
+    for (const auto& [name, text] : builtin) names += (names.empty() ? "" : ", ") + name;
+    throw ProfileError("profile \"" + name_or_path + "\" is neither a built-in profile (" + names +
+                       ") nor a readable file");
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  return ParseProfile(text.str(), name_or_path);
+}
+
+int CommonAncestorLevel(const GpuProfile& a, const GpuProfile& b) {
+  if (&a == &b || (!a.board.empty() && a.board == b.board)) return NVML_TOPOLOGY_INTERNAL;
+  size_t common = 0;
+  while (common < a.pcie.size() && common < b.pcie.size() && a.pcie[common] == b.pcie[common]) {
+    ++common;
+  }
+  if (common == 0) return NVML_TOPOLOGY_SYSTEM;
+  if (common == 1) return NVML_TOPOLOGY_NODE;
+  if (common == 2) return NVML_TOPOLOGY_HOSTBRIDGE;
+  if (common == a.pcie.size() && common == b.pcie.size()) return NVML_TOPOLOGY_SINGLE;
+  return NVML_TOPOLOGY_MULTIPLE;
+}
+
+}  // namespace nvdp::sim

@@ -1,0 +1,66 @@
+// A simulated machine, as described by a YAML profile (format: docs/simulator.md).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nvdp::sim {
+
+struct GpuProfile {
+  std::string uuid;
+  std::string name;
+  unsigned long long memory_mib = 0;
+  int cc_major = 0;
+  int cc_minor = 0;
+  std::string bus_id;  // NVML form, 00000000:07:00.0
+  unsigned pci_device_id = 0;
+  unsigned pci_subsystem_id = 0;
+  unsigned minor = 0;
+  std::optional<int> numa_node;
+  // PCIe path from the CPU down to the GPU's own switch: [cpu, host bridge, switch, ...].
+  std::vector<std::string> pcie;
+  std::string board;  // GPUs on the same board (e.g. K80) share it
+  bool mig_capable = false;
+  unsigned long long supported_events = 0;
+};
+
+struct NvLinkPair {
+  size_t a = 0;
+  size_t b = 0;
+  int links = 0;
+};
+
+struct Profile {
+  std::string name;
+  std::string description;
+  std::string driver_version;
+  int cuda_driver_version = 0;
+  std::string nvml_version;
+  int init_error = 0;  // nvmlReturn_t for nvmlInit; 0 = succeeds
+  std::vector<GpuProfile> gpus;
+  std::vector<NvLinkPair> nvlinks;            // direct GPU-GPU links
+  std::vector<std::string> nvswitch_bus_ids;  // NVSwitch fabric, if any
+  int nvswitch_links_per_gpu = 0;
+};
+
+class ProfileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Parses and validates; errors name the profile, the field and what was expected.
+Profile ParseProfile(const std::string& yaml_text, const std::string& origin);
+
+// Profiles built into the simulator, by name (sim/profiles/*.yaml).
+const std::map<std::string, std::string>& BuiltinProfiles();
+
+// Resolves NVML_SIM_PROFILE: a built-in name, or a path to a YAML file.
+Profile LoadProfile(const std::string& name_or_path);
+
+// nvmlDeviceGetTopologyCommonAncestor for two GPUs of a profile (an nvmlGpuTopologyLevel_t).
+int CommonAncestorLevel(const GpuProfile& a, const GpuProfile& b);
+
+}  // namespace nvdp::sim

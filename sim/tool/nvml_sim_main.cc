@@ -1,0 +1,150 @@
+// nvml-sim: inspect and validate simulator profiles, and write their sysfs NUMA files.
+//   nvml-sim list                          built-in profiles
+//   nvml-sim show <profile>                GPUs and the link matrix the simulator will report
+//   nvml-sim check <profile.yaml>...       validate profiles (exit 1 on the first error)
+//   nvml-sim sysfs --out <dir> [profile]...  write <dir>/bus/pci/devices/<id>/numa_node
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "nvml/nvml_abi.h"
+#include "profile.h"
+
+namespace fs = std::filesystem;
+using nvdp::sim::Profile;
+
+namespace {
+
+int Usage() {
+  std::cerr << "usage: nvml-sim list | show <profile> | check <file>... | "
+               "sysfs --out <dir> [profile]...\n"
+               "A profile is a built-in name (see `nvml-sim list`) or a path to a YAML file.\n";
+  return 2;
+}
+
+const char* LevelName(int level) {
+  switch (level) {
+    case NVML_TOPOLOGY_INTERNAL:
+      return "BRD";
+    case NVML_TOPOLOGY_SINGLE:
+      return "PIX";
+    case NVML_TOPOLOGY_MULTIPLE:
+      return "PXB";
+    case NVML_TOPOLOGY_HOSTBRIDGE:
+      return "PHB";
+    case NVML_TOPOLOGY_NODE:
+      return "NODE";
+    default:
+      return "SYS";
+  }
+}
+
+std::string NormalizedBusId(std::string id) {
+  for (char& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (id.starts_with("0000")) id.erase(0, 4);
+  return id;
+}
+
+int List() {
+  for (const auto& [name, text] : nvdp::sim::BuiltinProfiles()) {
+    Profile p = nvdp::sim::ParseProfile(text, name);
+    std::printf("%-20s %s\n", name.c_str(), p.description.c_str());
+  }
+  return 0;
+}
+
+int Show(const std::string& which) {
+  Profile p = nvdp::sim::LoadProfile(which);
+  std::printf("%s: %s\ndriver %s, CUDA %d.%d\n", p.name.c_str(), p.description.c_str(),
+              p.driver_version.c_str(), p.cuda_driver_version / 1000,
+              p.cuda_driver_version % 1000 / 10);
+  if (p.init_error != 0) std::printf("nvmlInit fails with NVML error %d\n", p.init_error);
+  std::printf("\n%-4s %-42s %-28s %9s %4s %-16s %s\n", "GPU", "UUID", "name", "MiB", "CC", "bus id",
+              "NUMA");
+  for (size_t i = 0; i < p.gpus.size(); ++i) {
+    const auto& g = p.gpus[i];
+    std::printf("%-4zu %-42s %-28s %9llu %d.%d  %-16s %s\n", i, g.uuid.c_str(), g.name.c_str(),
+                g.memory_mib, g.cc_major, g.cc_minor, g.bus_id.c_str(),
+                g.numa_node ? std::to_string(*g.numa_node).c_str() : "-");
+  }
+  if (p.gpus.size() < 2) return 0;
+  std::vector<std::vector<int>> nv(p.gpus.size(), std::vector<int>(p.gpus.size(), 0));
+  for (const auto& link : p.nvlinks) {
+    nv[link.a][link.b] += link.links;
+    nv[link.b][link.a] += link.links;
+  }
+  std::printf("\nLinks (NV<n>: direct NVLinks; otherwise the PCIe relation):\n      ");
+  for (size_t j = 0; j < p.gpus.size(); ++j) std::printf("GPU%-4zu", j);
+  std::printf("\n");
+  for (size_t i = 0; i < p.gpus.size(); ++i) {
+    std::printf("GPU%-3zu", i);
+    for (size_t j = 0; j < p.gpus.size(); ++j) {
+      std::string cell = i == j ? "X"
+                         : nv[i][j]
+                             ? "NV" + std::to_string(nv[i][j])
+                             : LevelName(nvdp::sim::CommonAncestorLevel(p.gpus[i], p.gpus[j]));
+      std::printf("%-7s", cell.c_str());
+    }
+    std::printf("\n");
+  }
+  if (!p.nvswitch_bus_ids.empty()) {
+    std::printf("\nNVSwitch fabric: %zu switches, %d NVLinks per GPU\n", p.nvswitch_bus_ids.size(),
+                p.nvswitch_links_per_gpu);
+  }
+  return 0;
+}
+
+int Sysfs(const fs::path& out, std::vector<std::string> names) {
+  if (names.empty()) {
+    for (const auto& [name, text] : nvdp::sim::BuiltinProfiles()) names.push_back(name);
+  }
+  std::map<std::string, std::pair<int, std::string>> written;  // bus id -> (node, profile)
+  for (const std::string& name : names) {
+    Profile p = nvdp::sim::LoadProfile(name);
+    for (const auto& gpu : p.gpus) {
+      if (!gpu.numa_node) continue;
+      std::string id = NormalizedBusId(gpu.bus_id);
+      auto [it, inserted] = written.try_emplace(id, *gpu.numa_node, p.name);
+      if (!inserted && it->second.first != *gpu.numa_node) {
+        std::cerr << "nvml-sim: bus id " << id << " is on NUMA node " << it->second.first
+                  << " in profile " << it->second.second << " but " << *gpu.numa_node
+                  << " in profile " << p.name << "; give the profiles distinct bus ids\n";
+        return 1;
+      }
+      fs::path dir = out / "bus/pci/devices" / id;
+      fs::create_directories(dir);
+      std::ofstream(dir / "numa_node") << *gpu.numa_node << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) return Usage();
+  try {
+    const std::string command = args[0];
+    if (command == "list" && args.size() == 1) return List();
+    if (command == "show" && args.size() == 2) return Show(args[1]);
+    if (command == "check" && args.size() >= 2) {
+      for (size_t i = 1; i < args.size(); ++i) {
+        Profile p = nvdp::sim::LoadProfile(args[i]);
+        std::printf("%s: ok (%s, %zu GPUs)\n", args[i].c_str(), p.name.c_str(), p.gpus.size());
+      }
+      return 0;
+    }
+    if (command == "sysfs" && args.size() >= 3 && args[1] == "--out") {
+      return Sysfs(args[2], std::vector<std::string>(args.begin() + 3, args.end()));
+    }
+  } catch (const std::exception& error) {
+    std::cerr << "nvml-sim: " << error.what() << "\n";
+    return 1;
+  }
+  return Usage();
+}
