@@ -1,0 +1,171 @@
+#include "plugin/app.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "common/log.h"
+#include "common/unique_fd.h"
+#include "common/version.h"
+#include "plugin/dry_run.h"
+#include "plugin/plugin_manager.h"
+
+namespace nvdp::plugin {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds kNvmlRetry{30000};
+
+// Blocks the signals we handle so they are read from a signalfd (also as PID 1, where the
+// kernel would drop them if they were unblocked with the default action). Threads started
+// later inherit the mask.
+UniqueFd OpenSignalFd() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int signal : {SIGHUP, SIGINT, SIGTERM, SIGQUIT}) sigaddset(&set, signal);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return UniqueFd(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+}
+
+// Watches the kubelet socket directory. The watch can fail (directory not there yet); the
+// caller retries.
+class DirectoryWatch {
+ public:
+  explicit DirectoryWatch(std::string dir) : dir_(std::move(dir)) {
+    fd_ = UniqueFd(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+    TryWatch();
+  }
+  int fd() const { return fd_.get(); }
+  bool watching() const { return watch_ >= 0; }
+  void TryWatch() {
+    if (watch_ >= 0 || !fd_.valid()) return;
+    watch_ = inotify_add_watch(
+        fd_.get(), dir_.c_str(),
+        IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF);
+    if (watch_ >= 0) LOG_INFO("Watching {} for kubelet restarts", dir_);
+  }
+  // Drains events; returns true if `name` was created in the directory.
+  bool Drain(const std::string& name) {
+    bool created = false;
+    alignas(struct inotify_event) char buffer[4096];
+    while (true) {
+      ssize_t length = read(fd_.get(), buffer, sizeof(buffer));
+      if (length <= 0) break;
+      for (char* p = buffer; p < buffer + length;) {
+        auto* event = reinterpret_cast<struct inotify_event*>(p);
+        if ((event->mask & (IN_CREATE | IN_MOVED_TO)) && event->len > 0 && name == event->name) {
+          created = true;
+        }
+        if (event->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) watch_ = -1;
+        if (event->mask & IN_Q_OVERFLOW) created = true;  // events lost: assume the worst
+        p += sizeof(struct inotify_event) + event->len;
+      }
+    }
+    return created;
+  }
+
+ private:
+  std::string dir_;
+  UniqueFd fd_;
+  int watch_ = -1;
+};
+
+std::string BaseName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+int DryRun(const Options& options) {
+  PluginManager manager(options);
+  try {
+    device::Inventory inventory = manager.LoadInventory();
+    std::vector<Resource> resources = BuildResources(inventory);
+    std::string text = options.output == "json" ? DescribeAsJson(inventory, resources)
+                                                : DescribeAsText(inventory, resources);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  } catch (const std::exception& error) {
+    LOG_ERROR("dry run failed: {}", error.what());
+    return 1;
+  }
+}
+
+int RunDevicePlugin(const Options& options) {
+  LOG_INFO("Starting NVIDIA device plugin {} (kubelet socket {}, container driver root {})",
+           Version(), options.kubelet_socket.empty() ? "none" : options.kubelet_socket,
+           options.container_driver_root);
+  UniqueFd signals = OpenSignalFd();
+  DirectoryWatch watch(options.PluginDirectory());
+  const std::string kubelet_socket_name = BaseName(options.kubelet_socket);
+
+  PluginManager manager(options);
+  std::string error;
+  auto start = [&] {
+    PluginManager::StartResult result = manager.Start(&error);
+    if (result == PluginManager::StartResult::kFatal)
+      LOG_ERROR("error starting plugins: {}", error);
+    return result;
+  };
+  PluginManager::StartResult state = start();
+  if (state == PluginManager::StartResult::kFatal) return 1;
+  auto last_start = std::chrono::steady_clock::now();
+
+  while (true) {
+    milliseconds timeout = manager.NextReconcileDelay();
+    if (state == PluginManager::StartResult::kNvmlUnavailable) timeout = kNvmlRetry;
+    if (!watch.watching()) timeout = std::min(timeout, milliseconds(1000));
+    pollfd fds[2] = {{signals.get(), POLLIN, 0}, {watch.fd(), POLLIN, 0}};
+    int ready = poll(fds, watch.fd() >= 0 ? 2 : 1, static_cast<int>(timeout.count()));
+    if (ready < 0 && errno != EINTR) {
+      LOG_ERROR("poll failed: {}", std::strerror(errno));
+      return 1;
+    }
+
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo info{};
+      while (read(signals.get(), &info, sizeof(info)) == sizeof(info)) {
+        if (info.ssi_signo == SIGHUP) {
+          LOG_INFO("Received signal \"hangup\", restarting.");
+          state = start();
+          if (state == PluginManager::StartResult::kFatal) return 1;
+          last_start = std::chrono::steady_clock::now();
+        } else {
+          LOG_INFO("Received signal \"{}\", shutting down.",
+                   strsignal(static_cast<int>(info.ssi_signo)));
+          manager.Stop();
+          return 0;
+        }
+      }
+    }
+
+    bool kubelet_restarted = false;
+    if (watch.fd() >= 0 && (fds[1].revents & POLLIN)) {
+      kubelet_restarted = watch.Drain(kubelet_socket_name);
+      if (kubelet_restarted) LOG_INFO("inotify: {} created", options.kubelet_socket);
+    }
+    watch.TryWatch();
+
+    if (state == PluginManager::StartResult::kNvmlUnavailable &&
+        std::chrono::steady_clock::now() - last_start >= kNvmlRetry) {
+      LOG_INFO("Retrying NVML initialisation");
+      state = start();
+      if (state == PluginManager::StartResult::kFatal) return 1;
+      last_start = std::chrono::steady_clock::now();
+    }
+    if (state == PluginManager::StartResult::kServing) manager.Reconcile(kubelet_restarted);
+  }
+}
+
+}  // namespace nvdp::plugin

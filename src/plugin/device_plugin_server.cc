@@ -1,0 +1,212 @@
+#include "plugin/device_plugin_server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+#include "api.grpc.pb.h"
+#include "common/log.h"
+#include "plugin/preferred.h"
+
+namespace nvdp::plugin {
+namespace {
+
+constexpr const char* kHealthy = "Healthy";
+constexpr const char* kUnhealthy = "Unhealthy";
+
+class DevicePluginService final : public v1beta1::DevicePlugin::Service {
+ public:
+  DevicePluginService(const Resource& resource, const HealthRegistry& registry,
+                      AllocateOptions options)
+      : resource_(resource), registry_(registry), options_(options) {}
+
+  void BeginStop() { stopping_ = true; }
+
+  grpc::Status GetDevicePluginOptions(grpc::ServerContext*, const v1beta1::Empty*,
+                                      v1beta1::DevicePluginOptions* response) override {
+    response->set_pre_start_required(false);
+    response->set_get_preferred_allocation_available(true);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListAndWatch(grpc::ServerContext* context, const v1beta1::Empty*,
+                            grpc::ServerWriter<v1beta1::ListAndWatchResponse>* writer) override {
+    std::vector<bool> last_sent;
+    bool first = true;
+    while (!stopping_ && !context->IsCancelled()) {
+      const uint64_t version = registry_.version();
+      std::vector<bool> health;
+      for (const AllocatableDevice& device : resource_.devices) {
+        health.push_back(registry_.IsHealthy(device.gpu_uuid));
+      }
+      if (first || health != last_sent) {
+        LogChanges(health, first ? std::vector<bool>(health.size(), true) : last_sent);
+        if (!writer->Write(MakeList(health))) break;  // the kubelet went away
+        last_sent = std::move(health);
+        first = false;
+      }
+      registry_.WaitForChange(version, std::chrono::seconds(1));
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetPreferredAllocation(grpc::ServerContext*,
+                                      const v1beta1::PreferredAllocationRequest* request,
+                                      v1beta1::PreferredAllocationResponse* response) override {
+    return Guard("GetPreferredAllocation", [&] {
+      for (const auto& container : request->container_requests()) {
+        std::vector<std::string> available(container.available_deviceids().begin(),
+                                           container.available_deviceids().end());
+        std::vector<std::string> must(container.must_include_deviceids().begin(),
+                                      container.must_include_deviceids().end());
+        auto chosen = PreferredAllocation(resource_, available, must, container.allocation_size());
+        auto* out = response->add_container_responses();
+        for (auto& id : chosen) out->add_deviceids(std::move(id));
+      }
+    });
+  }
+
+  grpc::Status Allocate(grpc::ServerContext*, const v1beta1::AllocateRequest* request,
+                        v1beta1::AllocateResponse* response) override {
+    return Guard("Allocate", [&] {
+      if (request->container_requests().empty()) {
+        throw RequestError("invalid allocation request for \"" + resource_.name +
+                           "\": no container requests");
+      }
+      for (const auto& container : request->container_requests()) {
+        std::vector<std::string> ids(container.devices_ids().begin(),
+                                     container.devices_ids().end());
+        ContainerAllocation allocation = BuildContainerAllocation(resource_, ids, options_);
+        auto* out = response->add_container_responses();
+        for (const auto& [key, value] : allocation.envs) (*out->mutable_envs())[key] = value;
+      }
+    });
+  }
+
+  grpc::Status PreStartContainer(grpc::ServerContext*, const v1beta1::PreStartContainerRequest*,
+                                 v1beta1::PreStartContainerResponse*) override {
+    return grpc::Status::OK;
+  }
+
+ private:
+  // No exception leaves a handler: bad requests become INVALID_ARGUMENT, the rest INTERNAL.
+  template <typename Body>
+  grpc::Status Guard(const char* method, Body&& body) {
+    try {
+      body();
+      return grpc::Status::OK;
+    } catch (const RequestError& error) {
+      LOG_WARNING("{} for '{}' refused: {}", method, resource_.name, error.what());
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, error.what());
+    } catch (const std::exception& error) {
+      LOG_ERROR("{} for '{}' failed: {}", method, resource_.name, error.what());
+      return grpc::Status(grpc::StatusCode::INTERNAL, error.what());
+    }
+  }
+
+  v1beta1::ListAndWatchResponse MakeList(const std::vector<bool>& health) const {
+    v1beta1::ListAndWatchResponse list;
+    for (size_t i = 0; i < resource_.devices.size(); ++i) {
+      const AllocatableDevice& device = resource_.devices[i];
+      auto* out = list.add_devices();
+      out->set_id(device.id);
+      out->set_health(health[i] ? kHealthy : kUnhealthy);
+      if (device.numa_node) out->mutable_topology()->add_nodes()->set_id(*device.numa_node);
+    }
+    return list;
+  }
+
+  void LogChanges(const std::vector<bool>& now, const std::vector<bool>& before) const {
+    for (size_t i = 0; i < now.size(); ++i) {
+      if (now[i] == before[i]) continue;
+      const AllocatableDevice& device = resource_.devices[i];
+      if (now[i]) {
+        LOG_INFO("'{}' device marked healthy: {}", resource_.name, device.id);
+      } else {
+        LOG_INFO("'{}' device marked unhealthy: {} ({})", resource_.name, device.id,
+                 registry_.Reason(device.gpu_uuid));
+      }
+    }
+  }
+
+  const Resource& resource_;
+  const HealthRegistry& registry_;
+  const AllocateOptions options_;
+  std::atomic<bool> stopping_{false};
+};
+
+ino_t InodeOf(const std::string& path) {
+  struct stat info {};
+  return stat(path.c_str(), &info) == 0 ? info.st_ino : 0;
+}
+
+}  // namespace
+
+struct DevicePluginServer::Impl {
+  const Resource& resource;
+  const HealthRegistry& registry;
+  AllocateOptions options;
+  std::string socket_path;
+  std::unique_ptr<DevicePluginService> service;
+  std::unique_ptr<grpc::Server> server;
+  ino_t socket_inode = 0;
+};
+
+DevicePluginServer::DevicePluginServer(const Resource& resource, const HealthRegistry& registry,
+                                       AllocateOptions options, std::string socket_path)
+    : impl_(new Impl{resource, registry, options, std::move(socket_path), nullptr, nullptr, 0}) {}
+
+DevicePluginServer::~DevicePluginServer() { Stop(); }
+
+void DevicePluginServer::Start() {
+  Stop();
+  if (unlink(impl_->socket_path.c_str()) != 0 && errno != ENOENT) {
+    throw std::runtime_error("cannot remove stale socket " + impl_->socket_path + ": " +
+                             std::strerror(errno));
+  }
+  impl_->service =
+      std::make_unique<DevicePluginService>(impl_->resource, impl_->registry, impl_->options);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix://" + impl_->socket_path, grpc::InsecureServerCredentials());
+  builder.RegisterService(impl_->service.get());
+  // One completion queue and few pollers: a plugin serves one kubelet.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 2);
+  impl_->server = builder.BuildAndStart();
+  if (!impl_->server) {
+    impl_->service.reset();
+    throw std::runtime_error("cannot listen on " + impl_->socket_path);
+  }
+  impl_->socket_inode = InodeOf(impl_->socket_path);
+  LOG_INFO("Starting GRPC server for '{}' on {}", impl_->resource.name, impl_->socket_path);
+}
+
+void DevicePluginServer::Stop() {
+  if (!impl_->server) return;
+  impl_->service->BeginStop();
+  impl_->registry.Wake();
+  impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  impl_->server->Wait();
+  impl_->server.reset();
+  impl_->service.reset();
+  if (impl_->socket_inode != 0 && InodeOf(impl_->socket_path) == impl_->socket_inode) {
+    unlink(impl_->socket_path.c_str());
+  }
+  impl_->socket_inode = 0;
+}
+
+bool DevicePluginServer::SocketIntact() const {
+  return impl_->server && impl_->socket_inode != 0 &&
+         InodeOf(impl_->socket_path) == impl_->socket_inode;
+}
+
+const std::string& DevicePluginServer::socket_path() const { return impl_->socket_path; }
+
+}  // namespace nvdp::plugin

@@ -1,0 +1,193 @@
+#include "plugin/plugin_manager.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "device/discovery.h"
+#include "plugin/kubelet_registration.h"
+
+namespace nvdp::plugin {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kRegisterTimeout{5000};
+constexpr milliseconds kFirstRetry{100};
+constexpr milliseconds kMaxRetry{2000};  // upstream waits 30 s between attempts
+constexpr milliseconds kPeriodicCheck{5000};
+
+ino_t InodeOf(const std::string& path) {
+  struct stat info {};
+  return stat(path.c_str(), &info) == 0 ? info.st_ino : 0;
+}
+
+std::string JoinPath(const std::string& dir, const std::string& name) {
+  return dir.ends_with('/') ? dir + name : dir + "/" + name;
+}
+
+}  // namespace
+
+PluginManager::PluginManager(Options options) : options_(std::move(options)) {}
+
+PluginManager::~PluginManager() { Stop(); }
+
+std::shared_ptr<nvml::Nvml> PluginManager::OpenNvml() {
+  if (!nvml_ || nvml_root_ != options_.container_driver_root) {
+    nvml_ = std::make_shared<nvml::Nvml>(nvml::Library::Open(options_.container_driver_root));
+    nvml_root_ = options_.container_driver_root;
+    LOG_INFO("Loaded NVML from {}", nvml_->library().path());
+  }
+  return nvml_;
+}
+
+device::Inventory PluginManager::LoadInventory() {
+  auto nvml = OpenNvml();
+  nvml::Session session(*nvml);
+  device::DiscoveryOptions discovery;
+  discovery.sysfs_roots = {JoinPath(options_.container_driver_root, "sys"), "/sys"};
+  if (options_.container_driver_root.empty() || options_.container_driver_root == "/") {
+    discovery.sysfs_roots = {"/sys"};
+  }
+  return device::Discover(*nvml, discovery);
+}
+
+PluginManager::StartResult PluginManager::Start(std::string* error) {
+  Stop();
+  device::Inventory inventory;
+  try {
+    inventory = LoadInventory();
+  } catch (const nvml::NvmlError& failure) {
+    std::string message =
+        failure.code() == NVML_ERROR_LIBRARY_NOT_FOUND
+            ? std::string(failure.what()) +
+                  ". Is the NVIDIA container runtime configured, and the driver root mounted at " +
+                  options_.container_driver_root + "?"
+            : std::string("nvml init failed: ") + failure.what();
+    if (options_.fail_on_init_error) {
+      *error = message;
+      return StartResult::kFatal;
+    }
+    LOG_WARNING("{}", message);
+    LOG_WARNING("fail-on-init-error=false: serving no devices until NVML works");
+    return StartResult::kNvmlUnavailable;
+  }
+  inventory_ = std::make_unique<device::Inventory>(std::move(inventory));
+  LOG_INFO("NVIDIA driver {}, CUDA {}.{}, {} GPU(s)", inventory_->driver_version,
+           inventory_->cuda_driver_version / 1000, inventory_->cuda_driver_version % 1000 / 10,
+           inventory_->gpus.size());
+
+  std::vector<std::string> uuids;
+  for (const device::GpuInfo& gpu : inventory_->gpus) {
+    uuids.push_back(gpu.uuid);
+    if (!gpu.problem.empty()) health_.MarkUnhealthy(gpu.uuid, gpu.problem);
+  }
+  resources_ = BuildResources(*inventory_);
+  if (resources_.empty()) {
+    LOG_INFO("No devices found. Waiting indefinitely.");
+    return StartResult::kNoDevices;
+  }
+
+  AllocateOptions allocate{options_.device_id_strategy};
+  const std::string dir = options_.PluginDirectory();
+  plugins_.reserve(resources_.size());
+  for (const Resource& resource : resources_) {
+    Plugin plugin;
+    plugin.resource = &resource;
+    plugin.server = std::make_unique<DevicePluginServer>(resource, health_, allocate,
+                                                         JoinPath(dir, SocketName(resource.name)));
+    plugins_.push_back(std::move(plugin));
+  }
+  monitor_ = std::make_unique<HealthMonitor>(
+      nvml_, uuids, health_,
+      XidFilter::FromSettings(options_.disable_healthchecks, options_.enable_healthchecks));
+  monitor_->Start();
+  Reconcile(true);
+  return StartResult::kServing;
+}
+
+void PluginManager::Stop() {
+  if (monitor_) monitor_->Stop();
+  monitor_.reset();
+  for (Plugin& plugin : plugins_) plugin.server->Stop();
+  plugins_.clear();
+  resources_.clear();
+}
+
+void PluginManager::Reconcile(bool kubelet_restarted) {
+  const ino_t kubelet_inode =
+      options_.kubelet_socket.empty() ? 0 : InodeOf(options_.kubelet_socket);
+  for (Plugin& plugin : plugins_) ServeAndRegister(plugin, kubelet_restarted, kubelet_inode);
+}
+
+void PluginManager::ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino_t kubelet_inode) {
+  const std::string& name = plugin.resource->name;
+  if (plugin.serving && !plugin.server->SocketIntact()) {
+    LOG_INFO("Socket {} was removed; serving '{}' again", plugin.server->socket_path(), name);
+    plugin.serving = false;
+    plugin.registered = false;
+  }
+  if (!plugin.serving) {
+    try {
+      plugin.server->Start();
+      plugin.serving = true;
+    } catch (const std::exception& failure) {
+      LOG_ERROR("Could not serve '{}': {}", name, failure.what());
+      return;
+    }
+  }
+  if (options_.kubelet_socket.empty()) return;
+  if (plugin.registered &&
+      (kubelet_restarted || kubelet_inode != plugin.registered_kubelet_inode)) {
+    if (kubelet_inode == 0) {
+      LOG_INFO("Kubelet socket {} is gone; '{}' registers again when it returns",
+               options_.kubelet_socket, name);
+    } else {
+      LOG_INFO("Kubelet socket {} was re-created; registering '{}' again", options_.kubelet_socket,
+               name);
+    }
+    plugin.registered = false;
+  }
+  if (plugin.registered) return;
+  if (kubelet_restarted) plugin.next_attempt = {};  // try at once: the kubelet is back
+  if (Clock::now() < plugin.next_attempt) return;
+
+  const std::string endpoint = SocketName(name);
+  std::string failure =
+      RegisterWithKubelet(options_.kubelet_socket, endpoint, name, kRegisterTimeout);
+  if (failure.empty()) {
+    LOG_INFO("Registered device plugin for '{}' with Kubelet", name);
+    plugin.registered = true;
+    plugin.registered_kubelet_inode = kubelet_inode;
+    plugin.failed_attempts = 0;
+    return;
+  }
+  ++plugin.failed_attempts;
+  milliseconds delay =
+      std::min(kMaxRetry, kFirstRetry * (1 << std::min(plugin.failed_attempts - 1, 5)));
+  plugin.next_attempt = Clock::now() + delay;
+  if (plugin.failed_attempts == 1 || plugin.failed_attempts % 30 == 0) {
+    LOG_WARNING(
+        "Could not register '{}' with the kubelet at {} (attempt {}): {}; retrying every {} ms",
+        name, options_.kubelet_socket, plugin.failed_attempts, failure, delay.count());
+  }
+}
+
+std::chrono::milliseconds PluginManager::NextReconcileDelay() const {
+  milliseconds delay = kPeriodicCheck;
+  const auto now = Clock::now();
+  for (const Plugin& plugin : plugins_) {
+    if (plugin.serving && (plugin.registered || options_.kubelet_socket.empty())) continue;
+    if (!plugin.serving) {
+      delay = std::min(delay, kMaxRetry);
+      continue;
+    }
+    auto due = std::chrono::duration_cast<milliseconds>(plugin.next_attempt - now);
+    delay = std::min(delay, std::max(due, milliseconds(0)));
+  }
+  return delay;
+}
+
+}  // namespace nvdp::plugin
