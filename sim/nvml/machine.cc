@@ -44,11 +44,19 @@ Machine& Machine::Instance() {
   return *machine;
 }
 
-nvmlReturn_t Machine::LoadLocked() {
-  if (loaded_) return load_error_;
-  loaded_ = true;
+std::string Machine::RequestedProfile() {
   const char* requested = std::getenv("NVML_SIM_PROFILE");
-  std::string name = requested && *requested ? requested : kDefaultProfile;
+  return requested && *requested ? requested : kDefaultProfile;
+}
+
+nvmlReturn_t Machine::LoadLocked(const std::string& name) {
+  loaded_ = true;
+  loaded_name_ = name;
+  load_error_ = NVML_SUCCESS;
+  gpus_.clear();
+  event_sets_.clear();
+  failures_.clear();
+  delays_ms_.clear();
   try {
     profile_ = LoadProfile(name);
   } catch (const ProfileError& error) {
@@ -62,19 +70,31 @@ nvmlReturn_t Machine::LoadLocked() {
     gpus_[i].position = i;
   }
   WireNvLinks(profile_, gpus_);
-  if (const char* feed = std::getenv("NVML_SIM_EVENTS"); feed && *feed) feed_path_ = feed;
+  const char* feed = std::getenv("NVML_SIM_EVENTS");
+  feed_path_ = feed && *feed ? feed : "";
+  feed_offset_ = 0;
+  feed_partial_.clear();
   return NVML_SUCCESS;
 }
 
 nvmlReturn_t Machine::Init() {
-  bool first_load = false;
+  bool fresh = false;
   {
     std::lock_guard lock(mutex_);
-    first_load = !loaded_;
-    if (nvmlReturn_t error = LoadLocked(); error != NVML_SUCCESS) return error;
+    // The machine is built at the first Init, and again only when no one holds NVML open and
+    // NVML_SIM_PROFILE or NVML_SIM_EVENTS changed (state such as lost GPUs survives
+    // Init/Shutdown cycles, as it does on real hardware).
+    const std::string name = RequestedProfile();
+    const char* feed = std::getenv("NVML_SIM_EVENTS");
+    const bool changed = name != loaded_name_ || (feed ? feed : "") != feed_path_;
+    if (!loaded_ || (init_count_ == 0 && changed)) {
+      fresh = true;
+      LoadLocked(name);
+    }
+    if (load_error_ != NVML_SUCCESS) return load_error_;
     if (profile_.init_error != NVML_SUCCESS) return profile_.init_error;
   }
-  PollFaults(first_load);
+  PollFaults(fresh);
   std::lock_guard lock(mutex_);
   ++init_count_;
   return NVML_SUCCESS;
@@ -194,7 +214,7 @@ nvmlReturn_t Machine::WaitEvent(SimEventSet* set, nvmlEventData_t* data, unsigne
 }
 
 void Machine::PollFaults(bool replay) {
-  std::lock_guard feed_lock(feed_mutex_);
+  std::lock_guard lock(mutex_);
   if (feed_path_.empty()) return;
   struct stat info {};
   if (stat(feed_path_.c_str(), &info) != 0) return;   // not created yet
@@ -208,7 +228,6 @@ void Machine::PollFaults(bool replay) {
   feed_offset_ += static_cast<long long>(chunk.size());
   feed_partial_ += chunk;
 
-  std::lock_guard lock(mutex_);
   size_t newline;
   while ((newline = feed_partial_.find('\n')) != std::string::npos) {
     std::string line = feed_partial_.substr(0, newline);

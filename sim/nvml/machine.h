@@ -67,7 +67,9 @@ class Machine {
 
  private:
   Machine() = default;
-  nvmlReturn_t LoadLocked();
+  static std::string RequestedProfile();
+  // Builds the machine of profile `name` afresh. Called with mutex_ held.
+  nvmlReturn_t LoadLocked(const std::string& name);
   // Reads lines appended to the fault file since the last poll. `replay` is set once, at the
   // first Init: lines already in the file then change state but raise no events (those happened
   // before anyone listened).
@@ -79,13 +81,12 @@ class Machine {
 
   std::mutex mutex_;
   bool loaded_ = false;
+  std::string loaded_name_;
   nvmlReturn_t load_error_ = NVML_SUCCESS;
   int init_count_ = 0;
   Profile profile_;
   std::vector<SimGpu> gpus_;
   std::vector<std::unique_ptr<SimEventSet>> event_sets_;
-
-  std::mutex feed_mutex_;
   std::string feed_path_;
   long long feed_offset_ = 0;
   std::string feed_partial_;

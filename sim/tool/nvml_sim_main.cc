@@ -1,6 +1,6 @@
 // nvml-sim: inspect and validate simulator profiles, and write their sysfs NUMA files.
 //   nvml-sim list                          built-in profiles
-//   nvml-sim show <profile>                GPUs and the link matrix the simulator will report
+//   nvml-sim show <profile> [--json]       GPUs and the link matrix the simulator will report
 //   nvml-sim check <profile.yaml>...       validate profiles (exit 1 on the first error)
 //   nvml-sim sysfs --out <dir> [profile]...  write <dir>/bus/pci/devices/<id>/numa_node
 #include <cstdio>
@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ using nvdp::sim::Profile;
 namespace {
 
 int Usage() {
-  std::cerr << "usage: nvml-sim list | show <profile> | check <file>... | "
+  std::cerr << "usage: nvml-sim list | show <profile> [--json] | check <file>... | "
                "sysfs --out <dir> [profile]...\n"
                "A profile is a built-in name (see `nvml-sim list`) or a path to a YAML file.\n";
   return 2;
@@ -57,8 +58,34 @@ int List() {
   return 0;
 }
 
-int Show(const std::string& which) {
+int ShowJson(const Profile& p) {
+  nlohmann::ordered_json doc;
+  doc["name"] = p.name;
+  doc["description"] = p.description;
+  doc["driverVersion"] = p.driver_version;
+  doc["cudaDriverVersion"] = p.cuda_driver_version;
+  doc["initError"] = p.init_error;
+  doc["gpus"] = nlohmann::ordered_json::array();
+  for (const auto& g : p.gpus) {
+    doc["gpus"].push_back(
+        {{"uuid", g.uuid},
+         {"name", g.name},
+         {"memoryMiB", g.memory_mib},
+         {"computeCapability", {g.cc_major, g.cc_minor}},
+         {"pciBusId", g.bus_id},
+         {"minor", g.minor},
+         {"numaNode", g.numa_node ? nlohmann::ordered_json(*g.numa_node) : nullptr}});
+  }
+  doc["nvlinks"] = nlohmann::ordered_json::array();
+  for (const auto& link : p.nvlinks) doc["nvlinks"].push_back({link.a, link.b, link.links});
+  doc["nvswitchLinksPerGpu"] = p.nvswitch_bus_ids.empty() ? 0 : p.nvswitch_links_per_gpu;
+  std::cout << doc.dump(2) << "\n";
+  return 0;
+}
+
+int Show(const std::string& which, bool json) {
   Profile p = nvdp::sim::LoadProfile(which);
+  if (json) return ShowJson(p);
   std::printf("%s: %s\ndriver %s, CUDA %d.%d\n", p.name.c_str(), p.description.c_str(),
               p.driver_version.c_str(), p.cuda_driver_version / 1000,
               p.cuda_driver_version % 1000 / 10);
@@ -131,7 +158,8 @@ int main(int argc, char** argv) {
   try {
     const std::string command = args[0];
     if (command == "list" && args.size() == 1) return List();
-    if (command == "show" && args.size() == 2) return Show(args[1]);
+    if (command == "show" && args.size() == 2) return Show(args[1], false);
+    if (command == "show" && args.size() == 3 && args[2] == "--json") return Show(args[1], true);
     if (command == "check" && args.size() >= 2) {
       for (size_t i = 1; i < args.size(); ++i) {
         Profile p = nvdp::sim::LoadProfile(args[i]);
