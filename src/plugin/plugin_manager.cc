@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "common/log.h"
 #include "device/discovery.h"
@@ -15,8 +16,11 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kRegisterTimeout{5000};
-constexpr milliseconds kFirstRetry{100};
-constexpr milliseconds kMaxRetry{2000};  // upstream waits 30 s between attempts
+// Retry delays after failed registrations. The first ones are short: a restarting kubelet
+// creates its socket a moment before it accepts connections. Upstream waits 30 s.
+constexpr milliseconds kRetryDelays[] = {milliseconds(20),  milliseconds(50),  milliseconds(100),
+                                         milliseconds(250), milliseconds(500), milliseconds(1000)};
+constexpr milliseconds kMaxRetry{2000};
 constexpr milliseconds kPeriodicCheck{5000};
 
 ino_t InodeOf(const std::string& path) {
@@ -109,9 +113,10 @@ PluginManager::StartResult PluginManager::Start(std::string* error) {
 }
 
 void PluginManager::Stop() {
+  if (monitor_) monitor_->RequestStop();  // winds down while the servers stop
+  for (Plugin& plugin : plugins_) plugin.server->Stop();
   if (monitor_) monitor_->Stop();
   monitor_.reset();
-  for (Plugin& plugin : plugins_) plugin.server->Stop();
   plugins_.clear();
   resources_.clear();
 }
@@ -165,13 +170,13 @@ void PluginManager::ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino
     return;
   }
   ++plugin.failed_attempts;
-  milliseconds delay =
-      std::min(kMaxRetry, kFirstRetry * (1 << std::min(plugin.failed_attempts - 1, 5)));
+  const size_t step = static_cast<size_t>(plugin.failed_attempts - 1);
+  milliseconds delay = step < std::size(kRetryDelays) ? kRetryDelays[step] : kMaxRetry;
   plugin.next_attempt = Clock::now() + delay;
   if (plugin.failed_attempts == 1 || plugin.failed_attempts % 30 == 0) {
     LOG_WARNING(
-        "Could not register '{}' with the kubelet at {} (attempt {}): {}; retrying every {} ms",
-        name, options_.kubelet_socket, plugin.failed_attempts, failure, delay.count());
+        "Could not register '{}' with the kubelet at {} (attempt {}): {}; retrying in {} ms", name,
+        options_.kubelet_socket, plugin.failed_attempts, failure, delay.count());
   }
 }
 
