@@ -304,6 +304,8 @@ class Commands {
       List(args[0]);
     } else if (verb == "preferred" && args.size() >= 2) {
       Preferred(args);
+    } else if (verb == "ping" && args.size() == 1) {
+      Ping(args[0]);
     } else if (verb == "allocate" && args.size() == 2) {
       Allocate(args[0], args[1]);
     } else if (verb == "restart" && args.empty()) {
@@ -382,6 +384,28 @@ class Commands {
       if (d.health == "Healthy") ids.push_back(d.id);
     }
     return ids;
+  }
+
+  // ping <resource>: GetDevicePluginOptions, the cheapest call, as a latency baseline.
+  void Ping(const std::string& resource) {
+    bool found = kubelet_.WithPlugin(
+        resource, [&](v1beta1::DevicePlugin::Stub& stub, const std::vector<Device>&, bool) {
+          v1beta1::DevicePluginOptions options;
+          grpc::ClientContext context;
+          auto start = std::chrono::steady_clock::now();
+          grpc::Status status = stub.GetDevicePluginOptions(&context, v1beta1::Empty(), &options);
+          auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+          ordered_json reply = StatusJson(status);
+          reply["reply"] = "ping";
+          reply["latency_us"] = micros;
+          reply["options"] = {
+              {"preStartRequired", options.pre_start_required()},
+              {"getPreferredAllocationAvailable", options.get_preferred_allocation_available()}};
+          Reply(reply, "ping " + resource + ": " + std::to_string(micros) + " us");
+        });
+    if (!found) NotRegistered("ping", resource);
   }
 
   // preferred <resource> <size> [must=a,b] [available=a,b]
