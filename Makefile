@@ -1,0 +1,45 @@
+# Everything starts here; each target installs what it needs first (scripts/install-deps.sh is a
+# no-op when nothing is missing).
+#   make demo   build, then run the plugin on a simulated DGX A100 against the kubelet emulator
+#   make test   build, run every test, then again under ASan+UBSan
+#   make bench  benchmarks, with a report
+.PHONY: all deps build test test-release test-asan demo bench format clean gpu-check-bundle
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release
+
+test: test-release test-asan
+
+test-release: build
+	ctest --preset release
+
+test-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan
+	ctest --preset asan
+
+demo: build
+	@scripts/demo.sh
+
+bench: build
+	@bench/run.sh
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+# build/glibc: this build's glibc, for scripts/gpu-check.sh on machines with an older one.
+gpu-check-bundle: build
+	@mkdir -p build/glibc
+	@for lib in ld-linux-x86-64.so.2 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1; do \
+	  cp -L /lib/x86_64-linux-gnu/$$lib build/glibc/; done
+	@cp scripts/gpu-check.sh build/
+	@echo "carry build/bin build/sim-root build/glibc; run: OUT=<dir> bash scripts/gpu-check.sh"
+
+clean:
+	rm -rf build build-asan

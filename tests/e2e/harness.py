@@ -1,0 +1,190 @@
+"""Helpers for end-to-end tests: real binaries, the NVML simulator, the kubelet emulator.
+
+Everything runs in a fresh temporary directory per test, over real unix sockets.
+NVDP_BUILD_DIR points at the build tree (default: <repo>/build).
+"""
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("NVDP_BUILD_DIR", REPO / "build"))
+BIN = BUILD / "bin"
+SIM_ROOT = BUILD / "sim-root"
+GPU = "nvidia.com/gpu"
+
+
+def profile(name):
+    """The simulator profile as nvml-sim reports it (independent of the plugin's code)."""
+    out = subprocess.run([str(BIN / "nvml-sim"), "show", name, "--json"], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def monotonic_ms():
+    return int(time.monotonic() * 1000)
+
+
+class Emulator:
+    """kubelet-emulator --json driven over stdin; events and replies are JSON lines."""
+
+    def __init__(self, plugin_dir):
+        self.dir = Path(plugin_dir)
+        self.proc = subprocess.Popen([str(BIN / "kubelet-emulator"), "--dir", str(self.dir), "--json"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, bufsize=1)
+        self.lines = queue.Queue()
+        self.events = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait_event(lambda e: e.get("event") == "listening", 5)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            if line.startswith("{"):
+                item = json.loads(line)
+                with self._lock:
+                    self.events.append(item)
+                self.lines.put(item)
+
+    def send(self, command, timeout=15):
+        """Sends a command and returns its reply."""
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + timeout
+        while True:
+            item = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            if "reply" in item:
+                return item
+
+    def wait_event(self, predicate, timeout):
+        """Returns the first event (seen so far or arriving later) matching predicate."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                for item in self.events:
+                    if "event" in item and predicate(item):
+                        return item
+            time.sleep(0.01)
+        raise AssertionError(f"no matching event within {timeout}s; saw {self.events[-5:]}")
+
+    def device_lists(self, resource=GPU):
+        with self._lock:
+            return [e for e in self.events if e.get("event") == "devices" and e["resource"] == resource]
+
+    def registrations(self, resource=GPU):
+        with self._lock:
+            return [e for e in self.events if e.get("event") == "registered" and e["resource"] == resource]
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.flush()
+                self.proc.wait(5)
+            except (BrokenPipeError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                stream.close()
+            except (BrokenPipeError, OSError):
+                pass
+
+
+class Plugin:
+    """nvidia-device-plugin on the simulator, its log captured to a file."""
+
+    def __init__(self, workdir, profile_name, args=(), env=None, kubelet_socket=None, faults=None,
+                 wrapper=()):
+        self.workdir = Path(workdir)
+        self.faults = self.workdir / "faults"
+        if faults is not None:
+            self.faults.write_text(faults)
+        self.log_path = self.workdir / f"plugin-{monotonic_ms()}.log"
+        full_env = dict(os.environ, NVML_SIM_PROFILE=profile_name, NVML_SIM_EVENTS=str(self.faults))
+        full_env.pop("LD_LIBRARY_PATH", None)
+        full_env.update(env or {})
+        socket = kubelet_socket if kubelet_socket is not None else str(self.workdir / "dp" / "kubelet.sock")
+        self.argv = [*wrapper, str(BIN / "nvidia-device-plugin"), "--driver-root-ctr-path", str(SIM_ROOT),
+                     "--kubelet-socket", socket, *args]
+        self.started_ms = monotonic_ms()
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen(self.argv, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+
+    def log(self):
+        return self.log_path.read_text()
+
+    def wait_log(self, pattern, timeout=5):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.log())
+            if match:
+                return match
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise AssertionError(f"log never matched {pattern!r}:\n{self.log()}")
+
+    def inject(self, line):
+        with open(self.faults, "a") as f:
+            f.write(line + "\n")
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout=5):
+        return self.proc.wait(timeout)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class E2ETest(unittest.TestCase):
+    """Gives each test a temporary directory and stops what it started."""
+
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="nvdp-e2e-"))
+        self.plugin_dir = self.tmp / "dp"
+        self.plugin_dir.mkdir()
+        self._stops = []
+
+    def tearDown(self):
+        for stop in reversed(self._stops):
+            stop()
+        if os.environ.get("NVDP_KEEP_TMP"):
+            print(f"kept {self.tmp}")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def emulator(self):
+        emulator = Emulator(self.plugin_dir)
+        self._stops.append(emulator.close)
+        return emulator
+
+    def plugin(self, profile_name, **kwargs):
+        plugin = Plugin(self.tmp, profile_name, **kwargs)
+        self._stops.append(plugin.stop)
+        return plugin
+
+    def assertReplyOk(self, reply):
+        self.assertTrue(reply.get("ok"), reply)
+        return reply

@@ -1,0 +1,131 @@
+// Discovery against the simulator's profiles, checked against facts written from the machines'
+// published topologies (spec §5.3 for DGX-1 Volta), not from the simulator's code.
+#include "device/discovery.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "sim_node.h"
+
+namespace nvdp::device {
+namespace {
+
+using testing::SimulatedNode;
+
+Inventory DiscoverOn(SimulatedNode& node) {
+  nvml::Session session(node.nvml());
+  DiscoveryOptions options;
+  options.sysfs_roots = {testing::SimRoot() + "/sys"};
+  return Discover(node.nvml(), options);
+}
+
+TEST(DiscoveryTest, Dgx1VoltaHybridCubeMesh) {
+  SimulatedNode node("dgx1-v100");
+  Inventory inventory = DiscoverOn(node);
+  ASSERT_EQ(inventory.gpus.size(), 8u);
+  EXPECT_EQ(inventory.driver_version, "535.183.01");
+  EXPECT_EQ(inventory.cuda_driver_version, 12020);
+  const LinkMatrix& links = inventory.links;
+  const std::set<std::pair<int, int>> one = {{0, 1}, {0, 2}, {1, 3}, {2, 6},
+                                             {3, 7}, {4, 5}, {4, 6}, {5, 7}};
+  const std::set<std::pair<int, int>> two = {{0, 3}, {0, 4}, {1, 2}, {1, 5},
+                                             {2, 3}, {4, 7}, {5, 6}, {6, 7}};
+  for (int a = 0; a < 8; ++a) {
+    for (int b = 0; b < 8; ++b) {
+      if (a == b) continue;
+      auto pair = std::make_pair(std::min(a, b), std::max(a, b));
+      int expected = one.count(pair) ? 1 : two.count(pair) ? 2 : 0;
+      EXPECT_EQ(links.nvlinks(a, b), expected) << a << "-" << b;
+      bool same_quad = a / 4 == b / 4;
+      bool same_switch = a / 2 == b / 2;
+      P2PLink p2p = !same_quad    ? P2PLink::kCrossCpu
+                    : same_switch ? P2PLink::kSingleSwitch
+                                  : P2PLink::kHostBridge;
+      EXPECT_EQ(links.p2p(a, b), p2p) << a << "-" << b;
+    }
+    EXPECT_EQ(links.switch_nvlinks(a), 0);
+    EXPECT_EQ(inventory.gpus[a].numa_node, a < 4 ? 0 : 1);
+    EXPECT_EQ(inventory.gpus[a].minor, static_cast<unsigned>(a));
+    EXPECT_EQ(inventory.gpus[a].cc_major, 7);
+    EXPECT_TRUE(inventory.gpus[a].problem.empty());
+  }
+}
+
+TEST(DiscoveryTest, NvSwitchLinksDoNotCountAsGpuToGpu) {
+  SimulatedNode node("dgx-a100");
+  Inventory inventory = DiscoverOn(node);
+  ASSERT_EQ(inventory.gpus.size(), 8u);
+  for (size_t a = 0; a < 8; ++a) {
+    EXPECT_EQ(inventory.links.switch_nvlinks(a), 12);
+    for (size_t b = 0; b < 8; ++b) EXPECT_EQ(inventory.links.nvlinks(a, b), 0);
+  }
+  EXPECT_EQ(inventory.links.p2p(0, 1), P2PLink::kMultiSwitch);
+  EXPECT_EQ(inventory.links.p2p(0, 2), P2PLink::kSameCpu);
+  EXPECT_EQ(inventory.links.p2p(3, 4), P2PLink::kCrossCpu);
+  EXPECT_EQ(inventory.gpus[0].name, "NVIDIA A100-SXM4-40GB");
+  EXPECT_EQ(inventory.gpus[0].memory_mib(), 40960u);
+  EXPECT_EQ(inventory.gpus[7].pci_bus_id, "00000000:BD:00.0");
+}
+
+TEST(DiscoveryTest, PcieServerWithoutNvLink) {
+  SimulatedNode node("pcie-4xt4");
+  Inventory inventory = DiscoverOn(node);
+  ASSERT_EQ(inventory.gpus.size(), 4u);
+  EXPECT_EQ(inventory.links.p2p(0, 1), P2PLink::kSameCpu);
+  EXPECT_EQ(inventory.links.p2p(1, 2), P2PLink::kCrossCpu);
+  EXPECT_EQ(inventory.links.nvlinks(0, 1), 0);
+}
+
+TEST(DiscoveryTest, NoGpus) {
+  SimulatedNode node("none");
+  Inventory inventory = DiscoverOn(node);
+  EXPECT_TRUE(inventory.gpus.empty());
+  EXPECT_EQ(inventory.links.size(), 0u);
+}
+
+TEST(DiscoveryTest, LostGpuIsLeftOutAndTheRestWork) {
+  SimulatedNode node("dgx-a100", "lost 2\n");
+  Inventory inventory = DiscoverOn(node);
+  ASSERT_EQ(inventory.gpus.size(), 7u);
+  ASSERT_EQ(inventory.unreadable.size(), 1u);
+  EXPECT_NE(inventory.unreadable[0].find("index 2: nvmlDeviceGetHandleByIndex_v2: GPU is lost"),
+            std::string::npos)
+      << inventory.unreadable[0];
+  EXPECT_EQ(inventory.gpus[2].index, 3u);
+  EXPECT_EQ(inventory.links.size(), 7u);
+}
+
+TEST(DiscoveryTest, FailingAttributeMarksOnlyThatGpu) {
+  SimulatedNode node("dgx-a100", "fail nvmlDeviceGetMemoryInfo UNKNOWN 1\n");
+  Inventory inventory = DiscoverOn(node);
+  ASSERT_EQ(inventory.gpus.size(), 8u);
+  EXPECT_EQ(inventory.gpus[1].problem, "nvmlDeviceGetMemoryInfo: Unknown Error");
+  EXPECT_EQ(inventory.gpus[1].name, "NVIDIA A100-SXM4-40GB");  // the rest was still read
+  EXPECT_TRUE(inventory.gpus[0].problem.empty());
+}
+
+TEST(DiscoveryTest, DisplayGpusAreSkippedAndIndexesKept) {
+  testing::TempDir dir;
+  std::ofstream(dir / "profile.yaml") << R"(
+name: with-display
+driver_version: "550.1"
+cuda_driver_version: 12040
+gpu_defaults: {name: NVIDIA A100-SXM4-80GB, memory_mib: 81920, compute_capability: "8.0"}
+gpus:
+  - {uuid: GPU-00000000-0000-0000-0000-000000000001, bus_id: "00000000:01:00.0", minor: 0, pcie: [c0, h0]}
+  - {uuid: GPU-00000000-0000-0000-0000-000000000002, bus_id: "00000000:02:00.0", minor: 1, pcie: [c0, h0], name: DGX Display, memory_mib: 4096}
+  - {uuid: GPU-00000000-0000-0000-0000-000000000003, bus_id: "00000000:03:00.0", minor: 2, pcie: [c0, h1]}
+)";
+  SimulatedNode node(dir / "profile.yaml");
+  Inventory inventory = DiscoverOn(node);
+  ASSERT_EQ(inventory.gpus.size(), 2u);
+  EXPECT_EQ(inventory.gpus[0].index, 0u);
+  EXPECT_EQ(inventory.gpus[1].index, 2u);
+  EXPECT_EQ(inventory.gpus[1].numa_node, std::nullopt);  // profile gave none
+  EXPECT_EQ(inventory.links.p2p(0, 1), P2PLink::kSameCpu);
+}
+
+}  // namespace
+}  // namespace nvdp::device
