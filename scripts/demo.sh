@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# make demo: nvidia-device-plugin on a simulated DGX A100 (8x A100, NVSwitch, 2 NUMA nodes),
+# talking to the kubelet emulator over real unix sockets. Shows registration, the device list with
+# health and NUMA nodes, a preferred allocation and an Allocate for 2 GPUs, an injected XID,
+# and a kubelet restart with re-registration; then stops everything and leaves nothing behind.
+set -euo pipefail
+
+BUILD=${NVDP_BUILD_DIR:-build}
+BIN=$BUILD/bin
+PROFILE=${NVML_SIM_PROFILE:-dgx-a100}
+WORK=$(mktemp -d /tmp/nvdp-demo.XXXXXX)
+PLUGIN_PID="" EMULATOR_PID=""
+
+cleanup() {
+  exec 3>&- 2>/dev/null || true
+  [ -n "$PLUGIN_PID" ] && kill "$PLUGIN_PID" 2>/dev/null && wait "$PLUGIN_PID" 2>/dev/null
+  [ -n "$EMULATOR_PID" ] && kill "$EMULATOR_PID" 2>/dev/null && wait "$EMULATOR_PID" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if [ -t 1 ]; then
+  bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+  bold() { printf '\n== %s\n' "$*"; }
+fi
+send() { echo "$*" >&3; }
+settle() { sleep "${1:-0.4}"; }
+plugin_log() { grep -E "$1" "$WORK/plugin.log" | sed 's/^/   plugin | /' || true; }
+
+mkdir -p "$WORK/dp"
+mkfifo "$WORK/commands"
+
+bold "Simulated node: $PROFILE"
+"$BIN/nvml-sim" show "$PROFILE" | sed 's/^/   /'
+
+bold "Starting the kubelet emulator ($WORK/dp/kubelet.sock) and nvidia-device-plugin"
+"$BIN/kubelet-emulator" --dir "$WORK/dp" < "$WORK/commands" | sed -u 's/^/   kubelet | /' &
+EMULATOR_PID=$!
+exec 3> "$WORK/commands"
+settle 0.3
+NVML_SIM_PROFILE=$PROFILE NVML_SIM_EVENTS=$WORK/faults \
+  "$BIN/nvidia-device-plugin" --driver-root-ctr-path "$BUILD/sim-root" \
+  --kubelet-socket "$WORK/dp/kubelet.sock" > "$WORK/plugin.log" 2>&1 &
+PLUGIN_PID=$!
+send "wait registered nvidia.com/gpu"
+send "wait devices nvidia.com/gpu 8 healthy=8"
+settle
+plugin_log "Loaded NVML|NVIDIA driver|Starting GRPC|Registered"
+
+bold "GetPreferredAllocation and Allocate for 2 GPUs (as the kubelet asks before starting a pod)"
+send "preferred nvidia.com/gpu 2"
+send "allocate nvidia.com/gpu 2"
+settle
+
+GPU3=$("$BIN/nvml-sim" show "$PROFILE" --json | sed -n 's/.*"uuid": "\(GPU-[^"]*\)".*/\1/p' | sed -n 4p)
+bold "Injecting XID 79 (GPU fallen off the bus) on GPU 3: echo 'xid $GPU3 79' >> \$NVML_SIM_EVENTS"
+echo "xid $GPU3 79" >> "$WORK/faults"
+send "wait devices nvidia.com/gpu 8 healthy=7 timeout=3"
+settle 0.6
+plugin_log "XidCriticalError|marked unhealthy"
+bold "Allocating 2 GPUs again: the unhealthy one is not offered"
+send "allocate nvidia.com/gpu 2"
+settle
+
+bold "Simulating a kubelet restart: every socket in the directory is deleted, kubelet.sock re-created"
+send "restart"
+send "wait registered nvidia.com/gpu count=2 timeout=3"
+send "wait devices nvidia.com/gpu 8 timeout=3"
+settle 0.6
+plugin_log "re-created|inotify|removed|Registered"
+
+bold "Stopping: SIGTERM to the plugin, quit to the emulator"
+kill -TERM "$PLUGIN_PID"
+wait "$PLUGIN_PID" && echo "   nvidia-device-plugin exited with status 0"
+PLUGIN_PID=""
+send "quit"
+exec 3>&-
+wait "$EMULATOR_PID" || true
+EMULATOR_PID=""
+left=$(ls -A "$WORK/dp")
+echo "   sockets left in the plugin directory: ${left:-none}"
+echo
+echo "Try it yourself: docs/simulator.md (profiles, fault injection) and docs/kubelet-emulator.md."
