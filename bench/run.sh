@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, one report on stdout. Figures go into docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NVDP_BUILD_DIR=${NVDP_BUILD_DIR:-$PWD/build}
+echo "# nvdp benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -r)"
+echo
+/usr/bin/python3 bench/startup_and_memory.py "$@"

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# GPU reality check: runs the project's programs against a real NVIDIA driver and compares what
+# they read through NVML with what nvidia-smi and NVIDIA's Python bindings (pynvml) report. It is
+# the only check of our NVML declarations (struct layouts, symbol versions) against real hardware.
+#
+# Build here, then on a machine with an NVIDIA GPU and driver (no network or packages needed),
+# from the project root, with build/bin, build/sim-root (and build/glibc, see below) copied along:
+#   OUT=<dir> bash scripts/gpu-check.sh
+# Read <dir>/summary.txt. Extends ../shared/gpu-check.sh (same first checks) with:
+#  - dry-run JSON vs pynvml / nvidia-smi for every GPU (UUID, name, memory, bus id, minor, CC)
+#  - the device plugin on the real driver against the kubelet emulator: registration, the device
+#    list, an Allocate, a simulated kubelet restart, SIGTERM clean-up; start-to-registered time
+#    and idle RSS on real hardware
+# build/glibc (optional: `make gpu-check-bundle`) holds this build's glibc; it is used only when
+# the machine's own glibc is too old for the programs.
+set -u
+OUT=${OUT:-/tmp/gpu-check}; mkdir -p "$OUT"; B=build/bin
+S="$OUT/summary.txt"; : > "$S"
+say() { echo "$*" | tee -a "$S"; }
+
+say "host: $(uname -r), $(ldd --version 2>&1 | head -1)"
+nvidia-smi -q -x > "$OUT/nvidia-smi.xml" 2>&1 || say "nvidia-smi -q failed"
+nvidia-smi topo -m > "$OUT/topo.txt" 2>&1
+nvidia-smi --query-gpu=index,uuid,name,memory.total,pci.bus_id,compute_cap --format=csv,noheader,nounits \
+  > "$OUT/smi-gpus.csv" 2>&1
+ls -la /usr/lib/x86_64-linux-gnu/libnvidia-ml.so* /usr/lib64/libnvidia-ml.so* /usr/local/nvidia/lib64/libnvidia-ml.so* \
+  2>/dev/null > "$OUT/nvml-libs.txt"
+
+# Run our programs with this machine's glibc, or with the one they were built against.
+RUN=""
+if ! "$B/nvidia-device-plugin" --version > "$OUT/nvidia-device-plugin.version" 2>&1; then
+  if [ -x build/glibc/ld-linux-x86-64.so.2 ]; then
+    RUN="build/glibc/ld-linux-x86-64.so.2 --library-path build/glibc"
+    say "host glibc too old for the programs ($(tail -1 "$OUT/nvidia-device-plugin.version")); using build/glibc"
+    $RUN "$B/nvidia-device-plugin" --version > "$OUT/nvidia-device-plugin.version" 2>&1
+  fi
+fi
+say "nvidia-device-plugin --version: $(head -1 "$OUT/nvidia-device-plugin.version")"
+
+python3 - > "$OUT/truth.json" 2> "$OUT/truth.err" <<'PY'
+import json, pynvml as n
+n.nvmlInit()
+d = {"driver": n.nvmlSystemGetDriverVersion(), "cuda": n.nvmlSystemGetCudaDriverVersion(), "gpus": []}
+for i in range(n.nvmlDeviceGetCount()):
+    h = n.nvmlDeviceGetHandleByIndex(i)
+    g = {"index": i, "name": n.nvmlDeviceGetName(h), "uuid": n.nvmlDeviceGetUUID(h),
+         "memory_mib": n.nvmlDeviceGetMemoryInfo(h).total // (1024 * 1024),
+         "bus_id": n.nvmlDeviceGetPciInfo(h).busId, "minor": n.nvmlDeviceGetMinorNumber(h),
+         "cc": list(n.nvmlDeviceGetCudaComputeCapability(h))}
+    try: g["mig_mode"] = list(n.nvmlDeviceGetMigMode(h))
+    except n.NVMLError as e: g["mig_mode"] = str(e)
+    d["gpus"].append(g)
+print(json.dumps(d, indent=1, default=str))
+PY
+if [ -s "$OUT/truth.json" ]; then
+  say "pynvml truth: $(python3 -c "import json;d=json.load(open('$OUT/truth.json'));print(d['driver'], d['cuda'], [g['name'] for g in d['gpus']])")"
+else
+  say "pynvml unavailable ($(tail -1 "$OUT/truth.err")); comparing with nvidia-smi only"
+fi
+
+for p in gpu-feature-discovery config-manager mps-control-daemon; do
+  [ -x "$B/$p" ] && { $RUN "$B/$p" --version > "$OUT/$p.version" 2>&1 || say "$p --version failed: $(tail -1 "$OUT/$p.version")"; }
+done
+
+if [ -x "$B/nvidia-device-plugin" ]; then
+  timeout 30 $RUN "$B/nvidia-device-plugin" --driver-root-ctr-path / --dry-run --output json > "$OUT/dry-run.json" 2> "$OUT/dry-run.log"
+  say "device plugin dry-run rc=$? ($(wc -c < "$OUT/dry-run.json") bytes; log tail: $(tail -1 "$OUT/dry-run.log"))"
+  python3 - "$OUT/dry-run.json" "$OUT/truth.json" "$OUT/smi-gpus.csv" >> "$S" 2>&1 <<'PY'
+import json, sys
+ours = json.load(open(sys.argv[1]))
+try: truth = json.load(open(sys.argv[2]))
+except Exception: truth = None
+bad = []
+def check(what, got, want):
+    if got != want: bad.append(f"{what}: ours={got!r} truth={want!r}")
+if truth:
+    check("driver", ours["driverVersion"], truth["driver"])
+    check("cuda", ours["cudaDriverVersion"], truth["cuda"])
+    check("gpu count", len(ours["gpus"]), len(truth["gpus"]))
+    for o, t in zip(ours["gpus"], truth["gpus"]):
+        i = t["index"]
+        for key, want in (("uuid", t["uuid"]), ("name", t["name"]), ("memoryMiB", t["memory_mib"]),
+                          ("pciBusId", t["bus_id"]), ("minor", t["minor"]), ("computeCapability", t["cc"])):
+            check(f"gpu{i}.{key}", o.get(key), want)
+print("dry-run vs pynvml:", ("all match" if not bad else "MISMATCH\n  " + "\n  ".join(bad)) if truth else "skipped")
+smi = [l.split(", ") for l in open(sys.argv[3]) if l.count(",") >= 5]
+bad = []
+for o, row in zip(ours["gpus"], smi):
+    idx, uuid, name, mem, bus, cc = row[:6]
+    check(f"gpu{idx}.uuid", o["uuid"], uuid); check(f"gpu{idx}.name", o["name"], name)
+    check(f"gpu{idx}.memoryMiB", o["memoryMiB"], int(mem)); check(f"gpu{idx}.pciBusId", o["pciBusId"], bus)
+    check(f"gpu{idx}.cc", "%d.%d" % tuple(o["computeCapability"]), cc.strip())
+print("dry-run vs nvidia-smi:", "all match" if not bad and smi else ("no nvidia-smi rows" if not smi else "MISMATCH\n  " + "\n  ".join(bad)))
+print("links seen:", {l["pcie"] for l in ours["links"]} or "single GPU", "switch NVLinks:", ours["switchNvLinks"],
+      "NUMA:", [g["numaNode"] for g in ours["gpus"]])
+PY
+fi
+
+if [ -x "$B/nvidia-device-plugin" ] && [ -x "$B/kubelet-emulator" ]; then
+  D=$(mktemp -d /tmp/nvdp-gpu.XXXXXX); mkfifo "$D/cmd"
+  N=$(python3 -c "import json;print(len(json.load(open('$OUT/dry-run.json'))['gpus']))" 2>/dev/null || echo 1)
+  timeout 40 $RUN "$B/kubelet-emulator" --dir "$D/dp" --json < "$D/cmd" > "$OUT/emulator.jsonl" 2> "$OUT/emulator.err" &
+  EMU=$!; exec 9> "$D/cmd"; sleep 0.3
+  T0=$(python3 -c 'import time;print(int(time.monotonic()*1000))')
+  $RUN "$B/nvidia-device-plugin" --driver-root-ctr-path / --kubelet-socket "$D/dp/kubelet.sock" > "$OUT/plugin.log" 2>&1 &
+  PLUGIN=$!
+  { echo "wait registered nvidia.com/gpu timeout=10"; echo "wait devices nvidia.com/gpu $N healthy=$N timeout=5";
+    echo "allocate nvidia.com/gpu 1"; echo "sleep 1500"; } >&9
+  sleep 2.2
+  RSS=$(awk '/VmRSS/{print $2}' /proc/$PLUGIN/status 2>/dev/null)
+  { echo "restart"; echo "wait registered nvidia.com/gpu count=2 timeout=5";
+    echo "wait devices nvidia.com/gpu $N timeout=5"; echo "allocate nvidia.com/gpu 1"; } >&9
+  sleep 1.5; kill -TERM $PLUGIN; wait $PLUGIN; PRC=$?
+  echo quit >&9; exec 9>&-; wait $EMU
+  python3 - "$OUT/emulator.jsonl" "$T0" "$RSS" "$PRC" "$(ls "$D/dp" | tr '\n' ' ')" >> "$S" 2>&1 <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+t0, rss, rc, left = int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5].split()
+reg = [l for l in lines if l.get("event") == "registered"]
+dev = [l for l in lines if l.get("event") == "devices"]
+alloc = [l for l in lines if l.get("reply") == "allocate"]
+waits = [l for l in lines if l.get("reply") == "wait"]
+print(f"plugin e2e on the real driver: registrations={len(reg)}, waits ok={[w['ok'] for w in waits]}")
+if reg: print(f"  start-to-registered: {reg[0]['t_ms'] - t0} ms; idle VmRSS {rss} kB")
+if dev: print(f"  devices: {dev[-1]['healthy']}/{dev[-1]['total']} healthy, NUMA {[d['numa'] for d in dev[-1]['devices']]}")
+for a in alloc: print(f"  allocate ok={a['ok']} {a.get('response', {}).get('envs', a.get('error'))} ({a['latency_us']} us)")
+if len(reg) > 1: print(f"  re-registered {reg[1]['t_ms'] - [l for l in lines if l.get('event') == 'restarted'][0]['t_ms']} ms after the kubelet restart")
+print(f"  SIGTERM exit code {rc}; files left in the plugin dir: {[f for f in left if f != 'kubelet.sock'] or 'none'}")
+PY
+  grep -E "^[EW]" "$OUT/plugin.log" | head -5 | sed 's/^/  plugin log: /' >> "$S"
+  rm -rf "$D"
+fi
+
+if [ -x "$B/gpu-feature-discovery" ]; then
+  timeout 30 $RUN "$B/gpu-feature-discovery" --oneshot --no-timestamp --output-file "$OUT/gfd.labels" > "$OUT/gfd.log" 2>&1
+  say "gfd rc=$? ($(wc -l < "$OUT/gfd.labels" 2>/dev/null || echo 0) labels)"
+fi
+say "outputs in $OUT"
