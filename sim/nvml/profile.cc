@@ -1,7 +1,5 @@
 #include "profile.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cctype>
 #include <fstream>
 #include <set>
@@ -9,6 +7,7 @@
 
 #include "nvml/error.h"
 #include "nvml/nvml_abi.h"
+#include "yaml_tree.h"
 
 namespace nvdp::sim {
 namespace {
@@ -24,25 +23,37 @@ class Reader {
     throw ProfileError("profile " + origin_ + ": " + where + ": " + message);
   }
 
-  template <typename T>
-  T Get(const YAML::Node& node, const std::string& where, const char* expected) const {
-    try {
-      return node.as<T>();
-    } catch (const YAML::Exception&) {
-      Fail(where, std::string("expected ") + expected);
-    }
+  std::string String(const YamlNode& node, const std::string& where) const {
+    if (!node.IsScalar()) Fail(where, "expected a string");
+    return node.scalar;
   }
 
-  std::string String(const YAML::Node& node, const std::string& where) const {
-    if (!node.IsScalar()) Fail(where, "expected a string");
-    return node.as<std::string>();
+  long long Integer(const YamlNode& node, const std::string& where, const char* expected,
+                    long long min = 0) const {
+    long long value = 0;
+    if (!ToInt64(node, &value) || value < min) Fail(where, std::string("expected ") + expected);
+    return value;
+  }
+
+  bool Boolean(const YamlNode& node, const std::string& where) const {
+    bool value = false;
+    if (!ToBool(node, &value)) Fail(where, "expected true or false");
+    return value;
+  }
+
+  std::vector<std::string> Strings(const YamlNode& node, const std::string& where,
+                                   const char* expected) const {
+    if (!node.IsSequence()) Fail(where, std::string("expected ") + expected);
+    std::vector<std::string> values;
+    for (const YamlNode& item : node.items) values.push_back(String(item, where));
+    return values;
   }
 
  private:
   std::string origin_;
 };
 
-void ParseCompute(const Reader& r, const YAML::Node& node, const std::string& where,
+void ParseCompute(const Reader& r, const YamlNode& node, const std::string& where,
                   GpuProfile& gpu) {
   std::string text = r.String(node, where);
   size_t dot = text.find('.');
@@ -55,11 +66,9 @@ void ParseCompute(const Reader& r, const YAML::Node& node, const std::string& wh
   }
 }
 
-unsigned long long ParseEvents(const Reader& r, const YAML::Node& node, const std::string& where) {
-  if (!node.IsSequence()) r.Fail(where, "expected a list of event kinds");
+unsigned long long ParseEvents(const Reader& r, const YamlNode& node, const std::string& where) {
   unsigned long long mask = 0;
-  for (size_t i = 0; i < node.size(); ++i) {
-    std::string kind = r.String(node[i], where);
+  for (const std::string& kind : r.Strings(node, where, "a list of event kinds")) {
     if (kind == "xid")
       mask |= nvmlEventTypeXidCriticalError;
     else if (kind == "ecc-single")
@@ -73,36 +82,36 @@ unsigned long long ParseEvents(const Reader& r, const YAML::Node& node, const st
 }
 
 // Applies every key of `node` that a GPU can carry; unknown keys are errors (typos matter).
-void ApplyGpuFields(const Reader& r, const YAML::Node& node, const std::string& where,
+void ApplyGpuFields(const Reader& r, const YamlNode& node, const std::string& where,
                     GpuProfile& gpu) {
-  for (const auto& entry : node) {
-    const std::string key = entry.first.as<std::string>();
-    const YAML::Node& value = entry.second;
+  if (!node.IsMapping()) r.Fail(where, "expected a mapping of GPU fields");
+  for (const auto& [key, value] : node.entries) {
     const std::string at = where + "." + key;
     if (key == "uuid")
       gpu.uuid = r.String(value, at);
     else if (key == "name")
       gpu.name = r.String(value, at);
     else if (key == "memory_mib")
-      gpu.memory_mib = r.Get<unsigned long long>(value, at, "MiB as an integer");
+      gpu.memory_mib = r.Integer(value, at, "MiB as an integer", 1);
     else if (key == "compute_capability")
       ParseCompute(r, value, at, gpu);
     else if (key == "bus_id")
       gpu.bus_id = r.String(value, at);
     else if (key == "pci_device_id")
-      gpu.pci_device_id = r.Get<unsigned>(value, at, "an integer such as 0x20B010DE");
+      gpu.pci_device_id =
+          static_cast<unsigned>(r.Integer(value, at, "an integer such as 0x20B010DE"));
     else if (key == "pci_subsystem_id")
-      gpu.pci_subsystem_id = r.Get<unsigned>(value, at, "an integer");
+      gpu.pci_subsystem_id = static_cast<unsigned>(r.Integer(value, at, "an integer"));
     else if (key == "minor")
-      gpu.minor = r.Get<unsigned>(value, at, "a device minor number");
+      gpu.minor = static_cast<unsigned>(r.Integer(value, at, "a device minor number"));
     else if (key == "numa_node")
-      gpu.numa_node = r.Get<int>(value, at, "an integer");
+      gpu.numa_node = static_cast<int>(r.Integer(value, at, "an integer", -1));
     else if (key == "pcie")
-      gpu.pcie = r.Get<std::vector<std::string>>(value, at, "a list of names from the CPU down");
+      gpu.pcie = r.Strings(value, at, "a list of names from the CPU down");
     else if (key == "board")
       gpu.board = r.String(value, at);
     else if (key == "mig_capable")
-      gpu.mig_capable = r.Get<bool>(value, at, "true or false");
+      gpu.mig_capable = r.Boolean(value, at);
     else if (key == "supported_events")
       gpu.supported_events = ParseEvents(r, value, at);
     else
@@ -167,21 +176,19 @@ void Validate(const Reader& r, Profile& p) {
 
 Profile ParseProfile(const std::string& yaml_text, const std::string& origin) {
   Reader r(origin);
-  YAML::Node root;
+  YamlNode root;
   try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& error) {
+    root = ParseYaml(yaml_text);
+  } catch (const YamlError& error) {
     throw ProfileError("profile " + origin + ": invalid YAML: " + error.what());
   }
-  if (!root.IsMap()) r.Fail("top level", "expected a mapping");
+  if (!root.IsMapping()) r.Fail("top level", "expected a mapping");
 
   Profile p;
   GpuProfile defaults;
   defaults.supported_events = kDefaultEvents;
-  YAML::Node gpus;
-  for (const auto& entry : root) {
-    const std::string key = entry.first.as<std::string>();
-    const YAML::Node& value = entry.second;
+  const YamlNode* gpus = nullptr;
+  for (const auto& [key, value] : root.entries) {
     if (key == "name")
       p.name = r.String(value, key);
     else if (key == "description")
@@ -189,7 +196,8 @@ Profile ParseProfile(const std::string& yaml_text, const std::string& origin) {
     else if (key == "driver_version")
       p.driver_version = r.String(value, key);
     else if (key == "cuda_driver_version")
-      p.cuda_driver_version = r.Get<int>(value, key, "an integer such as 12040");
+      p.cuda_driver_version =
+          static_cast<int>(r.Integer(value, key, "an integer such as 12040", 1));
     else if (key == "nvml_version")
       p.nvml_version = r.String(value, key);
     else if (key == "init_error") {
@@ -199,25 +207,26 @@ Profile ParseProfile(const std::string& yaml_text, const std::string& origin) {
     } else if (key == "gpu_defaults")
       ApplyGpuFields(r, value, key, defaults);
     else if (key == "gpus")
-      gpus = value;
+      gpus = &value;
     else if (key == "nvlinks") {
       if (!value.IsSequence()) r.Fail(key, "expected a list of [gpu, gpu, links]");
-      for (size_t i = 0; i < value.size(); ++i) {
-        auto triple = r.Get<std::vector<long long>>(value[i], key, "[gpu, gpu, links]");
-        if (triple.size() != 3 || triple[0] < 0 || triple[1] < 0) {
-          r.Fail(key + "[" + std::to_string(i) + "]", "expected [gpu, gpu, links]");
-        }
-        p.nvlinks.push_back({static_cast<size_t>(triple[0]), static_cast<size_t>(triple[1]),
-                             static_cast<int>(triple[2])});
+      for (size_t i = 0; i < value.items.size(); ++i) {
+        const std::string at = key + "[" + std::to_string(i) + "]";
+        const YamlNode& triple = value.items[i];
+        if (!triple.IsSequence() || triple.items.size() != 3)
+          r.Fail(at, "expected [gpu, gpu, links]");
+        p.nvlinks.push_back({static_cast<size_t>(r.Integer(triple.items[0], at, "a GPU position")),
+                             static_cast<size_t>(r.Integer(triple.items[1], at, "a GPU position")),
+                             static_cast<int>(r.Integer(triple.items[2], at, "a link count"))});
       }
     } else if (key == "nvswitch") {
-      for (const auto& sw : value) {
-        const std::string sub = sw.first.as<std::string>();
+      if (!value.IsMapping()) r.Fail(key, "expected bus_ids and links_per_gpu");
+      for (const auto& [sub, setting] : value.entries) {
         if (sub == "bus_ids")
-          p.nvswitch_bus_ids =
-              r.Get<std::vector<std::string>>(sw.second, "nvswitch.bus_ids", "a list of bus ids");
+          p.nvswitch_bus_ids = r.Strings(setting, "nvswitch.bus_ids", "a list of bus ids");
         else if (sub == "links_per_gpu")
-          p.nvswitch_links_per_gpu = r.Get<int>(sw.second, "nvswitch.links_per_gpu", "an integer");
+          p.nvswitch_links_per_gpu =
+              static_cast<int>(r.Integer(setting, "nvswitch.links_per_gpu", "an integer"));
         else
           r.Fail("nvswitch." + sub, "unknown key");
       }
@@ -225,16 +234,17 @@ Profile ParseProfile(const std::string& yaml_text, const std::string& origin) {
       r.Fail(key, "unknown key");
     }
   }
-  if (gpus && !gpus.IsNull()) {
-    if (!gpus.IsSequence()) r.Fail("gpus", "expected a list");
-    for (size_t i = 0; i < gpus.size(); ++i) {
+  if (gpus != nullptr && !gpus->IsNull()) {
+    if (!gpus->IsSequence()) r.Fail("gpus", "expected a list");
+    for (size_t i = 0; i < gpus->items.size(); ++i) {
       GpuProfile gpu = defaults;
-      ApplyGpuFields(r, gpus[i], "gpus[" + std::to_string(i) + "]", gpu);
+      ApplyGpuFields(r, gpus->items[i], "gpus[" + std::to_string(i) + "]", gpu);
       p.gpus.push_back(std::move(gpu));
     }
   }
-  if (p.nvml_version.empty())
+  if (p.nvml_version.empty()) {
     p.nvml_version = std::to_string(p.cuda_driver_version / 1000) + "." + p.driver_version;
+  }
   Validate(r, p);
   return p;
 }

@@ -1,0 +1,40 @@
+// A small YAML document tree built on libyaml's C parser. The simulator is loaded into other
+// programs like a driver library, so it depends on nothing C++ outside itself: libyaml links in
+// statically (its archive is position-independent; yaml-cpp's is not).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nvdp::sim {
+
+struct YamlNode {
+  enum class Kind { kNull, kScalar, kSequence, kMapping };
+  Kind kind = Kind::kNull;
+  std::string scalar;
+  std::vector<YamlNode> items;                            // sequences
+  std::vector<std::pair<std::string, YamlNode>> entries;  // mappings, in document order
+  int line = 0;                                           // 1-based, for messages
+
+  bool IsScalar() const { return kind == Kind::kScalar; }
+  bool IsSequence() const { return kind == Kind::kSequence; }
+  bool IsMapping() const { return kind == Kind::kMapping; }
+  bool IsNull() const { return kind == Kind::kNull; }
+};
+
+class YamlError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Parses one document. Throws YamlError("line N, column M: <problem>"). An empty document is a
+// null node. Anchors and aliases are not supported.
+YamlNode ParseYaml(const std::string& text);
+
+// Scalar conversions; nullopt-like failure is reported by returning false.
+bool ToInt64(const YamlNode& node, long long* value);  // decimal or 0x hex
+bool ToBool(const YamlNode& node, bool* value);        // true/false/yes/no/on/off
+
+}  // namespace nvdp::sim
