@@ -97,7 +97,7 @@ int DryRun(const Options& options) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
   } catch (const std::exception& error) {
-    LOG_ERROR("dry run failed: {}", error.what());
+    LOG_ERROR("error starting plugins: {}", error.what());
     return 1;
   }
 }

@@ -48,6 +48,20 @@ std::shared_ptr<nvml::Nvml> PluginManager::OpenNvml() {
 }
 
 device::Inventory PluginManager::LoadInventory() {
+  try {
+    return ReadInventory();
+  } catch (const nvml::NvmlError& failure) {
+    if (failure.code() == NVML_ERROR_LIBRARY_NOT_FOUND) {
+      throw NvmlUnavailable(std::string(failure.what()) +
+                            ". Is the NVIDIA container runtime configured, and the driver root "
+                            "mounted at " +
+                            options_.container_driver_root + "?");
+    }
+    throw NvmlUnavailable(std::string("nvml init failed: ") + failure.what());
+  }
+}
+
+device::Inventory PluginManager::ReadInventory() {
   auto nvml = OpenNvml();
   nvml::Session session(*nvml);
   device::DiscoveryOptions discovery;
@@ -63,18 +77,12 @@ PluginManager::StartResult PluginManager::Start(std::string* error) {
   device::Inventory inventory;
   try {
     inventory = LoadInventory();
-  } catch (const nvml::NvmlError& failure) {
-    std::string message =
-        failure.code() == NVML_ERROR_LIBRARY_NOT_FOUND
-            ? std::string(failure.what()) +
-                  ". Is the NVIDIA container runtime configured, and the driver root mounted at " +
-                  options_.container_driver_root + "?"
-            : std::string("nvml init failed: ") + failure.what();
+  } catch (const NvmlUnavailable& failure) {
     if (options_.fail_on_init_error) {
-      *error = message;
+      *error = failure.what();
       return StartResult::kFatal;
     }
-    LOG_WARNING("{}", message);
+    LOG_WARNING("{}", failure.what());
     LOG_WARNING("fail-on-init-error=false: serving no devices until NVML works");
     return StartResult::kNvmlUnavailable;
   }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,12 @@
 #include "plugin/resource.h"
 
 namespace nvdp::plugin {
+
+// NVML cannot be loaded or initialised; the message says what to check.
+class NvmlUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class PluginManager {
  public:
@@ -48,7 +55,7 @@ class PluginManager {
   const HealthRegistry& health() const { return health_; }
 
   // Loads NVML and reads the inventory, as Start does, without serving (for --dry-run).
-  // Throws std::exception with a message for the operator.
+  // Throws NvmlUnavailable.
   device::Inventory LoadInventory();
 
  private:
@@ -63,6 +70,7 @@ class PluginManager {
   };
 
   std::shared_ptr<nvml::Nvml> OpenNvml();
+  device::Inventory ReadInventory();
   void ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino_t kubelet_inode);
 
   Options options_;
