@@ -38,7 +38,6 @@ gpu-check-bundle: build
 	@mkdir -p build/glibc
 	@for lib in ld-linux-x86-64.so.2 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1; do \
 	  cp -L /lib/x86_64-linux-gnu/$$lib build/glibc/; done
-	@cp scripts/gpu-check.sh build/
 	@echo "carry build/bin build/sim-root build/glibc; run: OUT=<dir> bash scripts/gpu-check.sh"
 
 clean:
