@@ -164,7 +164,10 @@ void PluginManager::ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino
     plugin.registered = false;
   }
   if (plugin.registered) return;
-  if (kubelet_restarted) plugin.next_attempt = {};  // try at once: the kubelet is back
+  if (kubelet_restarted) {  // the kubelet is back: try at once, then with the short delays
+    plugin.next_attempt = {};
+    plugin.failed_attempts = 0;
+  }
   if (Clock::now() < plugin.next_attempt) return;
 
   const std::string endpoint = SocketName(name);
