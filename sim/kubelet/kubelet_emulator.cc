@@ -280,6 +280,26 @@ ordered_json StatusJson(const grpc::Status& status) {
           {"error", status.error_message()}};
 }
 
+// Runs one unary call; returns its status and the client-side latency in microseconds.
+template <typename Call>
+std::pair<grpc::Status, long long> Timed(Call&& call) {
+  grpc::ClientContext context;
+  auto start = std::chrono::steady_clock::now();
+  grpc::Status status = call(&context);
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+  return {status, micros};
+}
+
+// The reply object every timed call starts from.
+ordered_json TimedReply(const char* verb, const grpc::Status& status, long long micros) {
+  ordered_json reply = StatusJson(status);
+  reply["reply"] = verb;
+  reply["latency_us"] = micros;
+  return reply;
+}
+
 class Commands {
  public:
   Commands(Kubelet& kubelet, Printer& printer) : kubelet_(kubelet), printer_(printer) {}
@@ -391,15 +411,10 @@ class Commands {
     bool found = kubelet_.WithPlugin(
         resource, [&](v1beta1::DevicePlugin::Stub& stub, const std::vector<Device>&, bool) {
           v1beta1::DevicePluginOptions options;
-          grpc::ClientContext context;
-          auto start = std::chrono::steady_clock::now();
-          grpc::Status status = stub.GetDevicePluginOptions(&context, v1beta1::Empty(), &options);
-          auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::steady_clock::now() - start)
-                            .count();
-          ordered_json reply = StatusJson(status);
-          reply["reply"] = "ping";
-          reply["latency_us"] = micros;
+          auto [status, micros] = Timed([&](grpc::ClientContext* context) {
+            return stub.GetDevicePluginOptions(context, v1beta1::Empty(), &options);
+          });
+          ordered_json reply = TimedReply("ping", status, micros);
           reply["options"] = {
               {"preStartRequired", options.pre_start_required()},
               {"getPreferredAllocationAvailable", options.get_preferred_allocation_available()}};
@@ -422,15 +437,10 @@ class Commands {
             container->add_must_include_deviceids(id);
           container->set_allocation_size(std::stoi(args[1]));
           v1beta1::PreferredAllocationResponse response;
-          grpc::ClientContext context;
-          auto start = std::chrono::steady_clock::now();
-          grpc::Status status = stub.GetPreferredAllocation(&context, request, &response);
-          auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::steady_clock::now() - start)
-                            .count();
-          ordered_json reply = StatusJson(status);
-          reply["reply"] = "preferred";
-          reply["latency_us"] = micros;
+          auto [status, micros] = Timed([&](grpc::ClientContext* context) {
+            return stub.GetPreferredAllocation(context, request, &response);
+          });
+          ordered_json reply = TimedReply("preferred", status, micros);
           std::vector<std::string> chosen;
           if (status.ok() && response.container_responses_size() > 0) {
             for (const auto& id : response.container_responses(0).deviceids()) chosen.push_back(id);
@@ -476,15 +486,9 @@ class Commands {
       auto* container = request.add_container_requests();
       for (const auto& id : ids) container->add_devices_ids(id);
       v1beta1::AllocateResponse response;
-      grpc::ClientContext context;
-      auto start = std::chrono::steady_clock::now();
-      grpc::Status status = stub.Allocate(&context, request, &response);
-      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
-      ordered_json reply = StatusJson(status);
-      reply["reply"] = "allocate";
-      reply["latency_us"] = micros;
+      auto [status, micros] = Timed(
+          [&](grpc::ClientContext* context) { return stub.Allocate(context, request, &response); });
+      ordered_json reply = TimedReply("allocate", status, micros);
       reply["request"] = ids;
       std::string text = "allocate " + resource + " [";
       for (size_t i = 0; i < ids.size(); ++i) text += (i ? "," : "") + ids[i];

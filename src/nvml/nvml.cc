@@ -115,4 +115,14 @@ std::pair<int, int> Nvml::ComputeCapability(nvmlDevice_t device) const {
   return {major, minor};
 }
 
+EventSet::EventSet(const Nvml& nvml) : nvml_(nvml) {
+  auto create = Require(nvml.api().EventSetCreate, "nvmlEventSetCreate");
+  Require(nvml.api().EventSetFree, "nvmlEventSetFree");
+  nvml.Check(create(&set_), "nvmlEventSetCreate");
+}
+
+EventSet::~EventSet() {
+  if (set_ != nullptr) nvml_.api().EventSetFree(set_);
+}
+
 }  // namespace nvdp::nvml

@@ -57,4 +57,19 @@ class Session {
   Nvml& nvml_;
 };
 
+// Owns an NVML event set; freed on destruction. Throws NvmlError when it cannot be created.
+class EventSet {
+ public:
+  explicit EventSet(const Nvml& nvml);
+  ~EventSet();
+  EventSet(const EventSet&) = delete;
+  EventSet& operator=(const EventSet&) = delete;
+
+  nvmlEventSet_t get() const { return set_; }
+
+ private:
+  const Nvml& nvml_;
+  nvmlEventSet_t set_ = nullptr;
+};
+
 }  // namespace nvdp::nvml

@@ -41,15 +41,12 @@ void HealthMonitor::Run() {
   try {
     nvml::Session session(*nvml_);
     const nvml::Api& api = nvml_->api();
-    if (!api.EventSetCreate || !api.EventSetWait || !api.EventSetFree ||
-        !api.DeviceRegisterEvents || !api.DeviceGetSupportedEventTypes) {
+    if (!api.EventSetWait || !api.DeviceRegisterEvents || !api.DeviceGetSupportedEventTypes) {
       LOG_WARNING("NVML has no event API; health checks are off");
       return;
     }
-    nvmlEventSet_t events = nullptr;
-    nvml_->Check(api.EventSetCreate(&events), "nvmlEventSetCreate");
-    Watch(events);
-    api.EventSetFree(events);
+    nvml::EventSet events(*nvml_);
+    Watch(events.get());
   } catch (const std::exception& error) {
     LOG_ERROR("Health checks are off: {}", error.what());
   }

@@ -4,16 +4,10 @@
 
 #include <map>
 
+#include "fake_env.h"
+
 namespace nvdp::flags {
 namespace {
-
-EnvLookup Env(std::map<std::string, std::string> values) {
-  return [values](const std::string& name) -> std::optional<std::string> {
-    auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 FlagSet MakeSet() {
   FlagSet set("prog", "Prog", "does things", "1.2.3\ncommit: abc");
@@ -28,7 +22,7 @@ FlagSet MakeSet() {
 
 TEST(FlagsTest, DefaultsWhenNothingIsSet) {
   FlagSet set = MakeSet();
-  ParseResult result = set.Parse({}, Env({}));
+  ParseResult result = set.Parse({}, testing::FakeEnv({}));
   ASSERT_FALSE(result.exit_code);
   EXPECT_EQ(set.Get("root").str(), "/");
   EXPECT_FALSE(set.Get("root").is_set());
@@ -39,25 +33,26 @@ TEST(FlagsTest, DefaultsWhenNothingIsSet) {
 
 TEST(FlagsTest, CommandLineBeatsEnvironment) {
   FlagSet set = MakeSet();
-  ASSERT_FALSE(set.Parse({"--root=/cli"}, Env({{"ROOT_A", "/env"}})).exit_code);
+  ASSERT_FALSE(set.Parse({"--root=/cli"}, testing::FakeEnv({{"ROOT_A", "/env"}})).exit_code);
   EXPECT_EQ(set.Get("root").str(), "/cli");
   EXPECT_EQ(set.Get("root").source, Source::kCommandLine);
 }
 
 TEST(FlagsTest, FirstPresentEnvVarWinsEvenWhenEmpty) {
   FlagSet set = MakeSet();
-  ASSERT_FALSE(set.Parse({}, Env({{"ROOT_A", ""}, {"ROOT_B", "/b"}})).exit_code);
+  ASSERT_FALSE(set.Parse({}, testing::FakeEnv({{"ROOT_A", ""}, {"ROOT_B", "/b"}})).exit_code);
   EXPECT_EQ(set.Get("root").str(), "");
   EXPECT_EQ(set.Get("root").origin, "$ROOT_A");
 
   FlagSet second = MakeSet();
-  ASSERT_FALSE(second.Parse({}, Env({{"ROOT_B", "/b"}})).exit_code);
+  ASSERT_FALSE(second.Parse({}, testing::FakeEnv({{"ROOT_B", "/b"}})).exit_code);
   EXPECT_EQ(second.Get("root").str(), "/b");
 }
 
 TEST(FlagsTest, EmptyEnvIsFalseForBoolsAndIgnoredForNumbers) {
   FlagSet set = MakeSet();
-  ASSERT_FALSE(set.Parse({}, Env({{"FAIL", ""}, {"COUNT", ""}, {"INTERVAL", ""}})).exit_code);
+  ASSERT_FALSE(
+      set.Parse({}, testing::FakeEnv({{"FAIL", ""}, {"COUNT", ""}, {"INTERVAL", ""}})).exit_code);
   EXPECT_FALSE(set.GetBool("fail"));
   EXPECT_EQ(set.GetInt("count"), 5);
   EXPECT_EQ(set.Get("interval").str(), "60s");
@@ -66,16 +61,16 @@ TEST(FlagsTest, EmptyEnvIsFalseForBoolsAndIgnoredForNumbers) {
 TEST(FlagsTest, BoolsParseLikeGo) {
   for (const char* yes : {"1", "t", "T", "TRUE", "true", "True"}) {
     FlagSet set = MakeSet();
-    ASSERT_FALSE(set.Parse({}, Env({{"FAIL", yes}})).exit_code) << yes;
+    ASSERT_FALSE(set.Parse({}, testing::FakeEnv({{"FAIL", yes}})).exit_code) << yes;
     EXPECT_TRUE(set.GetBool("fail")) << yes;
   }
   for (const char* no : {"0", "f", "F", "FALSE", "false", "False"}) {
     FlagSet set = MakeSet();
-    ASSERT_FALSE(set.Parse({std::string("--fail=") + no}, Env({})).exit_code) << no;
+    ASSERT_FALSE(set.Parse({std::string("--fail=") + no}, testing::FakeEnv({})).exit_code) << no;
     EXPECT_FALSE(set.GetBool("fail")) << no;
   }
   FlagSet set = MakeSet();
-  ParseResult bad = set.Parse({}, Env({{"FAIL", "yes"}}));
+  ParseResult bad = set.Parse({}, testing::FakeEnv({{"FAIL", "yes"}}));
   ASSERT_TRUE(bad.exit_code);
   EXPECT_EQ(*bad.exit_code, 1);
   EXPECT_NE(bad.output.find("invalid boolean value \"yes\" for $FAIL"), std::string::npos)
@@ -84,7 +79,8 @@ TEST(FlagsTest, BoolsParseLikeGo) {
 
 TEST(FlagsTest, AcceptsGoFlagSyntax) {
   FlagSet set = MakeSet();
-  ParseResult result = set.Parse({"-driver-root", "/x", "--count=7", "-fail=false"}, Env({}));
+  ParseResult result =
+      set.Parse({"-driver-root", "/x", "--count=7", "-fail=false"}, testing::FakeEnv({}));
   ASSERT_FALSE(result.exit_code) << result.output;
   EXPECT_EQ(set.Get("root").str(), "/x");  // alias fills the primary name
   EXPECT_EQ(set.GetInt("count"), 7);
@@ -93,14 +89,14 @@ TEST(FlagsTest, AcceptsGoFlagSyntax) {
 
 TEST(FlagsTest, EqualsWithNothingSetsEmptyString) {
   FlagSet set = MakeSet();
-  ASSERT_FALSE(set.Parse({"--root="}, Env({{"ROOT_A", "/env"}})).exit_code);
+  ASSERT_FALSE(set.Parse({"--root="}, testing::FakeEnv({{"ROOT_A", "/env"}})).exit_code);
   EXPECT_EQ(set.Get("root").str(), "");
   EXPECT_TRUE(set.Get("root").is_set());
 }
 
 TEST(FlagsTest, BoolFlagDoesNotTakeTheNextArgument) {
   FlagSet set = MakeSet();
-  ParseResult result = set.Parse({"--fail", "false"}, Env({}));
+  ParseResult result = set.Parse({"--fail", "false"}, testing::FakeEnv({}));
   ASSERT_FALSE(result.exit_code);
   EXPECT_TRUE(set.GetBool("fail"));
   EXPECT_EQ(result.positional, std::vector<std::string>{"false"});
@@ -108,7 +104,7 @@ TEST(FlagsTest, BoolFlagDoesNotTakeTheNextArgument) {
 
 TEST(FlagsTest, ParsingStopsAtDoubleDashAndFirstPositional) {
   FlagSet set = MakeSet();
-  ParseResult result = set.Parse({"--count", "3", "--", "--root=/x"}, Env({}));
+  ParseResult result = set.Parse({"--count", "3", "--", "--root=/x"}, testing::FakeEnv({}));
   ASSERT_FALSE(result.exit_code);
   EXPECT_EQ(set.GetInt("count"), 3);
   EXPECT_EQ(set.Get("root").str(), "/");
@@ -128,7 +124,7 @@ TEST(FlagsTest, UsageErrorsNameTheProblem) {
            {{"---root"}, "bad flag syntax: ---root"},
        }) {
     FlagSet set = MakeSet();
-    ParseResult result = set.Parse(c.args, Env({}));
+    ParseResult result = set.Parse(c.args, testing::FakeEnv({}));
     ASSERT_TRUE(result.exit_code) << c.args[0];
     EXPECT_EQ(*result.exit_code, 1);
     EXPECT_NE(result.output.find(c.message), std::string::npos) << result.output;
@@ -137,23 +133,26 @@ TEST(FlagsTest, UsageErrorsNameTheProblem) {
 
 TEST(FlagsTest, SlicesSplitOnCommasAndRepeatedFlagsAppend) {
   FlagSet set = MakeSet();
-  ASSERT_FALSE(set.Parse({"--list= a, b", "--list", "c"}, Env({{"LIST", "x"}})).exit_code);
+  ASSERT_FALSE(
+      set.Parse({"--list= a, b", "--list", "c"}, testing::FakeEnv({{"LIST", "x"}})).exit_code);
   EXPECT_EQ(set.Get("list").items, (std::vector<std::string>{"a", "b", "c"}));
 
   FlagSet env = MakeSet();
-  ASSERT_FALSE(env.Parse({}, Env({{"LIST", "volume-mounts , envvar"}, {"IDS", "0, 1"}})).exit_code);
+  ASSERT_FALSE(
+      env.Parse({}, testing::FakeEnv({{"LIST", "volume-mounts , envvar"}, {"IDS", "0, 1"}}))
+          .exit_code);
   EXPECT_EQ(env.Get("list").items, (std::vector<std::string>{"volume-mounts", "envvar"}));
   EXPECT_EQ(env.Get("ids").items, (std::vector<std::string>{"0", "1"}));
 }
 
 TEST(FlagsTest, HelpAndVersionExitZero) {
   FlagSet set = MakeSet();
-  ParseResult version = set.Parse({"-v"}, Env({}));
+  ParseResult version = set.Parse({"-v"}, testing::FakeEnv({}));
   ASSERT_TRUE(version.exit_code);
   EXPECT_EQ(*version.exit_code, 0);
   EXPECT_EQ(version.output, "1.2.3\ncommit: abc\n");
 
-  ParseResult help = set.Parse({"--help"}, Env({}));
+  ParseResult help = set.Parse({"--help"}, testing::FakeEnv({}));
   ASSERT_TRUE(help.exit_code);
   EXPECT_EQ(*help.exit_code, 0);
   EXPECT_NE(help.output.find("--root, --driver-root value"), std::string::npos) << help.output;

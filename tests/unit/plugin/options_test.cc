@@ -4,19 +4,13 @@
 
 #include <map>
 
+#include "fake_env.h"
+
 namespace nvdp::plugin {
 namespace {
 
-flags::EnvLookup Env(std::map<std::string, std::string> values) {
-  return [values](const std::string& name) -> std::optional<std::string> {
-    auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
 TEST(OptionsTest, UpstreamDefaults) {
-  ParsedOptions parsed = ParseOptions({}, Env({}));
+  ParsedOptions parsed = ParseOptions({}, testing::FakeEnv({}));
   ASSERT_TRUE(parsed.options) << parsed.output;
   const Options& o = *parsed.options;
   EXPECT_EQ(o.mig_strategy, "none");
@@ -34,12 +28,12 @@ TEST(OptionsTest, UpstreamDefaults) {
 
 TEST(OptionsTest, EnvironmentAndAliases) {
   ParsedOptions parsed = ParseOptions({"--nvidia-driver-root=/run/nvidia/driver"},
-                                      Env({{"CONTAINER_DRIVER_ROOT", "/second"},
-                                           {"DRIVER_ROOT_CTR_PATH", "/first"},
-                                           {"FAIL_ON_INIT_ERROR", "false"},
-                                           {"KUBELET_SOCKET", "/tmp/dp/kubelet.sock"},
-                                           {"DP_DISABLE_HEALTHCHECKS", "xids"},
-                                           {"DEVICE_ID_STRATEGY", "index"}}));
+                                      testing::FakeEnv({{"CONTAINER_DRIVER_ROOT", "/second"},
+                                                        {"DRIVER_ROOT_CTR_PATH", "/first"},
+                                                        {"FAIL_ON_INIT_ERROR", "false"},
+                                                        {"KUBELET_SOCKET", "/tmp/dp/kubelet.sock"},
+                                                        {"DP_DISABLE_HEALTHCHECKS", "xids"},
+                                                        {"DEVICE_ID_STRATEGY", "index"}}));
   ASSERT_TRUE(parsed.options) << parsed.output;
   const Options& o = *parsed.options;
   EXPECT_EQ(o.driver_root, "/run/nvidia/driver");
@@ -52,7 +46,7 @@ TEST(OptionsTest, EnvironmentAndAliases) {
 }
 
 TEST(OptionsTest, EmptyKubeletSocketMeansServeWithoutRegistering) {
-  ParsedOptions parsed = ParseOptions({"--kubelet-socket="}, Env({}));
+  ParsedOptions parsed = ParseOptions({"--kubelet-socket="}, testing::FakeEnv({}));
   ASSERT_TRUE(parsed.options);
   EXPECT_EQ(parsed.options->kubelet_socket, "");
   EXPECT_EQ(parsed.options->PluginDirectory(), "/var/lib/kubelet/device-plugins");
@@ -72,7 +66,7 @@ TEST(OptionsTest, InvalidValuesAreExplained) {
            {{"--device-id-strategy=serial"}, "invalid --device-id-strategy option: serial"},
            {{"--dry-run", "--output=yaml"}, "invalid --output: yaml"},
        }) {
-    ParsedOptions parsed = ParseOptions(c.args, Env({}));
+    ParsedOptions parsed = ParseOptions(c.args, testing::FakeEnv({}));
     EXPECT_FALSE(parsed.options) << c.args[0];
     EXPECT_EQ(parsed.exit_code, 1);
     EXPECT_NE(parsed.output.find(c.message), std::string::npos) << parsed.output;
@@ -80,7 +74,7 @@ TEST(OptionsTest, InvalidValuesAreExplained) {
 }
 
 TEST(OptionsTest, HelpListsEveryFlagWithItsEnvVars) {
-  ParsedOptions parsed = ParseOptions({"--help"}, Env({}));
+  ParsedOptions parsed = ParseOptions({"--help"}, testing::FakeEnv({}));
   EXPECT_FALSE(parsed.options);
   EXPECT_EQ(parsed.exit_code, 0);
   for (const char* text :
