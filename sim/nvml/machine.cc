@@ -96,6 +96,8 @@ nvmlReturn_t Machine::Init() {
   }
   PollFaults(fresh);
   std::lock_guard lock(mutex_);
+  // `fail nvmlInit <error>` lines make a loaded driver fail (or recover) at run time.
+  if (auto it = failures_.find("nvmlInit"); it != failures_.end()) return it->second.code;
   ++init_count_;
   return NVML_SUCCESS;
 }

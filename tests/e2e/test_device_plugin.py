@@ -108,6 +108,20 @@ class LifecycleTest(E2ETest):
         self.assertTrue(plugin.alive())
         self.assertReplyOk(emulator.send(f"wait devices {GPU} 4"))
 
+    def test_unhealthy_marks_survive_sighup_and_kubelet_restarts(self):
+        emulator = self.emulator()
+        plugin = self.plugin("pcie-4xt4")
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 4 healthy=4"))
+        plugin.inject("xid 2 48")
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 4 healthy=3 timeout=2"))
+        plugin.signal(signal.SIGHUP)
+        self.assertReplyOk(emulator.send(f"wait registered {GPU} count=2 timeout=3"))
+        self.assertReplyOk(emulator.send("restart"))
+        self.assertReplyOk(emulator.send(f"wait registered {GPU} count=3 timeout=3"))
+        time.sleep(0.2)
+        latest = emulator.device_lists()[-1]["devices"]
+        self.assertEqual([d["health"] for d in latest], ["Healthy", "Healthy", "Unhealthy", "Healthy"])
+
     def test_sigterm_stops_removes_its_socket_and_exits_0(self):
         for sig in (signal.SIGTERM, signal.SIGINT):
             with self.subTest(signal=sig.name):
@@ -159,6 +173,17 @@ class NoDevicesTest(E2ETest):
         self.assertTrue(plugin.alive())
         plugin.signal(signal.SIGTERM)
         self.assertEqual(plugin.wait(3), 0)
+
+    def test_driver_that_loads_later_is_picked_up(self):
+        emulator = self.emulator()
+        plugin = self.plugin("pcie-4xt4", args=["--fail-on-init-error=false"],
+                             faults="fail nvmlInit DRIVER_NOT_LOADED\n")
+        plugin.wait_log(r"serving no devices until NVML works")
+        plugin.inject("fail nvmlInit SUCCESS")  # the driver finished loading
+        # retried every 30 s
+        self.assertReplyOk(emulator.send(f"wait registered {GPU} timeout=35", timeout=40))
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 4"))
+        self.assertIn("Retrying NVML initialisation", plugin.log())
 
     def test_missing_library_is_a_clear_error(self):
         plugin = self.plugin("dgx-a100", args=["--driver-root-ctr-path", str(self.tmp / "no-driver")])
