@@ -1,6 +1,6 @@
 # Third-party libraries, all from Debian 12 packages (scripts/install-deps.sh).
 #
-# In the default static mode the programs carry gRPC, protobuf, abseil and yaml-cpp inside them
+# In the default static mode the programs carry gRPC, protobuf, abseil and libyaml inside them
 # and need nothing but glibc at run time. Debian's CMake targets for gRPC are shared-only, so the
 # static link list comes from pkg-config. The device plugin only speaks over unix sockets, so it
 # links grpc++_unsecure (no OpenSSL: half the size and RSS).
@@ -28,16 +28,9 @@ else()
                         Threads::Threads)
 endif()
 
-# yaml-cpp: its CMake target is the shared library; programs use the archive in static builds.
-# The archive is not PIC, so shared libraries (the NVML simulator) link yaml-cpp itself.
-find_package(yaml-cpp REQUIRED)
-add_library(nvdp_yaml INTERFACE)
-if(NVDP_STATIC)
-  find_library(YAML_CPP_ARCHIVE NAMES libyaml-cpp.a REQUIRED)
-  target_link_libraries(nvdp_yaml INTERFACE ${YAML_CPP_ARCHIVE})
-else()
-  target_link_libraries(nvdp_yaml INTERFACE yaml-cpp)
-endif()
+# libyaml (C): YAML for config files and simulator profiles (src/common/yaml_tree.h).
+find_library(LIBYAML_ARCHIVE NAMES libyaml.a REQUIRED)
+find_path(LIBYAML_INCLUDE_DIR yaml.h REQUIRED)
 
 # Python with Debian's grpcio, for the end-to-end tests and benchmark scripts.
 find_program(NVDP_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)

@@ -11,7 +11,7 @@ packages=(
   # gRPC + protobuf (kubelet device plugin API)
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   # libraries
-  libyaml-cpp-dev libyaml-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcurl4-openssl-dev
+  libyaml-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcurl4-openssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio python3-grpc-tools
   procps util-linux

@@ -7,7 +7,7 @@
 
 #include "nvml/error.h"
 #include "nvml/nvml_abi.h"
-#include "yaml_tree.h"
+#include "common/yaml_tree.h"
 
 namespace nvdp::sim {
 namespace {

@@ -1,6 +1,8 @@
-// A small YAML document tree built on libyaml's C parser. The simulator is loaded into other
-// programs like a driver library, so it depends on nothing C++ outside itself: libyaml links in
-// statically (its archive is position-independent; yaml-cpp's is not).
+// A small YAML document tree over libyaml's C parser, for config files and simulator profiles.
+// libyaml rather than yaml-cpp: its archive is position-independent, so the NVML simulator (a
+// shared library loaded into other programs) can carry it without dragging a C++ runtime along,
+// and the programs stay smaller. Scalars keep whether they were quoted, so config decoding can
+// tell the string "2" from the number 2, as upstream's YAML-to-JSON conversion does.
 #pragma once
 
 #include <stdexcept>
@@ -8,12 +10,13 @@
 #include <utility>
 #include <vector>
 
-namespace nvdp::sim {
+namespace nvdp {
 
 struct YamlNode {
   enum class Kind { kNull, kScalar, kSequence, kMapping };
   Kind kind = Kind::kNull;
   std::string scalar;
+  bool quoted = false;  // a quoted or block scalar: always a string
   std::vector<YamlNode> items;                            // sequences
   std::vector<std::pair<std::string, YamlNode>> entries;  // mappings, in document order
   int line = 0;                                           // 1-based, for messages
@@ -37,4 +40,4 @@ YamlNode ParseYaml(const std::string& text);
 bool ToInt64(const YamlNode& node, long long* value);  // decimal or 0x hex
 bool ToBool(const YamlNode& node, bool* value);        // true/false/yes/no/on/off
 
-}  // namespace nvdp::sim
+}  // namespace nvdp

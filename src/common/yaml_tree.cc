@@ -1,4 +1,4 @@
-#include "yaml_tree.h"
+#include "common/yaml_tree.h"
 
 #include <yaml.h>
 
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <memory>
 
-namespace nvdp::sim {
+namespace nvdp {
 namespace {
 
 class Parser {
@@ -45,7 +45,9 @@ class Parser {
         node.scalar.assign(reinterpret_cast<const char*>(start.data.scalar.value),
                            start.data.scalar.length);
         bool plain = start.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        bool null = plain && (node.scalar.empty() || node.scalar == "~" || node.scalar == "null");
+        node.quoted = !plain;
+        bool null = plain && (node.scalar.empty() || node.scalar == "~" || node.scalar == "null" ||
+                              node.scalar == "Null" || node.scalar == "NULL");
         node.kind = null ? YamlNode::Kind::kNull : YamlNode::Kind::kScalar;
         return node;
       }
@@ -119,4 +121,4 @@ bool ToBool(const YamlNode& node, bool* value) {
   return true;
 }
 
-}  // namespace nvdp::sim
+}  // namespace nvdp

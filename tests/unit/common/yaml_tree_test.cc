@@ -1,8 +1,8 @@
-#include "yaml_tree.h"
+#include "common/yaml_tree.h"
 
 #include <gtest/gtest.h>
 
-namespace nvdp::sim {
+namespace nvdp {
 namespace {
 
 TEST(YamlTreeTest, BlockAndFlowStyles) {
@@ -65,4 +65,4 @@ TEST(YamlTreeTest, ErrorsCarryTheLine) {
 }
 
 }  // namespace
-}  // namespace nvdp::sim
+}  // namespace nvdp
