@@ -16,8 +16,8 @@ struct YamlNode {
   enum class Kind { kNull, kScalar, kSequence, kMapping };
   Kind kind = Kind::kNull;
   std::string scalar;
-  bool quoted = false;  // a quoted or block scalar: always a string
-  std::vector<YamlNode> items;                            // sequences
+  bool quoted = false;          // a quoted or block scalar: always a string
+  std::vector<YamlNode> items;  // sequences
   std::vector<std::pair<std::string, YamlNode>> entries;  // mappings, in document order
   int line = 0;                                           // 1-based, for messages
 

@@ -1,0 +1,431 @@
+#include "config/parse.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "common/flags.h"
+#include "common/strings.h"
+#include "common/yaml_tree.h"
+#include "config/resource_name.h"
+
+namespace nvdp::config {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// --- YAML to JSON, with the scalar typing of YAML 1.1 as upstream's converter applies it ------
+
+Json ResolvePlainScalar(const std::string& text) {
+  static const std::regex kBoolTrue("^(y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$");
+  static const std::regex kBoolFalse("^(n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$");
+  if (std::regex_match(text, kBoolTrue)) return true;
+  if (std::regex_match(text, kBoolFalse)) return false;
+  std::string digits;
+  for (char c : text) {
+    if (c != '_') digits += c;
+  }
+  static const std::regex kInt("^[-+]?(0b[01]+|0x[0-9a-fA-F]+|0[0-7]+|[0-9]+)$");
+  if (std::regex_match(digits, kInt)) {
+    bool negative = digits[0] == '-';
+    std::string body = digits[0] == '-' || digits[0] == '+' ? digits.substr(1) : digits;
+    int base = 10;
+    if (body.starts_with("0b")) {
+      base = 2;
+      body = body.substr(2);
+    } else if (body.starts_with("0x")) {
+      base = 16;
+      body = body.substr(2);
+    } else if (body.size() > 1 && body[0] == '0') {
+      base = 8;
+    }
+    errno = 0;
+    long long value = std::strtoll(body.c_str(), nullptr, base);
+    if (errno == 0) return negative ? -value : value;
+  }
+  static const std::regex kFloat(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
+  if (std::regex_match(digits, kFloat)) return std::strtod(digits.c_str(), nullptr);
+  return text;
+}
+
+Json ToJson(const YamlNode& node) {
+  switch (node.kind) {
+    case YamlNode::Kind::kNull:
+      return nullptr;
+    case YamlNode::Kind::kScalar:
+      return node.quoted ? Json(node.scalar) : ResolvePlainScalar(node.scalar);
+    case YamlNode::Kind::kSequence: {
+      Json array = Json::array();
+      for (const YamlNode& item : node.items) array.push_back(ToJson(item));
+      return array;
+    }
+    case YamlNode::Kind::kMapping: {
+      Json object = Json::object();
+      for (const auto& [key, value] : node.entries) object[key] = ToJson(value);
+      return object;
+    }
+  }
+  return nullptr;
+}
+
+// --- Decoding ---------------------------------------------------------------------------------
+
+class Decoder {
+ public:
+  explicit Decoder(std::string origin) : origin_(std::move(origin)) {}
+
+  [[noreturn]] void Fail(const std::string& path, const std::string& message) const {
+    throw ConfigError("config file " + origin_ + ": " + (path.empty() ? "" : path + ": ") +
+                      message);
+  }
+
+  static std::string Show(const Json& value) { return value.dump(); }
+
+  std::string String(const Json& value, const std::string& path) const {
+    if (!value.is_string()) Fail(path, "expected a string, got " + Show(value));
+    return value.get<std::string>();
+  }
+  bool Bool(const Json& value, const std::string& path) const {
+    if (!value.is_boolean()) Fail(path, "expected true or false, got " + Show(value));
+    return value.get<bool>();
+  }
+  long long Int(const Json& value, const std::string& path) const {
+    if (!value.is_number_integer()) Fail(path, "expected an integer, got " + Show(value));
+    return value.get<long long>();
+  }
+
+  // Go's encoding/json: keys match field names exactly or, failing that, case-insensitively;
+  // unknown keys are ignored; a later key for the same field wins.
+  template <typename Visit>
+  void Fields(const Json& object, const std::string& path, std::initializer_list<const char*> names,
+              Visit&& visit) const {
+    if (!object.is_object()) Fail(path, "expected a mapping, got " + Show(object));
+    for (const auto& [key, value] : object.items()) {
+      const char* field = nullptr;
+      for (const char* name : names) {
+        if (key == name) field = name;
+      }
+      for (const char* name : names) {
+        if (!field && ToLower(key) == ToLower(name)) field = name;
+      }
+      if (field) visit(std::string(field), value, Join(path, field));
+    }
+  }
+
+  static std::string Join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+ private:
+  std::string origin_;
+};
+
+std::optional<std::string> OptString(const Decoder& d, const Json& v, const std::string& path) {
+  if (v.is_null()) return std::nullopt;
+  return d.String(v, path);
+}
+
+std::optional<bool> OptBool(const Decoder& d, const Json& v, const std::string& path) {
+  if (v.is_null()) return std::nullopt;
+  return d.Bool(v, path);
+}
+
+std::string ResourceNameValue(const Decoder& d, const Json& v, const std::string& path) {
+  std::string error;
+  auto name = NormalizeResourceName(d.String(v, path), &error);
+  if (!name) d.Fail(path, error);
+  return *name;
+}
+
+std::vector<std::string> DeviceListStrategy(const Decoder& d, const Json& v,
+                                            const std::string& path) {
+  // A single string is one strategy: the file does not split on commas (§2.3).
+  if (v.is_string()) return {v.get<std::string>()};
+  if (v.is_array()) {
+    std::vector<std::string> items;
+    for (const Json& item : v) {
+      if (!item.is_string()) d.Fail(path, "invalid deviceListStrategy: " + Decoder::Show(v));
+      items.push_back(item.get<std::string>());
+    }
+    return items;
+  }
+  d.Fail(path, "invalid deviceListStrategy: " + Decoder::Show(v));
+}
+
+long long Duration(const Decoder& d, const Json& v, const std::string& path) {
+  if (v.is_number_integer()) return v.get<long long>();  // nanoseconds, as upstream
+  if (v.is_string()) {
+    if (auto nanos = flags::ParseGoDuration(v.get<std::string>())) return *nanos;
+  }
+  d.Fail(path, "invalid duration " + Decoder::Show(v) +
+                   " (a Go duration such as \"60s\", or nanoseconds)");
+}
+
+PluginFlags DecodePlugin(const Decoder& d, const Json& object, const std::string& path) {
+  PluginFlags p;
+  d.Fields(object, path,
+           {"passDeviceSpecs", "deviceListStrategy", "deviceIDStrategy", "cdiAnnotationPrefix",
+            "nvidiaCTKPath", "containerDriverRoot"},
+           [&](const std::string& field, const Json& v, const std::string& at) {
+             if (field == "passDeviceSpecs")
+               p.pass_device_specs = OptBool(d, v, at);
+             else if (field == "deviceListStrategy") {
+               if (!v.is_null()) p.device_list_strategy = DeviceListStrategy(d, v, at);
+             } else if (field == "deviceIDStrategy")
+               p.device_id_strategy = OptString(d, v, at);
+             else if (field == "cdiAnnotationPrefix")
+               p.cdi_annotation_prefix = OptString(d, v, at);
+             else if (field == "nvidiaCTKPath")
+               p.nvidia_ctk_path = OptString(d, v, at);
+             else if (field == "containerDriverRoot")
+               p.container_driver_root = OptString(d, v, at);
+           });
+  return p;
+}
+
+GfdFlags DecodeGfd(const Decoder& d, const Json& object, const std::string& path) {
+  GfdFlags g;
+  d.Fields(object, path,
+           {"oneshot", "noTimestamp", "sleepInterval", "outputFile", "machineTypeFile"},
+           [&](const std::string& field, const Json& v, const std::string& at) {
+             if (field == "oneshot")
+               g.oneshot = OptBool(d, v, at);
+             else if (field == "noTimestamp")
+               g.no_timestamp = OptBool(d, v, at);
+             else if (field == "sleepInterval") {
+               if (!v.is_null()) g.sleep_interval_ns = Duration(d, v, at);
+             } else if (field == "outputFile")
+               g.output_file = OptString(d, v, at);
+             else if (field == "machineTypeFile")
+               g.machine_type_file = OptString(d, v, at);
+           });
+  return g;
+}
+
+Flags DecodeFlags(const Decoder& d, const Json& object, const std::string& path) {
+  Flags f;
+  d.Fields(object, path,
+           {"migStrategy", "failOnInitError", "mpsRoot", "nvidiaDriverRoot", "nvidiaDevRoot",
+            "gdrcopyEnabled", "gdsEnabled", "mofedEnabled", "useNodeFeatureAPI",
+            "deviceDiscoveryStrategy", "plugin", "gfd"},
+           [&](const std::string& field, const Json& v, const std::string& at) {
+             if (field == "migStrategy")
+               f.mig_strategy = OptString(d, v, at);
+             else if (field == "failOnInitError")
+               f.fail_on_init_error = OptBool(d, v, at);
+             else if (field == "mpsRoot")
+               f.mps_root = OptString(d, v, at);
+             else if (field == "nvidiaDriverRoot")
+               f.nvidia_driver_root = OptString(d, v, at);
+             else if (field == "nvidiaDevRoot")
+               f.nvidia_dev_root = OptString(d, v, at);
+             else if (field == "gdrcopyEnabled")
+               f.gdrcopy_enabled = OptBool(d, v, at);
+             else if (field == "gdsEnabled")
+               f.gds_enabled = OptBool(d, v, at);
+             else if (field == "mofedEnabled")
+               f.mofed_enabled = OptBool(d, v, at);
+             else if (field == "useNodeFeatureAPI")
+               f.use_node_feature_api = OptBool(d, v, at);
+             else if (field == "deviceDiscoveryStrategy")
+               f.device_discovery_strategy = OptString(d, v, at);
+             else if (field == "plugin") {
+               if (!v.is_null()) f.plugin = DecodePlugin(d, v, at);
+             } else if (field == "gfd") {
+               if (!v.is_null()) f.gfd = DecodeGfd(d, v, at);
+             }
+           });
+  return f;
+}
+
+std::vector<ResourceRule> DecodeRules(const Decoder& d, const Json& v, const std::string& path) {
+  std::vector<ResourceRule> rules;
+  if (v.is_null()) return rules;
+  if (!v.is_array()) d.Fail(path, "expected a list of {pattern, name}, got " + Decoder::Show(v));
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    const Json& entry = v[i];
+    if (!entry.is_object()) d.Fail(at, "expected {pattern, name}, got " + Decoder::Show(entry));
+    if (!entry.contains("pattern")) d.Fail(at, "resources must have a 'pattern' field set");
+    if (!entry.contains("name")) d.Fail(at, "resources must have a 'name' field set");
+    rules.push_back({d.String(entry["pattern"], at + ".pattern"),
+                     ResourceNameValue(d, entry["name"], at + ".name")});
+  }
+  return rules;
+}
+
+bool IsUuid(std::string_view text) {
+  static const std::regex kUuid(
+      "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+  return std::regex_match(std::string(text), kUuid);
+}
+
+// One entry of a `devices` list: GPU index, "<gpu>:<mig>", GPU-/MIG- UUIDs, MIG-GPU-<uuid>/gi/ci.
+std::optional<std::string> DeviceReference(const Json& item) {
+  if (item.is_number_integer()) {
+    if (item.get<long long>() < 0) return std::nullopt;
+    return std::to_string(item.get<long long>());
+  }
+  if (!item.is_string()) return std::nullopt;
+  const std::string text = item.get<std::string>();
+  static const std::regex kIndex("^[0-9]+(:[0-9]+)?$");
+  if (std::regex_match(text, kIndex)) return text;
+  if (text.starts_with("GPU-") && IsUuid(text.substr(4))) return text;
+  if (text.starts_with("MIG-GPU-")) {
+    static const std::regex kLegacy("^MIG-GPU-([^/]+)/[0-9]+/[0-9]+$");
+    std::smatch match;
+    if (std::regex_match(text, match, kLegacy) && IsUuid(match[1].str())) return text;
+    return std::nullopt;
+  }
+  if (text.starts_with("MIG-") && IsUuid(text.substr(4))) return text;
+  return std::nullopt;
+}
+
+ReplicatedDevices DecodeDevices(const Decoder& d, const Json& v, const std::string& path) {
+  ReplicatedDevices devices;
+  if (v.is_string()) {
+    if (v.get<std::string>() != "all")
+      d.Fail(path, "devices must be \"all\", a count or a list, got " + Decoder::Show(v));
+    return devices;
+  }
+  if (v.is_number_integer()) {
+    if (v.get<long long>() <= 0) d.Fail(path, "devices count must be > 0, got " + Decoder::Show(v));
+    devices.kind = ReplicatedDevices::Kind::kCount;
+    devices.count = static_cast<int>(v.get<long long>());
+    return devices;
+  }
+  if (v.is_array()) {
+    devices.kind = ReplicatedDevices::Kind::kList;
+    for (const Json& item : v) {
+      auto reference = DeviceReference(item);
+      if (!reference) {
+        d.Fail(path, "unsupported device reference " + Decoder::Show(item) +
+                         " (a GPU index, \"<gpu>:<mig>\", GPU-<uuid>, MIG-<uuid> or "
+                         "MIG-GPU-<uuid>/<gi>/<ci>)");
+      }
+      devices.list.push_back(*reference);
+    }
+    return devices;
+  }
+  d.Fail(path, "devices must be \"all\", a count or a list, got " + Decoder::Show(v));
+}
+
+// ReplicatedResource and ReplicatedResources have their own decoders upstream: their keys are
+// matched exactly (case-sensitive).
+ReplicatedResource DecodeReplicatedResource(const Decoder& d, const Json& v,
+                                            const std::string& path) {
+  if (!v.is_object()) d.Fail(path, "expected a mapping, got " + Decoder::Show(v));
+  ReplicatedResource r;
+  if (!v.contains("name") || v["name"].is_null()) d.Fail(path, "no resource name specified");
+  r.name = ResourceNameValue(d, v["name"], path + ".name");
+  if (v.contains("rename") && !v["rename"].is_null()) {
+    r.rename = ResourceNameValue(d, v["rename"], path + ".rename");
+  }
+  if (v.contains("devices") && !v["devices"].is_null()) {
+    r.devices = DecodeDevices(d, v["devices"], path + ".devices");
+  }
+  if (!v.contains("replicas") || v["replicas"].is_null()) d.Fail(path, "no replicas specified");
+  long long replicas = d.Int(v["replicas"], path + ".replicas");
+  if (replicas < 2) {
+    d.Fail(path + ".replicas", "number of replicas must be >= 2, got " + std::to_string(replicas));
+  }
+  r.replicas = static_cast<int>(replicas);
+  return r;
+}
+
+ReplicatedResources DecodeReplicated(const Decoder& d, const Json& v, const std::string& path) {
+  if (!v.is_object() || !v.contains("resources") || !v["resources"].is_array() ||
+      v["resources"].empty()) {
+    d.Fail(path, "no resources specified");
+  }
+  ReplicatedResources r;
+  if (v.contains("renameByDefault") && !v["renameByDefault"].is_null()) {
+    r.rename_by_default = d.Bool(v["renameByDefault"], path + ".renameByDefault");
+  }
+  if (v.contains("failRequestsGreaterThanOne") && !v["failRequestsGreaterThanOne"].is_null()) {
+    r.fail_requests_greater_than_one =
+        d.Bool(v["failRequestsGreaterThanOne"], path + ".failRequestsGreaterThanOne");
+  }
+  const Json& resources = v["resources"];
+  for (size_t i = 0; i < resources.size(); ++i) {
+    r.resources.push_back(
+        DecodeReplicatedResource(d, resources[i], path + ".resources[" + std::to_string(i) + "]"));
+  }
+  if (r.rename_by_default) {
+    for (ReplicatedResource& resource : r.resources) {
+      if (!resource.rename) resource.rename = resource.name + ".shared";
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+Config ParseConfig(const std::string& text, const std::string& origin) {
+  Decoder d(origin);
+  Json document;
+  try {
+    document = ToJson(ParseYaml(text));
+  } catch (const YamlError& error) {
+    throw ConfigError("config file " + origin + ": invalid YAML or JSON: " + error.what());
+  }
+  Config config;
+  if (document.is_null()) return config;
+  d.Fields(
+      document, "", {"version", "flags", "resources", "sharing", "imex"},
+      [&](const std::string& field, const Json& v, const std::string& at) {
+        if (field == "version") {
+          config.version = OptString(d, v, at).value_or("");
+        } else if (field == "flags") {
+          if (!v.is_null()) config.flags = DecodeFlags(d, v, at);
+        } else if (field == "resources") {
+          if (v.is_null()) return;
+          d.Fields(v, at, {"gpus", "mig"},
+                   [&](const std::string& sub, const Json& rules, const std::string& sub_at) {
+                     auto& target = sub == "gpus" ? config.resources.gpus : config.resources.mig;
+                     target = DecodeRules(d, rules, sub_at);
+                   });
+        } else if (field == "sharing") {
+          if (v.is_null()) return;
+          d.Fields(v, at, {"timeSlicing", "mps"},
+                   [&](const std::string& sub, const Json& block, const std::string& sub_at) {
+                     auto decoded = DecodeReplicated(d, block, sub_at);
+                     if (sub == "timeSlicing")
+                       config.sharing.time_slicing = decoded;
+                     else
+                       config.sharing.mps = decoded;
+                   });
+        } else if (field == "imex") {
+          if (v.is_null()) return;
+          d.Fields(v, at, {"channelIDs", "required"},
+                   [&](const std::string& sub, const Json& value, const std::string& sub_at) {
+                     if (sub == "required") {
+                       config.imex.required = OptBool(d, value, sub_at).value_or(false);
+                     } else if (!value.is_null()) {
+                       if (!value.is_array())
+                         d.Fail(sub_at, "expected a list of integers, got " + Decoder::Show(value));
+                       config.imex.channel_ids.clear();
+                       for (const Json& id : value)
+                         config.imex.channel_ids.push_back(d.Int(id, sub_at));
+                     }
+                   });
+        }
+      });
+  if (config.version.empty()) config.version = "v1";
+  if (config.version != "v1") d.Fail("version", "unknown version: " + config.version);
+  return config;
+}
+
+Config LoadConfigFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw ConfigError("config file " + path + ": cannot be read: " + std::strerror(errno));
+  std::stringstream text;
+  text << file.rdbuf();
+  return ParseConfig(text.str(), path);
+}
+
+}  // namespace nvdp::config

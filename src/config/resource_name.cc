@@ -1,0 +1,59 @@
+#include "config/resource_name.h"
+
+#include <cctype>
+
+namespace nvdp::config {
+namespace {
+
+bool IsLowerAlnum(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'z');
+}
+
+// DNS-1123 subdomain: lowercase alphanumerics, '-' and '.', alphanumeric at both ends.
+bool IsDns1123Subdomain(std::string_view text) {
+  if (text.empty() || text.size() > 253) return false;
+  if (!IsLowerAlnum(text.front()) || !IsLowerAlnum(text.back())) return false;
+  for (char c : text) {
+    if (!IsLowerAlnum(c) && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> NormalizeResourceName(std::string_view name, std::string* error) {
+  std::string full(name);
+  if (!full.starts_with(kResourcePrefix)) full = std::string(kResourcePrefix) + full;
+  if (full.size() > 63) {
+    *error = "resource name \"" + full + "\" is longer than 63 characters";
+    return std::nullopt;
+  }
+  std::string_view suffix = std::string_view(full).substr(full.find('/') + 1);
+  if (!IsDns1123Subdomain(suffix)) {
+    *error = "invalid resource name \"" + full + "\": \"" + std::string(suffix) +
+             "\" must be lowercase alphanumerics, '-' or '.', starting and ending with an "
+             "alphanumeric";
+    return std::nullopt;
+  }
+  return full;
+}
+
+bool PatternMatches(std::string_view pattern, std::string_view text) {
+  // Split on '*': the pieces must appear in order; unanchored at both ends.
+  size_t position = 0;
+  size_t start = 0;
+  while (true) {
+    size_t star = pattern.find('*', start);
+    std::string_view piece =
+        pattern.substr(start, star == std::string_view::npos ? star : star - start);
+    if (!piece.empty()) {
+      size_t found = text.find(piece, position);
+      if (found == std::string_view::npos) return false;
+      position = found + piece.size();
+    }
+    if (star == std::string_view::npos) return true;
+    start = star + 1;
+  }
+}
+
+}  // namespace nvdp::config

@@ -1,0 +1,124 @@
+#include "config/effective.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "config/parse.h"
+
+namespace nvdp::config {
+namespace {
+
+Config Parse(const std::string& text) { return ParseConfig(text, "test.yaml"); }
+
+TEST(FinalizeTest, DevRootFollowsDriverRootAndMpsForcesOneDevicePerRequest) {
+  Config config = Parse(R"(
+flags: {nvidiaDriverRoot: /run/nvidia/driver, nvidiaDevRoot: ""}
+sharing: {mps: {resources: [{name: gpu, replicas: 4}]}}
+)");
+  FinalizeAfterMerge(config);
+  EXPECT_EQ(config.flags.nvidia_dev_root, "/run/nvidia/driver");
+  EXPECT_TRUE(config.sharing.mps->fail_requests_greater_than_one);
+}
+
+TEST(FinalizeTest, FeaturesThatUpstreamDisablesAreDroppedWithWarnings) {
+  Config config = Parse(R"(
+resources: {gpus: [{pattern: '*', name: any-gpu}]}
+sharing:
+  timeSlicing:
+    resources:
+      - {name: gpu, replicas: 2, rename: renamed, devices: [0]}
+)");
+  std::vector<std::string> warnings = FinalizeAfterMerge(config);
+  EXPECT_TRUE(config.resources.gpus.empty());
+  const ReplicatedResource& shared = config.sharing.time_slicing->resources[0];
+  EXPECT_FALSE(shared.rename);
+  EXPECT_EQ(shared.devices.kind, ReplicatedDevices::Kind::kAll);
+  ASSERT_EQ(warnings.size(), 3u);
+  EXPECT_NE(warnings[0].find("Customizing the 'resources' field is not yet supported"),
+            std::string::npos);
+
+  Config by_default = Parse(
+      "sharing: {timeSlicing: {renameByDefault: true, resources: [{name: gpu, replicas: 2, rename: "
+      "x}]}}");
+  FinalizeAfterMerge(by_default);
+  EXPECT_EQ(by_default.sharing.time_slicing->resources[0].rename, "nvidia.com/gpu.shared");
+}
+
+TEST(ValidateTest, AcceptsTheDefaultsAndSupportedValues) {
+  EXPECT_NO_THROW(ValidateForDevicePlugin(Config{}));
+  Config config = Parse(R"(
+flags: {migStrategy: mixed, deviceDiscoveryStrategy: nvml,
+        plugin: {deviceListStrategy: [envvar, volume-mounts], deviceIDStrategy: index}}
+imex: {channelIDs: []}
+)");
+  EXPECT_NO_THROW(ValidateForDevicePlugin(config));
+}
+
+TEST(ValidateTest, RejectsWhatUpstreamRejectsNamingIt) {
+  struct Case {
+    const char* yaml;
+    const char* message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"flags: {migStrategy: some}", "unknown MIG strategy: some"},
+           {"flags: {plugin: {deviceListStrategy: \"envvar,cdi-cri\"}}",
+            "invalid strategy: envvar,cdi-cri"},
+           {"flags: {plugin: {deviceIDStrategy: serial}}",
+            "invalid --device-id-strategy option: serial"},
+           {"flags: {deviceDiscoveryStrategy: vfio}",
+            "invalid --device-discovery-strategy option: vfio"},
+           {"flags: {migStrategy: mixed, mpsRoot: /run/nvidia/mps}\nsharing: {mps: {resources: "
+            "[{name: gpu, replicas: 2}]}}",
+            "using MPS is not supported with the mixed MIG strategy"},
+           {"sharing: {mps: {resources: [{name: gpu, replicas: 2}]}}",
+            "using MPS requires --mps-root to be specified"},
+           {"imex: {channelIDs: [1]}",
+            "invalid IMEX config: channelIDs must be [] or [0]; found [1]"},
+           {"imex: {channelIDs: [0, 0]}", "channelIDs must be [] or [0]; found [0 0]"},
+       }) {
+    try {
+      ValidateForDevicePlugin(Parse(c.yaml));
+      ADD_FAILURE() << "accepted: " << c.yaml;
+    } catch (const ConfigError& error) {
+      EXPECT_NE(std::string(error.what()).find(c.message), std::string::npos) << error.what();
+    }
+  }
+}
+
+TEST(ValidateTest, FeaturesOfLaterReleasesAreClearErrors) {
+  for (const char* yaml : {"flags: {plugin: {deviceListStrategy: cdi-annotations}}",
+                           "flags: {deviceDiscoveryStrategy: tegra}",
+                           "flags: {mpsRoot: /run/nvidia/mps}\nsharing: {mps: {resources: [{name: "
+                           "gpu, replicas: 2}]}}",
+                           "imex: {channelIDs: [0]}"}) {
+    try {
+      ValidateForDevicePlugin(Parse(yaml));
+      ADD_FAILURE() << "accepted: " << yaml;
+    } catch (const ConfigError& error) {
+      EXPECT_NE(std::string(error.what()).find("not supported by this version"), std::string::npos)
+          << error.what();
+    }
+  }
+}
+
+TEST(ToJsonTest, UsesTheSchemasKeyNames) {
+  Config config = Parse(R"(
+flags: {migStrategy: none, failOnInitError: true, plugin: {deviceListStrategy: envvar}, gfd: {sleepInterval: 90s}}
+sharing: {timeSlicing: {resources: [{name: gpu, replicas: 4}]}}
+)");
+  nlohmann::json doc = nlohmann::json::parse(ToJson(config));
+  EXPECT_EQ(doc["version"], "v1");
+  EXPECT_EQ(doc["flags"]["migStrategy"], "none");
+  EXPECT_EQ(doc["flags"]["plugin"]["deviceListStrategy"], nlohmann::json::array({"envvar"}));
+  EXPECT_EQ(doc["flags"]["gfd"]["sleepInterval"], "90s");
+  EXPECT_EQ(doc["sharing"]["timeSlicing"]["resources"][0]["replicas"], 4);
+  EXPECT_EQ(doc["sharing"]["timeSlicing"]["resources"][0]["devices"], "all");
+  // Re-reading what was logged gives the same configuration.
+  Config again = Parse(ToJson(config));
+  EXPECT_EQ(again.sharing.time_slicing->resources[0].replicas, 4);
+  EXPECT_EQ(again.flags.gfd->sleep_interval_ns, 90'000'000'000LL);
+}
+
+}  // namespace
+}  // namespace nvdp::config

@@ -1,0 +1,220 @@
+// Config file v1, rule by rule from spec §2.1–§2.3.
+#include "config/parse.h"
+
+#include <gtest/gtest.h>
+
+namespace nvdp::config {
+namespace {
+
+Config Parse(const std::string& text) { return ParseConfig(text, "test.yaml"); }
+
+std::string ErrorOf(const std::string& text) {
+  try {
+    Parse(text);
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "(no error)";
+}
+
+#define EXPECT_ERROR(text, message) \
+  EXPECT_NE(ErrorOf(text).find(message), std::string::npos) << ErrorOf(text)
+
+TEST(ConfigParseTest, EmptyDocumentsAreAllDefaults) {
+  for (const char* empty : {"", "\n", "# only a comment\n", "{}"}) {
+    Config config = Parse(empty);
+    EXPECT_EQ(config.version, "v1");
+    EXPECT_FALSE(config.flags.mig_strategy);
+    EXPECT_FALSE(config.sharing.time_slicing);
+  }
+}
+
+TEST(ConfigParseTest, Version) {
+  EXPECT_EQ(Parse("version: v1").version, "v1");
+  EXPECT_EQ(Parse("version: \"\"").version, "v1");
+  EXPECT_EQ(Parse("flags: {}").version, "v1");
+  EXPECT_ERROR("version: v2", "test.yaml: version: unknown version: v2");
+}
+
+TEST(ConfigParseTest, YamlAndJsonGiveTheSameConfig) {
+  Config yaml = Parse(R"(
+version: v1
+flags:
+  migStrategy: mixed
+  failOnInitError: false
+  plugin:
+    passDeviceSpecs: true
+    deviceListStrategy: [envvar, volume-mounts]
+    deviceIDStrategy: index
+  gfd:
+    sleepInterval: 30s
+)");
+  Config json =
+      Parse(R"({"version": "v1", "flags": {"migStrategy": "mixed", "failOnInitError": false,
+    "plugin": {"passDeviceSpecs": true, "deviceListStrategy": ["envvar", "volume-mounts"],
+    "deviceIDStrategy": "index"}, "gfd": {"sleepInterval": "30s"}}})");
+  for (const Config* c : {&yaml, &json}) {
+    EXPECT_EQ(c->flags.mig_strategy, "mixed");
+    EXPECT_EQ(c->flags.fail_on_init_error, false);
+    ASSERT_TRUE(c->flags.plugin);
+    EXPECT_EQ(c->flags.plugin->pass_device_specs, true);
+    EXPECT_EQ(c->flags.plugin->device_list_strategy,
+              (std::vector<std::string>{"envvar", "volume-mounts"}));
+    EXPECT_EQ(c->flags.plugin->device_id_strategy, "index");
+    EXPECT_EQ(c->flags.gfd->sleep_interval_ns, 30'000'000'000LL);
+  }
+}
+
+TEST(ConfigParseTest, StructKeysMatchCaseInsensitivelyAndUnknownKeysAreIgnored) {
+  Config config = Parse("FLAGS:\n  MigStrategy: single\n  colour: blue\nextra: 1\n");
+  EXPECT_EQ(config.flags.mig_strategy, "single");
+}
+
+TEST(ConfigParseTest, YamlScalarsAreTypedLikeUpstream) {
+  EXPECT_EQ(Parse("flags: {failOnInitError: yes}").flags.fail_on_init_error, true);
+  EXPECT_EQ(Parse("flags: {failOnInitError: off}").flags.fail_on_init_error, false);
+  EXPECT_ERROR("flags: {failOnInitError: \"true\"}",
+               "flags.failOnInitError: expected true or false, got \"true\"");
+  EXPECT_ERROR("flags: {migStrategy: 5}", "flags.migStrategy: expected a string, got 5");
+  EXPECT_FALSE(Parse("flags: {migStrategy: null}").flags.mig_strategy);
+}
+
+TEST(ConfigParseTest, DeviceListStrategy) {
+  auto strategies = [](const std::string& value) {
+    return Parse("flags: {plugin: {deviceListStrategy: " + value + "}}")
+        .flags.plugin->device_list_strategy.value();
+  };
+  EXPECT_EQ(strategies("envvar"), std::vector<std::string>{"envvar"});
+  EXPECT_EQ(strategies("[cdi-cri, envvar]"), (std::vector<std::string>{"cdi-cri", "envvar"}));
+  // The file does not split on commas: this is one (invalid) strategy, caught by validation.
+  EXPECT_EQ(strategies("\"envvar,cdi-cri\""), std::vector<std::string>{"envvar,cdi-cri"});
+  EXPECT_ERROR("flags: {plugin: {deviceListStrategy: 5}}", "invalid deviceListStrategy: 5");
+  EXPECT_ERROR("flags: {plugin: {deviceListStrategy: [envvar, 1]}}", "invalid deviceListStrategy");
+}
+
+TEST(ConfigParseTest, SleepInterval) {
+  auto interval = [](const std::string& value) {
+    return Parse("flags: {gfd: {sleepInterval: " + value + "}}").flags.gfd->sleep_interval_ns;
+  };
+  EXPECT_EQ(interval("5"), 5);  // a number is nanoseconds
+  EXPECT_EQ(interval("\"1m30s\""), 90'000'000'000LL);
+  EXPECT_ERROR("flags: {gfd: {sleepInterval: true}}", "invalid duration");
+  EXPECT_ERROR("flags: {gfd: {sleepInterval: \"5\"}}", "invalid duration");
+}
+
+TEST(ConfigParseTest, ResourceNames) {
+  auto shared_name = [](const std::string& name) {
+    return Parse("sharing: {timeSlicing: {resources: [{name: " + name + ", replicas: 2}]}}")
+        .sharing.time_slicing->resources[0]
+        .name;
+  };
+  EXPECT_EQ(shared_name("gpu"), "nvidia.com/gpu");
+  EXPECT_EQ(shared_name("nvidia.com/mig-1g.5gb"), "nvidia.com/mig-1g.5gb");
+  EXPECT_ERROR(
+      "sharing: {timeSlicing: {resources: [{name: $invalid$, replicas: 2}]}}",
+      "sharing.timeSlicing.resources[0].name: invalid resource name \"nvidia.com/$invalid$\"");
+  EXPECT_ERROR("sharing: {timeSlicing: {resources: [{name: example.com/gpu, replicas: 2}]}}",
+               "invalid resource name \"nvidia.com/example.com/gpu\"");
+  EXPECT_ERROR(
+      "sharing: {timeSlicing: {resources: [{name: " + std::string(60, 'a') + ", replicas: 2}]}}",
+      "longer than 63 characters");
+}
+
+TEST(ConfigParseTest, ResourceRulesNeedPatternAndName) {
+  Config config = Parse("resources: {gpus: [{pattern: '*A100*', name: a100}]}");
+  ASSERT_EQ(config.resources.gpus.size(), 1u);
+  EXPECT_EQ(config.resources.gpus[0].pattern, "*A100*");
+  EXPECT_EQ(config.resources.gpus[0].name, "nvidia.com/a100");
+  EXPECT_ERROR("resources: {gpus: [{name: a100}]}", "resources must have a 'pattern' field set");
+  EXPECT_ERROR("resources: {mig: [{pattern: '1g*'}]}", "resources must have a 'name' field set");
+}
+
+TEST(ConfigParseTest, ReplicatedResources) {
+  Config config = Parse(R"(
+sharing:
+  timeSlicing:
+    renameByDefault: true
+    failRequestsGreaterThanOne: true
+    resources:
+      - {name: nvidia.com/gpu, replicas: 10}
+      - {name: mig-1g.5gb, replicas: 2, rename: small}
+)");
+  const ReplicatedResources& ts = *config.sharing.time_slicing;
+  EXPECT_TRUE(ts.rename_by_default);
+  EXPECT_TRUE(ts.fail_requests_greater_than_one);
+  ASSERT_EQ(ts.resources.size(), 2u);
+  EXPECT_EQ(ts.resources[0].replicas, 10);
+  EXPECT_EQ(ts.resources[0].rename, "nvidia.com/gpu.shared");  // renameByDefault fills it
+  EXPECT_EQ(ts.resources[1].rename, "nvidia.com/small");
+  EXPECT_EQ(ts.resources[0].devices.kind, ReplicatedDevices::Kind::kAll);
+  EXPECT_FALSE(Parse("sharing: {timeSlicing: {resources: [{name: gpu, replicas: 2}]}}")
+                   .sharing.time_slicing->fail_requests_greater_than_one);
+}
+
+TEST(ConfigParseTest, ReplicatedResourceErrors) {
+  const std::string prefix = "sharing: {timeSlicing: ";
+  EXPECT_ERROR(prefix + "{}}", "sharing.timeSlicing: no resources specified");
+  EXPECT_ERROR(prefix + "{resources: []}}", "no resources specified");
+  EXPECT_ERROR("sharing: {timeSlicing: }", "no resources specified");
+  EXPECT_ERROR(prefix + "{Resources: [{name: gpu, replicas: 2}]}}", "no resources specified");
+  EXPECT_ERROR(prefix + "{resources: [{replicas: 2}]}}", "no resource name specified");
+  EXPECT_ERROR(prefix + "{resources: [{name: gpu}]}}", "no replicas specified");
+  EXPECT_ERROR(prefix + "{resources: [{name: gpu, replicas: 1}]}}",
+               "sharing.timeSlicing.resources[0].replicas: number of replicas must be >= 2, got 1");
+  EXPECT_ERROR(prefix + "{resources: [{name: gpu, replicas: 0}]}}",
+               "number of replicas must be >= 2");
+  EXPECT_ERROR(prefix + "{resources: [{name: gpu, replicas: \"2\"}]}}", "expected an integer");
+  EXPECT_ERROR("sharing: {mps: {resources: [{name: gpu, replicas: 1}]}}",
+               "sharing.mps.resources[0].replicas");
+}
+
+TEST(ConfigParseTest, Devices) {
+  auto devices = [](const std::string& value) {
+    return Parse("sharing: {timeSlicing: {resources: [{name: gpu, replicas: 2, devices: " + value +
+                 "}]}}")
+        .sharing.time_slicing->resources[0]
+        .devices;
+  };
+  EXPECT_EQ(devices("all").kind, ReplicatedDevices::Kind::kAll);
+  EXPECT_EQ(devices("3").kind, ReplicatedDevices::Kind::kCount);
+  EXPECT_EQ(devices("3").count, 3);
+  const std::string gpu = "GPU-b1028956-cfa2-0990-bf4a-5da9abb51763";
+  const std::string mig = "MIG-0ed1e6b2-a4c1-5b64-a8f3-1e1c3bb3e0ef";
+  ReplicatedDevices list =
+      devices("[0, \"1\", \"0:1\", " + gpu + ", " + mig + ", \"MIG-" + gpu + "/1/0\"]");
+  EXPECT_EQ(list.kind, ReplicatedDevices::Kind::kList);
+  EXPECT_EQ(list.list,
+            (std::vector<std::string>{"0", "1", "0:1", gpu, mig, "MIG-" + gpu + "/1/0"}));
+  const std::string bad = "sharing: {timeSlicing: {resources: [{name: gpu, replicas: 2, devices: ";
+  for (const char* value : {"some", "0", "-1", "2.0", "[-1]", "[\"-1\"]", "[GPU-UUID]",
+                            "[\"MIG-GPU-b1028956-cfa2-0990-bf4a-5da9abb51763\"]", "[1.5]"}) {
+    EXPECT_NE(ErrorOf(bad + value + "}]}}").find("devices"), std::string::npos) << value;
+  }
+}
+
+TEST(ConfigParseTest, Imex) {
+  Config config = Parse("imex: {channelIDs: [0], required: true}");
+  EXPECT_EQ(config.imex.channel_ids, std::vector<long long>{0});
+  EXPECT_TRUE(config.imex.required);
+  EXPECT_ERROR("imex: {channelIDs: [zero]}", "imex.channelIDs: expected an integer");
+}
+
+TEST(ConfigParseTest, MalformedInputNamesTheFileAndLine) {
+  EXPECT_ERROR("flags: [\n", "config file test.yaml: invalid YAML or JSON: line 2");
+  EXPECT_ERROR("- a\n- b\n", "expected a mapping");
+}
+
+TEST(ConfigParseTest, SharingStrategyResolution) {
+  auto strategy = [](const std::string& text) { return Parse(text).sharing.strategy(); };
+  EXPECT_EQ(strategy(""), Sharing::Strategy::kNone);
+  EXPECT_EQ(strategy("sharing: {timeSlicing: {resources: [{name: gpu, replicas: 2}]}}"),
+            Sharing::Strategy::kTimeSlicing);
+  Config both = Parse(
+      "sharing: {timeSlicing: {resources: [{name: gpu, replicas: 2}]}, "
+      "mps: {resources: [{name: gpu, replicas: 3}]}}");
+  EXPECT_EQ(both.sharing.strategy(), Sharing::Strategy::kMps);  // MPS wins silently
+  EXPECT_EQ(both.sharing.replicated()->resources[0].replicas, 3);
+}
+
+}  // namespace
+}  // namespace nvdp::config
