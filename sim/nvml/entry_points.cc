@@ -10,8 +10,11 @@
 #include "nvml/nvml_abi.h"
 
 using nvdp::sim::Machine;
+using nvdp::sim::MigProfileSpec;
+using nvdp::sim::SimComputeInstance;
 using nvdp::sim::SimEventSet;
 using nvdp::sim::SimGpu;
+using nvdp::sim::SimGpuInstance;
 
 namespace {
 
@@ -42,7 +45,7 @@ void FillPciInfo(const std::string& bus_id, unsigned device_id, unsigned subsyst
 }
 
 nvmlReturn_t GetPciInfo(nvmlDevice_t device, nvmlPciInfo_t* pci) {
-  Machine::Call call(M(), "nvmlDeviceGetPciInfo", device, true);
+  Machine::Call call(M(), "nvmlDeviceGetPciInfo", device, Machine::Handle::kGpu);
   if (call.status() != NVML_SUCCESS) return call.status();
   if (pci == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   const auto& spec = call.gpu()->spec;
@@ -51,7 +54,7 @@ nvmlReturn_t GetPciInfo(nvmlDevice_t device, nvmlPciInfo_t* pci) {
 }
 
 nvmlReturn_t GetCount(unsigned* count) {
-  Machine::Call call(M(), "nvmlDeviceGetCount", nullptr, false);
+  Machine::Call call(M(), "nvmlDeviceGetCount", nullptr, Machine::Handle::kNone);
   if (call.status() != NVML_SUCCESS) return call.status();
   if (count == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   *count = static_cast<unsigned>(M().gpus().size());
@@ -59,7 +62,7 @@ nvmlReturn_t GetCount(unsigned* count) {
 }
 
 nvmlReturn_t GetHandleByIndex(unsigned index, nvmlDevice_t* device) {
-  Machine::Call call(M(), "nvmlDeviceGetHandleByIndex", nullptr, false);
+  Machine::Call call(M(), "nvmlDeviceGetHandleByIndex", nullptr, Machine::Handle::kNone);
   if (call.status() != NVML_SUCCESS) return call.status();
   if (device == nullptr || index >= M().gpus().size()) return NVML_ERROR_INVALID_ARGUMENT;
   SimGpu& gpu = M().gpus()[index];
@@ -69,7 +72,7 @@ nvmlReturn_t GetHandleByIndex(unsigned index, nvmlDevice_t* device) {
 }
 
 nvmlReturn_t GetCudaDriverVersion(int* version) {
-  Machine::Call call(M(), "nvmlSystemGetCudaDriverVersion", nullptr, false);
+  Machine::Call call(M(), "nvmlSystemGetCudaDriverVersion", nullptr, Machine::Handle::kNone);
   if (call.status() != NVML_SUCCESS) return call.status();
   if (version == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   *version = M().profile().cuda_driver_version;
@@ -77,7 +80,7 @@ nvmlReturn_t GetCudaDriverVersion(int* version) {
 }
 
 nvmlReturn_t GetRemotePciInfo(nvmlDevice_t device, unsigned link, nvmlPciInfo_t* pci) {
-  Machine::Call call(M(), "nvmlDeviceGetNvLinkRemotePciInfo", device, true);
+  Machine::Call call(M(), "nvmlDeviceGetNvLinkRemotePciInfo", device, Machine::Handle::kGpu);
   if (call.status() != NVML_SUCCESS) return call.status();
   const auto& remotes = call.gpu()->nvlink_remote_bus_ids;
   if (remotes.empty()) return NVML_ERROR_NOT_SUPPORTED;
@@ -108,13 +111,13 @@ nvmlReturn_t nvmlShutdown(void) { return M().Shutdown(); }
 const char* nvmlErrorString(nvmlReturn_t result) { return nvdp::nvml::DefaultErrorString(result); }
 
 nvmlReturn_t nvmlSystemGetDriverVersion(char* version, unsigned int length) {
-  Machine::Call call(M(), "nvmlSystemGetDriverVersion", nullptr, false);
+  Machine::Call call(M(), "nvmlSystemGetDriverVersion", nullptr, Machine::Handle::kNone);
   if (call.status() != NVML_SUCCESS) return call.status();
   return CopyString(M().profile().driver_version, version, length);
 }
 
 nvmlReturn_t nvmlSystemGetNVMLVersion(char* version, unsigned int length) {
-  Machine::Call call(M(), "nvmlSystemGetNVMLVersion", nullptr, false);
+  Machine::Call call(M(), "nvmlSystemGetNVMLVersion", nullptr, Machine::Handle::kNone);
   if (call.status() != NVML_SUCCESS) return call.status();
   return CopyString(M().profile().nvml_version, version, length);
 }
@@ -135,9 +138,14 @@ nvmlReturn_t nvmlDeviceGetHandleByIndex(unsigned int index, nvmlDevice_t* device
 }
 
 nvmlReturn_t nvmlDeviceGetHandleByUUID(const char* uuid, nvmlDevice_t* device) {
-  Machine::Call call(M(), "nvmlDeviceGetHandleByUUID", nullptr, false);
+  Machine::Call call(M(), "nvmlDeviceGetHandleByUUID", nullptr, Machine::Handle::kNone);
   if (call.status() != NVML_SUCCESS) return call.status();
   if (uuid == nullptr || device == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  if (SimComputeInstance* mig = M().FindMigByUuid(uuid)) {
+    if (mig->gpu_instance->gpu->lost) return NVML_ERROR_GPU_IS_LOST;
+    *device = reinterpret_cast<nvmlDevice_t>(mig);
+    return NVML_SUCCESS;
+  }
   SimGpu* gpu = M().FindByUuid(uuid);
   if (gpu == nullptr) return NVML_ERROR_NOT_FOUND;
   if (gpu->lost) return NVML_ERROR_GPU_IS_LOST;
@@ -146,7 +154,7 @@ nvmlReturn_t nvmlDeviceGetHandleByUUID(const char* uuid, nvmlDevice_t* device) {
 }
 
 nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned int* index) {
-  Machine::Call call(M(), "nvmlDeviceGetIndex", device, true);
+  Machine::Call call(M(), "nvmlDeviceGetIndex", device, Machine::Handle::kGpu);
   if (call.status() != NVML_SUCCESS) return call.status();
   if (index == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   *index = static_cast<unsigned>(call.gpu()->position);
@@ -154,19 +162,23 @@ nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned int* index) {
 }
 
 nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char* name, unsigned int length) {
-  Machine::Call call(M(), "nvmlDeviceGetName", device, true);
+  Machine::Call call(M(), "nvmlDeviceGetName", device, Machine::Handle::kGpuOrMig);
   if (call.status() != NVML_SUCCESS) return call.status();
+  if (call.mig()) {
+    return CopyString(call.gpu()->spec.name + " MIG " + call.mig()->gpu_instance->profile->label,
+                      name, length);
+  }
   return CopyString(call.gpu()->spec.name, name, length);
 }
 
 nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char* uuid, unsigned int length) {
-  Machine::Call call(M(), "nvmlDeviceGetUUID", device, true);
+  Machine::Call call(M(), "nvmlDeviceGetUUID", device, Machine::Handle::kGpuOrMig);
   if (call.status() != NVML_SUCCESS) return call.status();
-  return CopyString(call.gpu()->spec.uuid, uuid, length);
+  return CopyString(call.mig() ? call.mig()->uuid : call.gpu()->spec.uuid, uuid, length);
 }
 
 nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t device, unsigned int* minor) {
-  Machine::Call call(M(), "nvmlDeviceGetMinorNumber", device, true);
+  Machine::Call call(M(), "nvmlDeviceGetMinorNumber", device, Machine::Handle::kGpu);
   if (call.status() != NVML_SUCCESS) return call.status();
   if (minor == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   *minor = call.gpu()->spec.minor;
@@ -184,17 +196,19 @@ nvmlReturn_t nvmlDeviceGetPciInfo(nvmlDevice_t device, nvmlPciInfo_t* pci) {
 }
 
 nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t* memory) {
-  Machine::Call call(M(), "nvmlDeviceGetMemoryInfo", device, true);
+  Machine::Call call(M(), "nvmlDeviceGetMemoryInfo", device, Machine::Handle::kGpuOrMig);
   if (call.status() != NVML_SUCCESS) return call.status();
   if (memory == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
-  memory->total = call.gpu()->spec.memory_mib << 20;
+  memory->total =
+      (call.mig() ? call.mig()->gpu_instance->profile->memory_mib : call.gpu()->spec.memory_mib)
+      << 20;
   memory->used = 0;
   memory->free = memory->total;
   return NVML_SUCCESS;
 }
 
 nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int* major, int* minor) {
-  Machine::Call call(M(), "nvmlDeviceGetCudaComputeCapability", device, true);
+  Machine::Call call(M(), "nvmlDeviceGetCudaComputeCapability", device, Machine::Handle::kGpu);
   if (call.status() != NVML_SUCCESS) return call.status();
   if (major == nullptr || minor == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   *major = call.gpu()->spec.cc_major;
@@ -204,12 +218,208 @@ nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int* major,
 
 nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t device, unsigned int* current,
                                   unsigned int* pending) {
-  Machine::Call call(M(), "nvmlDeviceGetMigMode", device, true);
+  Machine::Call call(M(), "nvmlDeviceGetMigMode", device, Machine::Handle::kGpu);
   if (call.status() != NVML_SUCCESS) return call.status();
   if (!call.gpu()->spec.mig_capable) return NVML_ERROR_NOT_SUPPORTED;
   if (current == nullptr || pending == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
-  *current = NVML_DEVICE_MIG_DISABLE;
-  *pending = NVML_DEVICE_MIG_DISABLE;
+  *current = call.gpu()->spec.mig_enabled ? NVML_DEVICE_MIG_ENABLE : NVML_DEVICE_MIG_DISABLE;
+  *pending = *current;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t device, unsigned int* count) {
+  Machine::Call call(M(), "nvmlDeviceGetMaxMigDeviceCount", device, Machine::Handle::kGpu);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (!call.gpu()->spec.mig_capable) return NVML_ERROR_NOT_SUPPORTED;
+  if (count == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *count = call.gpu()->spec.max_mig_devices;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t device, unsigned int index,
+                                                 nvmlDevice_t* mig) {
+  Machine::Call call(M(), "nvmlDeviceGetMigDeviceHandleByIndex", device, Machine::Handle::kGpu);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  const SimGpu& gpu = *call.gpu();
+  if (!gpu.spec.mig_capable) return NVML_ERROR_NOT_SUPPORTED;
+  if (mig == nullptr || index >= gpu.spec.max_mig_devices) return NVML_ERROR_INVALID_ARGUMENT;
+  if (index >= gpu.mig_devices.size()) return NVML_ERROR_NOT_FOUND;
+  *mig = reinterpret_cast<nvmlDevice_t>(gpu.mig_devices[index]);
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceIsMigDeviceHandle(nvmlDevice_t device, unsigned int* is_mig) {
+  Machine::Call call(M(), "nvmlDeviceIsMigDeviceHandle", device, Machine::Handle::kGpuOrMig);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (is_mig == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *is_mig = call.mig() != nullptr;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetDeviceHandleFromMigDeviceHandle(nvmlDevice_t mig, nvmlDevice_t* parent) {
+  Machine::Call call(M(), "nvmlDeviceGetDeviceHandleFromMigDeviceHandle", mig,
+                     Machine::Handle::kGpuOrMig);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (call.mig() == nullptr || parent == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *parent = Handle(call.gpu());
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetGpuInstanceId(nvmlDevice_t device, unsigned int* id) {
+  Machine::Call call(M(), "nvmlDeviceGetGpuInstanceId", device, Machine::Handle::kGpuOrMig);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (call.mig() == nullptr) return NVML_ERROR_NOT_SUPPORTED;
+  if (id == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *id = call.mig()->gpu_instance->id;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetComputeInstanceId(nvmlDevice_t device, unsigned int* id) {
+  Machine::Call call(M(), "nvmlDeviceGetComputeInstanceId", device, Machine::Handle::kGpuOrMig);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (call.mig() == nullptr) return NVML_ERROR_NOT_SUPPORTED;
+  if (id == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *id = call.mig()->id;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetAttributes_v2(nvmlDevice_t device, nvmlDeviceAttributes_t* attributes) {
+  Machine::Call call(M(), "nvmlDeviceGetAttributes", device, Machine::Handle::kGpuOrMig);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (call.mig() == nullptr) return NVML_ERROR_NOT_SUPPORTED;  // not simulated for whole GPUs
+  if (attributes == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  const SimComputeInstance& ci = *call.mig();
+  const MigProfileSpec& gi = *ci.gpu_instance->profile;
+  *attributes = {};
+  attributes->multiprocessorCount = gi.multiprocessors * ci.slices / gi.slices;
+  attributes->sharedCopyEngineCount = gi.copy_engines;
+  attributes->sharedDecoderCount = gi.decoders;
+  attributes->sharedEncoderCount = gi.encoders;
+  attributes->sharedJpegCount = gi.jpegs;
+  attributes->sharedOfaCount = gi.ofas;
+  attributes->gpuInstanceSliceCount = gi.slices;
+  attributes->computeInstanceSliceCount = ci.slices;
+  attributes->memorySizeMB = gi.memory_mib;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfo(nvmlDevice_t device, unsigned int profile,
+                                                 nvmlGpuInstanceProfileInfo_t* info) {
+  Machine::Call call(M(), "nvmlDeviceGetGpuInstanceProfileInfo", device, Machine::Handle::kGpu);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (!call.gpu()->spec.mig_capable) return NVML_ERROR_NOT_SUPPORTED;
+  if (info == nullptr || profile >= NVML_GPU_INSTANCE_PROFILE_COUNT) {
+    return NVML_ERROR_INVALID_ARGUMENT;
+  }
+  for (const MigProfileSpec& spec : call.gpu()->spec.mig_profiles) {
+    if (spec.index != profile) continue;
+    *info = {};
+    info->id = spec.id;
+    info->isP2pSupported = 0;
+    info->sliceCount = spec.slices;
+    info->instanceCount = spec.instances;
+    info->multiprocessorCount = spec.multiprocessors;
+    info->copyEngineCount = spec.copy_engines;
+    info->decoderCount = spec.decoders;
+    info->encoderCount = spec.encoders;
+    info->jpegCount = spec.jpegs;
+    info->ofaCount = spec.ofas;
+    info->memorySizeMB = spec.memory_mib;
+    return NVML_SUCCESS;
+  }
+  return NVML_ERROR_NOT_SUPPORTED;
+}
+
+nvmlReturn_t nvmlDeviceGetGpuInstanceById(nvmlDevice_t device, unsigned int id,
+                                          nvmlGpuInstance_t* instance) {
+  Machine::Call call(M(), "nvmlDeviceGetGpuInstanceById", device, Machine::Handle::kGpu);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (!call.gpu()->spec.mig_capable) return NVML_ERROR_NOT_SUPPORTED;
+  if (instance == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  for (SimGpuInstance& gi : call.gpu()->gpu_instances) {
+    if (gi.id != id) continue;
+    *instance = reinterpret_cast<nvmlGpuInstance_t>(&gi);
+    return NVML_SUCCESS;
+  }
+  return NVML_ERROR_NOT_FOUND;
+}
+
+nvmlReturn_t nvmlGpuInstanceGetInfo(nvmlGpuInstance_t instance, nvmlGpuInstanceInfo_t* info) {
+  Machine::Call call(M(), "nvmlGpuInstanceGetInfo", nullptr, Machine::Handle::kNone);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (!M().IsGpuInstance(instance) || info == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  const auto& gi = *reinterpret_cast<SimGpuInstance*>(instance);
+  if (gi.gpu->lost) return NVML_ERROR_GPU_IS_LOST;
+  info->device = Handle(gi.gpu);
+  info->id = gi.id;
+  info->profileId = gi.profile->id;
+  info->placement = {gi.placement_start, gi.profile->slices};
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlGpuInstanceGetComputeInstanceById(nvmlGpuInstance_t instance, unsigned int id,
+                                                   nvmlComputeInstance_t* compute) {
+  Machine::Call call(M(), "nvmlGpuInstanceGetComputeInstanceById", nullptr, Machine::Handle::kNone);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (!M().IsGpuInstance(instance) || compute == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  auto& gi = *reinterpret_cast<SimGpuInstance*>(instance);
+  for (SimComputeInstance& ci : gi.compute_instances) {
+    if (ci.id != id) continue;
+    *compute = reinterpret_cast<nvmlComputeInstance_t>(&ci);
+    return NVML_SUCCESS;
+  }
+  return NVML_ERROR_NOT_FOUND;
+}
+
+nvmlReturn_t nvmlGpuInstanceGetComputeInstanceProfileInfo(nvmlGpuInstance_t instance,
+                                                          unsigned int profile, unsigned int engine,
+                                                          nvmlComputeInstanceProfileInfo_t* info) {
+  Machine::Call call(M(), "nvmlGpuInstanceGetComputeInstanceProfileInfo", nullptr,
+                     Machine::Handle::kNone);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (!M().IsGpuInstance(instance) || info == nullptr ||
+      profile >= NVML_COMPUTE_INSTANCE_PROFILE_COUNT) {
+    return NVML_ERROR_INVALID_ARGUMENT;
+  }
+  const auto& gi = *reinterpret_cast<SimGpuInstance*>(instance);
+  // Compute instance slices by profile index (1_SLICE .. 6_SLICE, 1_SLICE_REV1).
+  static constexpr unsigned kSlices[] = {1, 2, 3, 4, 7, 8, 6, 1};
+  const unsigned slices = kSlices[profile];
+  if (engine != NVML_COMPUTE_INSTANCE_ENGINE_PROFILE_SHARED || slices > gi.profile->slices ||
+      profile == 0x7) {
+    return NVML_ERROR_NOT_SUPPORTED;
+  }
+  const MigProfileSpec& spec = *gi.profile;
+  *info = {};
+  info->id = profile;
+  info->sliceCount = slices;
+  info->instanceCount = spec.slices / slices;
+  info->multiprocessorCount = spec.multiprocessors * slices / spec.slices;
+  info->sharedCopyEngineCount = spec.copy_engines;
+  info->sharedDecoderCount = spec.decoders;
+  info->sharedEncoderCount = spec.encoders;
+  info->sharedJpegCount = spec.jpegs;
+  info->sharedOfaCount = spec.ofas;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlComputeInstanceGetInfo_v2(nvmlComputeInstance_t compute,
+                                           nvmlComputeInstanceInfo_t* info) {
+  Machine::Call call(M(), "nvmlComputeInstanceGetInfo", nullptr, Machine::Handle::kNone);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (!M().IsMigDevice(compute) || info == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  const auto& ci = *reinterpret_cast<SimComputeInstance*>(compute);
+  if (ci.gpu_instance->gpu->lost) return NVML_ERROR_GPU_IS_LOST;
+  info->device = Handle(ci.gpu_instance->gpu);
+  info->gpuInstance = reinterpret_cast<nvmlGpuInstance_t>(ci.gpu_instance);
+  info->id = ci.id;
+  info->profileId = ci.profile_index;
+  unsigned start = 0;
+  for (const SimComputeInstance& other : ci.gpu_instance->compute_instances) {
+    if (&other == &ci) break;
+    start += other.slices;
+  }
+  info->placement = {start, ci.slices};
   return NVML_SUCCESS;
 }
 
@@ -217,11 +427,11 @@ nvmlReturn_t nvmlDeviceGetTopologyCommonAncestor(nvmlDevice_t first, nvmlDevice_
                                                  nvmlGpuTopologyLevel_t* level) {
   SimGpu* other = nullptr;
   {
-    Machine::Call call(M(), "nvmlDeviceGetTopologyCommonAncestor", second, true);
+    Machine::Call call(M(), "nvmlDeviceGetTopologyCommonAncestor", second, Machine::Handle::kGpu);
     if (call.status() != NVML_SUCCESS) return call.status();
     other = call.gpu();
   }
-  Machine::Call call(M(), "nvmlDeviceGetTopologyCommonAncestor", first, true);
+  Machine::Call call(M(), "nvmlDeviceGetTopologyCommonAncestor", first, Machine::Handle::kGpu);
   if (call.status() != NVML_SUCCESS) return call.status();
   if (level == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   *level = static_cast<nvmlGpuTopologyLevel_t>(
@@ -232,7 +442,7 @@ nvmlReturn_t nvmlDeviceGetTopologyCommonAncestor(nvmlDevice_t first, nvmlDevice_
 
 nvmlReturn_t nvmlDeviceGetNvLinkState(nvmlDevice_t device, unsigned int link,
                                       nvmlEnableState_t* active) {
-  Machine::Call call(M(), "nvmlDeviceGetNvLinkState", device, true);
+  Machine::Call call(M(), "nvmlDeviceGetNvLinkState", device, Machine::Handle::kGpu);
   if (call.status() != NVML_SUCCESS) return call.status();
   const auto& remotes = call.gpu()->nvlink_remote_bus_ids;
   if (remotes.empty()) return NVML_ERROR_NOT_SUPPORTED;
@@ -251,7 +461,7 @@ nvmlReturn_t nvmlDeviceGetNvLinkRemotePciInfo(nvmlDevice_t device, unsigned int 
 }
 
 nvmlReturn_t nvmlEventSetCreate(nvmlEventSet_t* set) {
-  Machine::Call call(M(), "nvmlEventSetCreate", nullptr, false);
+  Machine::Call call(M(), "nvmlEventSetCreate", nullptr, Machine::Handle::kNone);
   if (call.status() != NVML_SUCCESS) return call.status();
   if (set == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   *set = reinterpret_cast<nvmlEventSet_t>(M().CreateEventSet());
@@ -259,7 +469,7 @@ nvmlReturn_t nvmlEventSetCreate(nvmlEventSet_t* set) {
 }
 
 nvmlReturn_t nvmlEventSetFree(nvmlEventSet_t set) {
-  Machine::Call call(M(), "nvmlEventSetFree", nullptr, false);
+  Machine::Call call(M(), "nvmlEventSetFree", nullptr, Machine::Handle::kNone);
   if (call.status() != NVML_SUCCESS) return call.status();
   return M().FreeEventSet(reinterpret_cast<SimEventSet*>(set)) ? NVML_SUCCESS
                                                                : NVML_ERROR_INVALID_ARGUMENT;
@@ -267,7 +477,7 @@ nvmlReturn_t nvmlEventSetFree(nvmlEventSet_t set) {
 
 nvmlReturn_t nvmlDeviceGetSupportedEventTypes(nvmlDevice_t device,
                                               unsigned long long* event_types) {
-  Machine::Call call(M(), "nvmlDeviceGetSupportedEventTypes", device, true);
+  Machine::Call call(M(), "nvmlDeviceGetSupportedEventTypes", device, Machine::Handle::kGpu);
   if (call.status() != NVML_SUCCESS) return call.status();
   if (event_types == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   *event_types = call.gpu()->spec.supported_events;
@@ -276,7 +486,7 @@ nvmlReturn_t nvmlDeviceGetSupportedEventTypes(nvmlDevice_t device,
 
 nvmlReturn_t nvmlDeviceRegisterEvents(nvmlDevice_t device, unsigned long long event_types,
                                       nvmlEventSet_t set) {
-  Machine::Call call(M(), "nvmlDeviceRegisterEvents", device, true);
+  Machine::Call call(M(), "nvmlDeviceRegisterEvents", device, Machine::Handle::kGpu);
   if (call.status() != NVML_SUCCESS) return call.status();
   auto* events = reinterpret_cast<SimEventSet*>(set);
   if (!M().IsEventSet(events)) return NVML_ERROR_INVALID_ARGUMENT;

@@ -19,6 +19,42 @@ constexpr const char* kDefaultProfile = "dgx-a100";
 
 void Warn(const std::string& message) { std::fprintf(stderr, "nvml-sim: %s\n", message.c_str()); }
 
+// NVML's compute instance profile index for a compute instance of `slices` slices.
+unsigned ComputeProfileIndexForSlices(unsigned slices) {
+  switch (slices) {
+    case 1:
+      return 0x0;
+    case 2:
+      return 0x1;
+    case 3:
+      return 0x2;
+    case 4:
+      return 0x3;
+    case 7:
+      return 0x4;
+    case 8:
+      return 0x5;
+    case 6:
+      return 0x6;
+  }
+  return 0x0;
+}
+
+// A stable MIG-<uuid> for a compute instance: FNV-1a of the parent UUID and the ids.
+std::string MigUuid(const std::string& parent, unsigned gi, unsigned ci) {
+  auto fnv = [](const std::string& text, unsigned long long seed) {
+    unsigned long long hash = 1469598103934665603ULL ^ seed;
+    for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ULL;
+    return hash;
+  };
+  const std::string key = parent + "/" + std::to_string(gi) + "/" + std::to_string(ci);
+  char text[48];
+  unsigned long long a = fnv(key, 1), b = fnv(key, 2);
+  std::snprintf(text, sizeof(text), "MIG-%08llx-%04llx-%04llx-%04llx-%012llx", a >> 32,
+                (a >> 16) & 0xFFFF, a & 0xFFFF, b >> 48, b & 0xFFFFFFFFFFFFULL);
+  return text;
+}
+
 // Link order for each GPU: direct links first (in profile order), then NVSwitch links spread
 // round-robin over the switches, as the remote end NVML reports for NVSwitch systems.
 void WireNvLinks(const Profile& profile, std::vector<SimGpu>& gpus) {
@@ -70,6 +106,7 @@ nvmlReturn_t Machine::LoadLocked(const std::string& name) {
     gpus_[i].position = i;
   }
   WireNvLinks(profile_, gpus_);
+  BuildMigDevices();
   const char* feed = std::getenv("NVML_SIM_EVENTS");
   feed_path_ = feed && *feed ? feed : "";
   feed_offset_ = 0;
@@ -109,8 +146,7 @@ nvmlReturn_t Machine::Shutdown() {
   return NVML_SUCCESS;
 }
 
-Machine::Call::Call(Machine& machine, const char* function, nvmlDevice_t device,
-                    bool needs_device) {
+Machine::Call::Call(Machine& machine, const char* function, nvmlDevice_t device, Handle handle) {
   machine.PollFaults();
   unsigned delay_ms = 0;
   {
@@ -128,14 +164,19 @@ Machine::Call::Call(Machine& machine, const char* function, nvmlDevice_t device,
     status_ = NVML_ERROR_UNINITIALIZED;
     return;
   }
-  if (needs_device) {
+  if (handle != Handle::kNone) {
     auto* candidate = reinterpret_cast<SimGpu*>(device);
     auto& gpus = machine.gpus_;
-    if (gpus.empty() || candidate < gpus.data() || candidate >= gpus.data() + gpus.size()) {
+    if (!gpus.empty() && candidate >= gpus.data() && candidate < gpus.data() + gpus.size()) {
+      gpu_ = candidate;
+    } else if (auto mig = machine.mig_devices_.find(device);
+               handle == Handle::kGpuOrMig && mig != machine.mig_devices_.end()) {
+      mig_ = mig->second;
+      gpu_ = mig_->gpu_instance->gpu;
+    } else {
       status_ = NVML_ERROR_INVALID_ARGUMENT;
       return;
     }
-    gpu_ = candidate;
   }
   for (const char* key : {function, "*"}) {
     auto it = machine.failures_.find(key);
@@ -153,6 +194,50 @@ SimGpu* Machine::FindByUuid(const std::string& uuid) {
     if (gpu.spec.uuid == uuid) return &gpu;
   }
   return nullptr;
+}
+
+SimComputeInstance* Machine::FindMigByUuid(const std::string& uuid) {
+  for (const auto& [handle, mig] : mig_devices_) {
+    if (mig->uuid == uuid) return mig;
+  }
+  return nullptr;
+}
+
+void Machine::BuildMigDevices() {
+  gpu_instances_.clear();
+  mig_devices_.clear();
+  for (SimGpu& gpu : gpus_) {
+    gpu.gpu_instances.clear();
+    gpu.mig_devices.clear();
+    gpu.gpu_instances.reserve(gpu.spec.mig_devices.size());
+    unsigned next_start = 0;
+    for (const MigInstanceSpec& spec : gpu.spec.mig_devices) {
+      SimGpuInstance& gi = gpu.gpu_instances.emplace_back();
+      gi.gpu = &gpu;
+      gi.id = static_cast<unsigned>(gpu.gpu_instances.size());  // 1, 2, ...
+      gi.profile = FindMigProfile(gpu.spec, spec.profile);
+      gi.placement_start = next_start;
+      next_start += gi.profile->slices;
+      std::vector<unsigned> slices = spec.compute_slices;
+      if (slices.empty()) slices.push_back(gi.profile->slices);
+      for (unsigned ci_slices : slices) {
+        SimComputeInstance& ci = gi.compute_instances.emplace_back();
+        ci.id = static_cast<unsigned>(gi.compute_instances.size() - 1);
+        ci.slices = ci_slices;
+        ci.profile_index = ComputeProfileIndexForSlices(ci_slices);
+        ci.uuid = MigUuid(gpu.spec.uuid, gi.id, ci.id);
+      }
+    }
+    for (SimGpuInstance& gi : gpu.gpu_instances) {
+      gpu_instances_.insert(&gi);
+      for (SimComputeInstance& ci : gi.compute_instances) {
+        ci.gpu_instance = &gi;
+        ci.slot = static_cast<unsigned>(gpu.mig_devices.size());
+        gpu.mig_devices.push_back(&ci);
+        mig_devices_[&ci] = &ci;
+      }
+    }
+  }
 }
 
 SimGpu* Machine::FindGpu(const std::string& reference) {
@@ -199,7 +284,7 @@ nvmlReturn_t Machine::WaitEvent(SimEventSet* set, nvmlEventData_t* data, unsigne
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (true) {
     {
-      Call call(*this, "nvmlEventSetWait", nullptr, false);
+      Call call(*this, "nvmlEventSetWait", nullptr, Handle::kNone);
       if (call.status() != NVML_SUCCESS) return call.status();
       if (!IsEventSet(set)) return NVML_ERROR_INVALID_ARGUMENT;
       if (!set->queue.empty()) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,11 +16,34 @@
 
 namespace nvdp::sim {
 
+struct SimGpu;
+struct SimGpuInstance;
+
+// A compute instance: one MIG device (its nvmlDevice_t and nvmlComputeInstance_t handle).
+struct SimComputeInstance {
+  SimGpuInstance* gpu_instance = nullptr;
+  unsigned id = 0;             // within its GPU instance
+  unsigned profile_index = 0;  // NVML compute instance profile index
+  unsigned slices = 0;
+  unsigned slot = 0;  // index for nvmlDeviceGetMigDeviceHandleByIndex
+  std::string uuid;   // MIG-...
+};
+
+struct SimGpuInstance {
+  SimGpu* gpu = nullptr;
+  unsigned id = 0;
+  const MigProfileSpec* profile = nullptr;
+  unsigned placement_start = 0;
+  std::vector<SimComputeInstance> compute_instances;
+};
+
 struct SimGpu {
   GpuProfile spec;
   size_t position = 0;
   bool lost = false;
   std::vector<std::string> nvlink_remote_bus_ids;  // one per NVLink, in link order
+  std::vector<SimGpuInstance> gpu_instances;       // built once; pointers into it stay valid
+  std::vector<SimComputeInstance*> mig_devices;    // in slot order
 };
 
 struct SimEventSet {
@@ -43,22 +67,30 @@ class Machine {
   // What every entry point does first: reads new fault lines, applies an injected delay (without
   // holding the lock), then takes the lock and checks initialisation, an injected failure, the
   // device handle and lost GPUs. On success *gpu is the device (may be null for system calls).
+  enum class Handle { kNone, kGpu, kGpuOrMig };
   class Call {
    public:
-    Call(Machine& machine, const char* function, nvmlDevice_t device, bool needs_device);
+    // `handle` says what `device` may be; for kGpuOrMig a MIG device handle sets mig() and
+    // gpu() becomes its parent.
+    Call(Machine& machine, const char* function, nvmlDevice_t device, Handle handle);
     nvmlReturn_t status() const { return status_; }
     SimGpu* gpu() const { return gpu_; }
+    SimComputeInstance* mig() const { return mig_; }
 
    private:
     std::unique_lock<std::mutex> lock_;
     nvmlReturn_t status_ = NVML_SUCCESS;
     SimGpu* gpu_ = nullptr;
+    SimComputeInstance* mig_ = nullptr;
   };
 
   // Valid while initialised; guarded by the Call lock.
   const Profile& profile() const { return profile_; }
   std::vector<SimGpu>& gpus() { return gpus_; }
   SimGpu* FindByUuid(const std::string& uuid);
+  SimComputeInstance* FindMigByUuid(const std::string& uuid);
+  bool IsGpuInstance(const void* handle) const { return gpu_instances_.count(handle) > 0; }
+  bool IsMigDevice(const void* handle) const { return mig_devices_.count(handle) > 0; }
   SimEventSet* CreateEventSet();
   bool FreeEventSet(SimEventSet* set);
   bool IsEventSet(SimEventSet* set) const;
@@ -76,6 +108,7 @@ class Machine {
   void PollFaults(bool replay = false);
   void ApplyFaultLine(const std::string& line, bool replay);
   SimGpu* FindGpu(const std::string& reference);
+  void BuildMigDevices();
   void DeliverEvent(SimGpu* gpu, unsigned long long type, unsigned long long data,
                     unsigned gpu_instance, unsigned compute_instance);
 
@@ -87,6 +120,8 @@ class Machine {
   Profile profile_;
   std::vector<SimGpu> gpus_;
   std::vector<std::unique_ptr<SimEventSet>> event_sets_;
+  std::set<const void*> gpu_instances_;                     // valid nvmlGpuInstance_t handles
+  std::map<const void*, SimComputeInstance*> mig_devices_;  // valid MIG device handles
   std::string feed_path_;
   long long feed_offset_ = 0;
   std::string feed_partial_;

@@ -5,9 +5,9 @@
 #include <set>
 #include <sstream>
 
+#include "common/yaml_tree.h"
 #include "nvml/error.h"
 #include "nvml/nvml_abi.h"
-#include "common/yaml_tree.h"
 
 namespace nvdp::sim {
 namespace {
@@ -81,6 +81,73 @@ unsigned long long ParseEvents(const Reader& r, const YamlNode& node, const std:
   return mask;
 }
 
+MigProfileSpec ParseMigProfile(const Reader& r, const YamlNode& node, const std::string& where) {
+  if (!node.IsMapping()) r.Fail(where, "expected a mapping describing a GPU instance profile");
+  MigProfileSpec p;
+  auto u = [&](const YamlNode& v, const std::string& at) {
+    return static_cast<unsigned>(r.Integer(v, at, "a non-negative integer"));
+  };
+  for (const auto& [key, value] : node.entries) {
+    const std::string at = where + "." + key;
+    if (key == "index")
+      p.index = u(value, at);
+    else if (key == "id")
+      p.id = u(value, at);
+    else if (key == "label")
+      p.label = r.String(value, at);
+    else if (key == "slices")
+      p.slices = u(value, at);
+    else if (key == "instances")
+      p.instances = u(value, at);
+    else if (key == "multiprocessors")
+      p.multiprocessors = u(value, at);
+    else if (key == "copy_engines")
+      p.copy_engines = u(value, at);
+    else if (key == "decoders")
+      p.decoders = u(value, at);
+    else if (key == "encoders")
+      p.encoders = u(value, at);
+    else if (key == "jpegs")
+      p.jpegs = u(value, at);
+    else if (key == "ofas")
+      p.ofas = u(value, at);
+    else if (key == "memory_mib")
+      p.memory_mib = static_cast<unsigned long long>(r.Integer(value, at, "MiB", 1));
+    else
+      r.Fail(at, "unknown key");
+  }
+  if (p.label.empty()) r.Fail(where + ".label", "missing");
+  if (p.slices == 0) r.Fail(where + ".slices", "missing");
+  if (p.memory_mib == 0) r.Fail(where + ".memory_mib", "missing");
+  if (p.index >= NVML_GPU_INSTANCE_PROFILE_COUNT) r.Fail(where + ".index", "must be below 0x11");
+  return p;
+}
+
+MigInstanceSpec ParseMigInstance(const Reader& r, const YamlNode& node, const std::string& where) {
+  MigInstanceSpec instance;
+  if (node.IsScalar()) {
+    instance.profile = node.scalar;
+    return instance;
+  }
+  if (!node.IsMapping())
+    r.Fail(where, "expected a profile label or {gpu_instance, compute_instances}");
+  for (const auto& [key, value] : node.entries) {
+    const std::string at = where + "." + key;
+    if (key == "gpu_instance")
+      instance.profile = r.String(value, at);
+    else if (key == "compute_instances") {
+      if (!value.IsSequence()) r.Fail(at, "expected a list of slice counts");
+      for (const YamlNode& item : value.items) {
+        instance.compute_slices.push_back(
+            static_cast<unsigned>(r.Integer(item, at, "a slice count", 1)));
+      }
+    } else
+      r.Fail(at, "unknown key");
+  }
+  if (instance.profile.empty()) r.Fail(where + ".gpu_instance", "missing");
+  return instance;
+}
+
 // Applies every key of `node` that a GPU can carry; unknown keys are errors (typos matter).
 void ApplyGpuFields(const Reader& r, const YamlNode& node, const std::string& where,
                     GpuProfile& gpu) {
@@ -114,7 +181,25 @@ void ApplyGpuFields(const Reader& r, const YamlNode& node, const std::string& wh
       gpu.mig_capable = r.Boolean(value, at);
     else if (key == "supported_events")
       gpu.supported_events = ParseEvents(r, value, at);
-    else
+    else if (key == "mig_profiles") {
+      if (!value.IsSequence()) r.Fail(at, "expected a list of GPU instance profiles");
+      gpu.mig_profiles.clear();
+      for (size_t i = 0; i < value.items.size(); ++i) {
+        gpu.mig_profiles.push_back(
+            ParseMigProfile(r, value.items[i], at + "[" + std::to_string(i) + "]"));
+      }
+    } else if (key == "mig_enabled")
+      gpu.mig_enabled = r.Boolean(value, at);
+    else if (key == "max_mig_devices")
+      gpu.max_mig_devices = static_cast<unsigned>(r.Integer(value, at, "a count", 1));
+    else if (key == "mig_devices") {
+      if (!value.IsSequence()) r.Fail(at, "expected a list of MIG devices");
+      gpu.mig_devices.clear();
+      for (size_t i = 0; i < value.items.size(); ++i) {
+        gpu.mig_devices.push_back(
+            ParseMigInstance(r, value.items[i], at + "[" + std::to_string(i) + "]"));
+      }
+    } else
       r.Fail(at, "unknown key");
   }
 }
@@ -126,6 +211,41 @@ bool ValidBusId(const std::string& id) {
     if (!std::isxdigit(static_cast<unsigned char>(id[i]))) return false;
   }
   return true;
+}
+
+void ValidateMig(const Reader& r, const GpuProfile& g, const std::string& at) {
+  if ((g.mig_enabled || !g.mig_devices.empty()) && !g.mig_capable) {
+    r.Fail(at + ".mig_enabled", "MIG needs mig_capable: true");
+  }
+  if (!g.mig_devices.empty() && !g.mig_enabled) {
+    r.Fail(at + ".mig_devices", "MIG devices need mig_enabled: true");
+  }
+  unsigned devices = 0;
+  for (size_t i = 0; i < g.mig_devices.size(); ++i) {
+    const MigInstanceSpec& instance = g.mig_devices[i];
+    const std::string where = at + ".mig_devices[" + std::to_string(i) + "]";
+    const MigProfileSpec* profile = FindMigProfile(g, instance.profile);
+    if (!profile) r.Fail(where, "no mig_profiles entry labelled \"" + instance.profile + "\"");
+    unsigned used = 0;
+    for (unsigned slices : instance.compute_slices) {
+      if (slices != 1 && slices != 2 && slices != 3 && slices != 4 && slices != 6 && slices != 7 &&
+          slices != 8) {
+        r.Fail(where, "compute instance of " + std::to_string(slices) + " slices does not exist");
+      }
+      used += slices;
+    }
+    if (used > profile->slices) {
+      r.Fail(where, "compute instances use " + std::to_string(used) + " slices of a " +
+                        std::to_string(profile->slices) + "-slice GPU instance");
+    }
+    devices +=
+        instance.compute_slices.empty() ? 1 : static_cast<unsigned>(instance.compute_slices.size());
+  }
+  if (devices > g.max_mig_devices) {
+    r.Fail(at + ".mig_devices", std::to_string(devices) +
+                                    " MIG devices, more than max_mig_devices " +
+                                    std::to_string(g.max_mig_devices));
+  }
 }
 
 void Validate(const Reader& r, Profile& p) {
@@ -150,6 +270,7 @@ void Validate(const Reader& r, Profile& p) {
     if (!buses.insert(g.bus_id).second) r.Fail(at + ".bus_id", "duplicate " + g.bus_id);
     if (!minors.insert(g.minor).second)
       r.Fail(at + ".minor", "duplicate " + std::to_string(g.minor));
+    ValidateMig(r, g, at);
   }
   std::vector<int> links(p.gpus.size(), p.nvswitch_bus_ids.empty() ? 0 : p.nvswitch_links_per_gpu);
   for (size_t i = 0; i < p.nvlinks.size(); ++i) {
@@ -173,6 +294,13 @@ void Validate(const Reader& r, Profile& p) {
 }
 
 }  // namespace
+
+const MigProfileSpec* FindMigProfile(const GpuProfile& gpu, const std::string& label) {
+  for (const MigProfileSpec& profile : gpu.mig_profiles) {
+    if (profile.label == label) return &profile;
+  }
+  return nullptr;
+}
 
 Profile ParseProfile(const std::string& yaml_text, const std::string& origin) {
   Reader r(origin);

@@ -9,6 +9,28 @@
 
 namespace nvdp::sim {
 
+// A GPU instance profile the GPU supports (nvmlDeviceGetGpuInstanceProfileInfo).
+struct MigProfileSpec {
+  unsigned index = 0;  // NVML profile index, e.g. 0x7 for 1_SLICE_REV1
+  unsigned id = 0;     // the profile id NVML reports (nvidia-smi's "Profile ID")
+  std::string label;   // e.g. 1g.5gb+me: how mig_devices refer to it
+  unsigned slices = 0;
+  unsigned instances = 0;
+  unsigned multiprocessors = 0;
+  unsigned copy_engines = 0;
+  unsigned decoders = 0;
+  unsigned encoders = 0;
+  unsigned jpegs = 0;
+  unsigned ofas = 0;
+  unsigned long long memory_mib = 0;
+};
+
+// One GPU instance and its compute instances (each compute instance is one MIG device).
+struct MigInstanceSpec {
+  std::string profile;                   // label of a MigProfileSpec
+  std::vector<unsigned> compute_slices;  // empty: one compute instance covering the GPU instance
+};
+
 struct GpuProfile {
   std::string uuid;
   std::string name;
@@ -25,6 +47,10 @@ struct GpuProfile {
   std::string board;  // GPUs on the same board (e.g. K80) share it
   bool mig_capable = false;
   unsigned long long supported_events = 0;
+  std::vector<MigProfileSpec> mig_profiles;
+  bool mig_enabled = false;
+  unsigned max_mig_devices = 7;
+  std::vector<MigInstanceSpec> mig_devices;
 };
 
 struct NvLinkPair {
@@ -59,6 +85,9 @@ const std::map<std::string, std::string>& BuiltinProfiles();
 
 // Resolves NVML_SIM_PROFILE: a built-in name, or a path to a YAML file.
 Profile LoadProfile(const std::string& name_or_path);
+
+// The GPU instance profile labelled `label`, or nullptr.
+const MigProfileSpec* FindMigProfile(const GpuProfile& gpu, const std::string& label);
 
 // nvmlDeviceGetTopologyCommonAncestor for two GPUs of a profile (an nvmlGpuTopologyLevel_t).
 int CommonAncestorLevel(const GpuProfile& a, const GpuProfile& b);

@@ -2,7 +2,10 @@
 //   nvml-sim list                          built-in profiles
 //   nvml-sim show <profile> [--json]       GPUs and the link matrix the simulator will report
 //   nvml-sim check <profile.yaml>...       validate profiles (exit 1 on the first error)
-//   nvml-sim sysfs --out <dir> [profile]...  write <dir>/bus/pci/devices/<id>/numa_node
+//   nvml-sim root --out <dir> [profile]...   write what the programs read outside NVML for these
+//                                           profiles (default: all built-in) under a driver root:
+//                                           sys/bus/pci/devices/<id>/numa_node,
+//                                           proc/driver/nvidia-caps/mig-minors, dev/nvidia* nodes
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -22,7 +25,7 @@ namespace {
 
 int Usage() {
   std::cerr << "usage: nvml-sim list | show <profile> [--json] | check <file>... | "
-               "sysfs --out <dir> [profile]...\n"
+               "root --out <dir> [profile]...\n"
                "A profile is a built-in name (see `nvml-sim list`) or a path to a YAML file.\n";
   return 2;
 }
@@ -125,6 +128,31 @@ int Show(const std::string& which, bool json) {
   return 0;
 }
 
+// The driver's MIG capability minors, as /proc/driver/nvidia-caps/mig-minors lists them for every
+// possible GPU, GPU instance and compute instance.
+void WriteMigMinors(const fs::path& root) {
+  fs::create_directories(root / "proc/driver/nvidia-caps");
+  std::ofstream out(root / "proc/driver/nvidia-caps/mig-minors");
+  out << "config 1\nmonitor 2\n";
+  int minor = 3;
+  for (int gpu = 0; gpu < 16; ++gpu) {
+    for (int gi = 0; gi < 15; ++gi) {
+      out << "gpu" << gpu << "/gi" << gi << "/access " << minor++ << "\n";
+      for (int ci = 0; ci < 8; ++ci) {
+        out << "gpu" << gpu << "/gi" << gi << "/ci" << ci << "/access " << minor++ << "\n";
+      }
+    }
+  }
+}
+
+// Placeholder control device nodes: the plugin checks they exist before passing them on.
+void WriteDeviceNodes(const fs::path& root) {
+  fs::create_directories(root / "dev");
+  for (const char* node : {"nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset"}) {
+    std::ofstream(root / "dev" / node);
+  }
+}
+
 int Sysfs(const fs::path& out, std::vector<std::string> names) {
   if (names.empty()) {
     for (const auto& [name, text] : nvdp::sim::BuiltinProfiles()) names.push_back(name);
@@ -142,7 +170,7 @@ int Sysfs(const fs::path& out, std::vector<std::string> names) {
                   << " in profile " << p.name << "; give the profiles distinct bus ids\n";
         return 1;
       }
-      fs::path dir = out / "bus/pci/devices" / id;
+      fs::path dir = out / "sys/bus/pci/devices" / id;
       fs::create_directories(dir);
       std::ofstream(dir / "numa_node") << *gpu.numa_node << "\n";
     }
@@ -167,7 +195,9 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
-    if (command == "sysfs" && args.size() >= 3 && args[1] == "--out") {
+    if (command == "root" && args.size() >= 3 && args[1] == "--out") {
+      WriteMigMinors(args[2]);
+      WriteDeviceNodes(args[2]);
       return Sysfs(args[2], std::vector<std::string>(args.begin() + 3, args.end()));
     }
   } catch (const std::exception& error) {

@@ -135,6 +135,32 @@ void Library::Resolve() {
       Lookup<nvmlDeviceRegisterEvents_fn>(handle_, {"nvmlDeviceRegisterEvents"});
   a.EventSetWait =
       Lookup<nvmlEventSetWait_fn>(handle_, {"nvmlEventSetWait_v2", "nvmlEventSetWait"});
+  a.DeviceGetMaxMigDeviceCount =
+      Lookup<nvmlDeviceGetUint_fn>(handle_, {"nvmlDeviceGetMaxMigDeviceCount"});
+  a.DeviceGetMigDeviceHandleByIndex = Lookup<nvmlDeviceGetMigDeviceHandleByIndex_fn>(
+      handle_, {"nvmlDeviceGetMigDeviceHandleByIndex"});
+  a.DeviceIsMigDeviceHandle =
+      Lookup<nvmlDeviceGetUint_fn>(handle_, {"nvmlDeviceIsMigDeviceHandle"});
+  a.DeviceGetDeviceHandleFromMigDeviceHandle =
+      Lookup<nvmlDeviceGetDeviceHandleFromMigDeviceHandle_fn>(
+          handle_, {"nvmlDeviceGetDeviceHandleFromMigDeviceHandle"});
+  a.DeviceGetGpuInstanceId = Lookup<nvmlDeviceGetUint_fn>(handle_, {"nvmlDeviceGetGpuInstanceId"});
+  a.DeviceGetComputeInstanceId =
+      Lookup<nvmlDeviceGetUint_fn>(handle_, {"nvmlDeviceGetComputeInstanceId"});
+  a.DeviceGetAttributes =
+      Lookup<nvmlDeviceGetAttributes_fn>(handle_, {"nvmlDeviceGetAttributes_v2"});
+  a.DeviceGetGpuInstanceProfileInfo = Lookup<nvmlDeviceGetGpuInstanceProfileInfo_fn>(
+      handle_, {"nvmlDeviceGetGpuInstanceProfileInfo"});
+  a.DeviceGetGpuInstanceById =
+      Lookup<nvmlDeviceGetGpuInstanceById_fn>(handle_, {"nvmlDeviceGetGpuInstanceById"});
+  a.GpuInstanceGetInfo = Lookup<nvmlGpuInstanceGetInfo_fn>(handle_, {"nvmlGpuInstanceGetInfo"});
+  a.GpuInstanceGetComputeInstanceById = Lookup<nvmlGpuInstanceGetComputeInstanceById_fn>(
+      handle_, {"nvmlGpuInstanceGetComputeInstanceById"});
+  a.GpuInstanceGetComputeInstanceProfileInfo =
+      Lookup<nvmlGpuInstanceGetComputeInstanceProfileInfo_fn>(
+          handle_, {"nvmlGpuInstanceGetComputeInstanceProfileInfo"});
+  a.ComputeInstanceGetInfo = Lookup<nvmlComputeInstanceGetInfo_fn>(
+      handle_, {"nvmlComputeInstanceGetInfo_v2", "nvmlComputeInstanceGetInfo"});
 
   struct Required {
     const void* fn;

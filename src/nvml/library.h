@@ -36,6 +36,22 @@ struct Api {
   nvmlDeviceGetSupportedEventTypes_fn DeviceGetSupportedEventTypes = nullptr;
   nvmlDeviceRegisterEvents_fn DeviceRegisterEvents = nullptr;
   nvmlEventSetWait_fn EventSetWait = nullptr;
+  // MIG
+  nvmlDeviceGetUint_fn DeviceGetMaxMigDeviceCount = nullptr;
+  nvmlDeviceGetMigDeviceHandleByIndex_fn DeviceGetMigDeviceHandleByIndex = nullptr;
+  nvmlDeviceGetUint_fn DeviceIsMigDeviceHandle = nullptr;
+  nvmlDeviceGetDeviceHandleFromMigDeviceHandle_fn DeviceGetDeviceHandleFromMigDeviceHandle =
+      nullptr;
+  nvmlDeviceGetUint_fn DeviceGetGpuInstanceId = nullptr;
+  nvmlDeviceGetUint_fn DeviceGetComputeInstanceId = nullptr;
+  nvmlDeviceGetAttributes_fn DeviceGetAttributes = nullptr;
+  nvmlDeviceGetGpuInstanceProfileInfo_fn DeviceGetGpuInstanceProfileInfo = nullptr;
+  nvmlDeviceGetGpuInstanceById_fn DeviceGetGpuInstanceById = nullptr;
+  nvmlGpuInstanceGetInfo_fn GpuInstanceGetInfo = nullptr;
+  nvmlGpuInstanceGetComputeInstanceById_fn GpuInstanceGetComputeInstanceById = nullptr;
+  nvmlGpuInstanceGetComputeInstanceProfileInfo_fn GpuInstanceGetComputeInstanceProfileInfo =
+      nullptr;
+  nvmlComputeInstanceGetInfo_fn ComputeInstanceGetInfo = nullptr;
 };
 
 // Paths tried under a container driver root, in order (empty when the root is "/").
