@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "common/log.h"
+#include "device/mig_discovery.h"
 #include "device/pci.h"
 
 namespace nvdp::device {
@@ -140,6 +141,7 @@ Inventory Discover(const nvml::Nvml& nvml, const DiscoveryOptions& options) {
     }
     ReadAttributes(nvml, handle, gpu, options);
     if (IsDisplayGpu(gpu.name)) continue;
+    if (gpu.problem.empty()) DiscoverMig(nvml, handle, gpu, inventory.unreadable);
     if (!gpu.problem.empty()) {
       LOG_ERROR("GPU {} ({}) failed at start and is advertised as Unhealthy: {}", index, gpu.uuid,
                 gpu.problem);

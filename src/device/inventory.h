@@ -10,6 +10,31 @@
 
 namespace nvdp::device {
 
+// nvmlDeviceAttributes_t of a MIG device.
+struct MigAttributes {
+  unsigned multiprocessors = 0;
+  unsigned copy_engines = 0;
+  unsigned decoders = 0;
+  unsigned encoders = 0;
+  unsigned jpegs = 0;
+  unsigned ofas = 0;
+  unsigned gpu_instance_slices = 0;
+  unsigned compute_instance_slices = 0;
+  unsigned long long memory_mib = 0;
+
+  bool operator==(const MigAttributes&) const = default;
+};
+
+struct MigDeviceInfo {
+  std::string uuid;    // MIG-...
+  unsigned index = 0;  // slot for nvmlDeviceGetMigDeviceHandleByIndex
+  unsigned gpu_instance = 0;
+  unsigned compute_instance = 0;
+  std::string profile;  // e.g. 1g.5gb, 1c.2g.10gb, 1g.5gb+me
+  MigAttributes attributes;
+  unsigned long long memory_bytes = 0;
+};
+
 struct GpuInfo {
   unsigned index = 0;  // NVML index (display GPUs are skipped, so there can be gaps)
   std::string uuid;    // GPU-xxxxxxxx-...
@@ -23,6 +48,13 @@ struct GpuInfo {
   std::optional<int> numa_node;  // from sysfs; absent when unknown
   // Non-empty when NVML failed for this GPU at start; it is then advertised as Unhealthy.
   std::string problem;
+
+  bool mig_capable = false;
+  bool mig_enabled = false;  // current MIG mode
+  std::vector<MigDeviceInfo> mig_devices;
+  // Profiles this GPU can create with C == G (no compute sub-partition), in NVML profile order:
+  // the mixed strategy's default resource names come from these (spec §3.1).
+  std::vector<std::string> mig_profiles;
 
   unsigned long long memory_mib() const { return memory_bytes >> 20; }
 };

@@ -14,7 +14,7 @@ namespace {
 
 using testing::SimulatedNode;
 
-Inventory DiscoverOn(SimulatedNode& node) {
+Inventory DiscoverOn(testing::SimulatedNode& node) {
   nvml::Session session(node.nvml());
   DiscoveryOptions options;
   options.sysfs_roots = {testing::SimRoot() + "/sys"};
@@ -125,6 +125,73 @@ gpus:
   EXPECT_EQ(inventory.gpus[1].index, 2u);
   EXPECT_EQ(inventory.gpus[1].numa_node, std::nullopt);  // profile gave none
   EXPECT_EQ(inventory.links.p2p(0, 1), P2PLink::kSameCpu);
+}
+
+}  // namespace
+}  // namespace nvdp::device
+
+namespace nvdp::device {
+namespace {
+
+TEST(MigDiscoveryTest, ReadsMigDevicesAndTheirProfiles) {
+  testing::SimulatedNode node("a100-mig-mixed");
+  Inventory inventory = DiscoverOn(node);
+  ASSERT_EQ(inventory.gpus.size(), 8u);
+  const std::vector<std::string> a100 = {"1g.5gb",  "2g.10gb",   "3g.20gb", "4g.20gb",
+                                         "7g.40gb", "1g.5gb+me", "1g.10gb"};
+  auto profiles = [&](size_t gpu) {
+    std::vector<std::string> names;
+    for (const MigDeviceInfo& mig : inventory.gpus[gpu].mig_devices) names.push_back(mig.profile);
+    return names;
+  };
+  for (const GpuInfo& gpu : inventory.gpus) {
+    EXPECT_TRUE(gpu.mig_capable);
+    EXPECT_EQ(gpu.mig_profiles, a100) << gpu.index;
+    EXPECT_EQ(gpu.mig_enabled, gpu.index < 4) << gpu.index;
+  }
+  EXPECT_EQ(profiles(0), (std::vector<std::string>{"3g.20gb", "2g.10gb", "1g.5gb", "1g.5gb"}));
+  EXPECT_EQ(profiles(1), (std::vector<std::string>{"7g.40gb"}));
+  EXPECT_EQ(profiles(2),
+            (std::vector<std::string>{"2c.4g.20gb", "2c.4g.20gb", "2g.10gb", "1g.5gb"}));
+  EXPECT_EQ(profiles(3), (std::vector<std::string>{"1g.5gb+me", "1g.10gb", "1g.10gb", "1g.5gb"}));
+  EXPECT_TRUE(profiles(4).empty());
+
+  const MigDeviceInfo& split = inventory.gpus[2].mig_devices[1];
+  EXPECT_EQ(split.index, 1u);
+  EXPECT_EQ(split.gpu_instance, inventory.gpus[2].mig_devices[0].gpu_instance);
+  EXPECT_EQ(split.compute_instance, 1u);
+  EXPECT_EQ(split.attributes.gpu_instance_slices, 4u);
+  EXPECT_EQ(split.attributes.compute_instance_slices, 2u);
+  EXPECT_EQ(split.attributes.memory_mib, 19968u);
+  EXPECT_TRUE(split.uuid.starts_with("MIG-"));
+  EXPECT_EQ(inventory.gpus[0].mig_devices[2].memory_bytes, 4864ULL << 20);
+}
+
+TEST(MigDiscoveryTest, H100ProfileNames) {
+  testing::SimulatedNode node("h100-mig");
+  Inventory inventory = DiscoverOn(node);
+  EXPECT_EQ(inventory.gpus[0].mig_profiles,
+            (std::vector<std::string>{"1g.10gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb",
+                                      "1g.10gb+me", "1g.20gb"}));
+  ASSERT_EQ(inventory.gpus[4].mig_devices.size(), 5u);
+  EXPECT_EQ(inventory.gpus[4].mig_devices[1].profile, "1g.10gb+me");
+  EXPECT_FALSE(inventory.gpus[7].mig_enabled);
+}
+
+TEST(MigDiscoveryTest, NonMigGpusHaveNoMigState) {
+  testing::SimulatedNode node("pcie-4xt4");
+  Inventory inventory = DiscoverOn(node);
+  EXPECT_FALSE(inventory.gpus[0].mig_capable);
+  EXPECT_TRUE(inventory.gpus[0].mig_profiles.empty());
+}
+
+TEST(MigDiscoveryTest, AnUnreadableMigDeviceIsLeftOut) {
+  testing::SimulatedNode node("a100-mig-single", "fail nvmlDeviceGetAttributes UNKNOWN\n");
+  Inventory inventory = DiscoverOn(node);
+  EXPECT_TRUE(inventory.gpus[0].mig_devices.empty());
+  EXPECT_EQ(inventory.unreadable.size(), 24u);
+  EXPECT_NE(inventory.unreadable[0].find("nvmlDeviceGetAttributes_v2: Unknown Error"),
+            std::string::npos);
 }
 
 }  // namespace
