@@ -8,12 +8,11 @@
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  nvdp::plugin::ParsedOptions parsed =
-      nvdp::plugin::ParseOptions(args, nvdp::flags::ProcessEnvironment());
-  if (!parsed.options) {
+  nvdp::plugin::ParsedCommandLine parsed =
+      nvdp::plugin::ParseCommandLine(args, nvdp::flags::ProcessEnvironment());
+  if (!parsed.command_line) {
     std::fputs(parsed.output.c_str(), parsed.exit_code == 0 ? stdout : stderr);
     return parsed.exit_code;
   }
-  if (parsed.options->dry_run) return nvdp::plugin::DryRun(*parsed.options);
-  return nvdp::plugin::RunDevicePlugin(*parsed.options);
+  return nvdp::plugin::RunDevicePlugin(*parsed.command_line);
 }

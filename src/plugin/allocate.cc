@@ -11,24 +11,61 @@ std::string StripReplicaSuffix(const std::string& id) {
   return separator == std::string::npos ? id : id.substr(0, separator);
 }
 
+std::string JoinRoot(const std::string& root, const std::string& path) {
+  std::string joined = root;
+  while (!joined.empty() && joined.back() == '/') joined.pop_back();
+  return joined + path;
+}
+
 ContainerAllocation BuildContainerAllocation(const Resource& resource,
                                              const std::vector<std::string>& requested_ids,
                                              const AllocateOptions& options) {
-  const std::string prefix = "invalid allocation request for \"" + resource.name + "\": ";
+  const std::string prefix =
+      "invalid allocation request for \"" + resource.name + "\": invalid request: ";
   if (requested_ids.empty()) throw RequestError(prefix + "no devices requested");
-  std::vector<std::string> visible;
+  std::vector<const AllocatableDevice*> devices;
+  bool shared = false;
   for (const std::string& id : requested_ids) {
     const AllocatableDevice* device = resource.Find(id);
-    if (device == nullptr) throw RequestError(prefix + "invalid request: unknown device: " + id);
-    std::string name =
-        options.id_strategy == DeviceIdStrategy::kUuid ? StripReplicaSuffix(id) : device->index;
-    // Duplicates (e.g. two replicas of one GPU) collapse, keeping the first-seen order.
-    if (std::find(visible.begin(), visible.end(), name) == visible.end()) {
-      visible.push_back(std::move(name));
+    if (device == nullptr) throw RequestError(prefix + "unknown device: " + id);
+    shared = shared || id.find("::") != std::string::npos;
+    devices.push_back(device);
+  }
+  if (shared && options.fail_requests_greater_than_one && requested_ids.size() > 1) {
+    throw RequestError(prefix + "maximum request size for shared resources is 1; found " +
+                       std::to_string(requested_ids.size()));
+  }
+
+  // Replicas of one GPU name it once; first-seen order.
+  std::vector<std::string> ids;
+  for (const AllocatableDevice* device : devices) {
+    std::string name = options.id_strategy == DeviceIdStrategy::kUuid
+                           ? StripReplicaSuffix(device->id)
+                           : device->index;
+    if (std::find(ids.begin(), ids.end(), name) == ids.end()) ids.push_back(std::move(name));
+  }
+
+  ContainerAllocation allocation;
+  if (options.envvar) allocation.envs["NVIDIA_VISIBLE_DEVICES"] = Join(ids, ",");
+  if (options.volume_mounts) {
+    allocation.envs["NVIDIA_VISIBLE_DEVICES"] = kVolumeMountsRoot;
+    for (const std::string& id : ids) {
+      allocation.mounts.push_back({std::string(kVolumeMountsRoot) + "/" + id, "/dev/null", false});
     }
   }
-  ContainerAllocation allocation;
-  allocation.envs["NVIDIA_VISIBLE_DEVICES"] = Join(visible, ",");
+  if (options.pass_device_specs) {
+    // Not de-duplicated, as upstream: two replicas of a GPU list its node twice.
+    std::vector<std::string> paths = options.control_nodes;
+    for (const AllocatableDevice* device : devices) {
+      paths.insert(paths.end(), device->paths.begin(), device->paths.end());
+    }
+    for (const std::string& path : paths) {
+      allocation.devices.push_back({path, JoinRoot(options.dev_root, path), "rw"});
+    }
+  }
+  if (options.gdrcopy) allocation.envs["NVIDIA_GDRCOPY"] = "enabled";
+  if (options.gds) allocation.envs["NVIDIA_GDS"] = "enabled";
+  if (options.mofed) allocation.envs["NVIDIA_MOFED"] = "enabled";
   return allocation;
 }
 

@@ -1,4 +1,5 @@
-// Builds the kubelet's Allocate answer for one container from plain data (spec §4.5). No gRPC, no
+// Builds the kubelet's Allocate answer for one container from plain data (spec §4.5): the envvar
+// and volume-mounts device-list strategies, uuid or index device ids, device specs. No gRPC, no
 // NVML: the gRPC layer converts the result, and tests call it directly.
 #pragma once
 
@@ -11,8 +12,8 @@
 
 namespace nvdp::plugin {
 
-// A request the kubelet should not have sent (unknown device, malformed); the message is what
-// the kubelet logs, so it names the resource and the offending value.
+// A request the kubelet should not have sent (unknown device, too many shared devices, empty);
+// the message is what the kubelet logs, so it names the resource and the offending value.
 class RequestError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -20,13 +21,48 @@ class RequestError : public std::runtime_error {
 
 enum class DeviceIdStrategy { kUuid, kIndex };
 
+// The device nodes passed with --pass-device-specs when they exist, before the GPUs' own.
+inline const std::vector<std::string>& ControlDeviceNodes() {
+  static const std::vector<std::string> nodes = {"/dev/nvidiactl", "/dev/nvidia-uvm",
+                                                 "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"};
+  return nodes;
+}
+
 struct AllocateOptions {
   DeviceIdStrategy id_strategy = DeviceIdStrategy::kUuid;
+  bool envvar = true;          // NVIDIA_VISIBLE_DEVICES=<ids>
+  bool volume_mounts = false;  // NVIDIA_VISIBLE_DEVICES=/var/run/nvidia-container-devices + mounts
+  bool fail_requests_greater_than_one = false;  // for IDs with a ::<n> replica suffix
+  bool pass_device_specs = false;
+  std::string dev_root = "/";  // host path the device nodes live under (nvidiaDevRoot)
+  // Which of ControlDeviceNodes() exist (checked once at start).
+  std::vector<std::string> control_nodes;
+  bool gdrcopy = false;
+  bool gds = false;
+  bool mofed = false;
+};
+
+struct Mount {
+  std::string container_path;
+  std::string host_path;
+  bool read_only = false;
+  bool operator==(const Mount&) const = default;
+};
+
+struct DeviceSpec {
+  std::string container_path;
+  std::string host_path;
+  std::string permissions;
+  bool operator==(const DeviceSpec&) const = default;
 };
 
 struct ContainerAllocation {
   std::map<std::string, std::string> envs;
+  std::vector<Mount> mounts;
+  std::vector<DeviceSpec> devices;
 };
+
+inline constexpr const char* kVolumeMountsRoot = "/var/run/nvidia-container-devices";
 
 // Throws RequestError.
 ContainerAllocation BuildContainerAllocation(const Resource& resource,
@@ -35,5 +71,8 @@ ContainerAllocation BuildContainerAllocation(const Resource& resource,
 
 // "<uuid>::3" -> "<uuid>"; IDs without a replica suffix are returned unchanged.
 std::string StripReplicaSuffix(const std::string& id);
+
+// path.Join(root, path) for absolute `path`.
+std::string JoinRoot(const std::string& root, const std::string& path);
 
 }  // namespace nvdp::plugin

@@ -88,12 +88,11 @@ std::string BaseName(const std::string& path) {
 }  // namespace
 
 int DryRun(const Options& options) {
+  for (const std::string& warning : options.warnings) LOG_WARNING("{}", warning);
   PluginManager manager(options);
   try {
-    device::Inventory inventory = manager.LoadInventory();
-    std::vector<Resource> resources = BuildResources(inventory);
-    std::string text = options.output == "json" ? DescribeAsJson(inventory, resources)
-                                                : DescribeAsText(inventory, resources);
+    Plan plan = manager.Prepare();
+    std::string text = options.output == "json" ? DescribeAsJson(plan) : DescribeAsText(plan);
     std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
   } catch (const std::exception& error) {
@@ -102,7 +101,15 @@ int DryRun(const Options& options) {
   }
 }
 
-int RunDevicePlugin(const Options& options) {
+int RunDevicePlugin(const CommandLine& command_line) {
+  Options options;
+  try {
+    options = command_line.Load();
+  } catch (const std::exception& error) {
+    LOG_ERROR("error starting plugins: {}", error.what());
+    return 1;
+  }
+  if (options.dry_run) return DryRun(options);
   LOG_INFO("Starting NVIDIA device plugin {} (kubelet socket {}, container driver root {})",
            Version(), options.kubelet_socket.empty() ? "none" : options.kubelet_socket,
            options.container_driver_root);
@@ -138,6 +145,15 @@ int RunDevicePlugin(const Options& options) {
       while (read(signals.get(), &info, sizeof(info)) == sizeof(info)) {
         if (info.ssi_signo == SIGHUP) {
           LOG_INFO("Received signal \"hangup\", restarting.");
+          try {
+            manager.set_options(command_line.Load());
+          } catch (const std::exception& invalid) {
+            LOG_ERROR(
+                "Not restarting: the new configuration is invalid: {}; still serving the "
+                "last good configuration",
+                invalid.what());
+            continue;
+          }
           state = start();
           if (state == PluginManager::StartResult::kFatal) return 1;
           last_start = std::chrono::steady_clock::now();

@@ -85,6 +85,18 @@ class DevicePluginService final : public v1beta1::DevicePlugin::Service {
         ContainerAllocation allocation = BuildContainerAllocation(resource_, ids, options_);
         auto* out = response->add_container_responses();
         for (const auto& [key, value] : allocation.envs) (*out->mutable_envs())[key] = value;
+        for (const Mount& mount : allocation.mounts) {
+          auto* m = out->add_mounts();
+          m->set_container_path(mount.container_path);
+          m->set_host_path(mount.host_path);
+          m->set_read_only(mount.read_only);
+        }
+        for (const DeviceSpec& spec : allocation.devices) {
+          auto* d = out->add_devices();
+          d->set_container_path(spec.container_path);
+          d->set_host_path(spec.host_path);
+          d->set_permissions(spec.permissions);
+        }
       }
     });
   }

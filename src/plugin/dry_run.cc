@@ -4,44 +4,60 @@
 
 #include <nlohmann/json.hpp>
 
-namespace nvdp::plugin {
+#include "config/effective.h"
 
-std::string DescribeAsText(const device::Inventory& inventory,
-                           const std::vector<Resource>& resources) {
+namespace nvdp::plugin {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+bool Healthy(const Plan& plan, const AllocatableDevice& device) {
+  return plan.inventory.gpus[device.gpu_position].problem.empty();
+}
+
+Json NumaJson(const std::optional<int>& node) { return node ? Json(*node) : Json(nullptr); }
+
+}  // namespace
+
+std::string DescribeAsText(const Plan& plan) {
+  const device::Inventory& inventory = plan.inventory;
   std::string out = fmt::format("NVIDIA driver {}, CUDA driver {}.{}, NVML from {}\n",
                                 inventory.driver_version, inventory.cuda_driver_version / 1000,
                                 inventory.cuda_driver_version % 1000 / 10, inventory.nvml_library);
   out += fmt::format("{} GPU(s):\n", inventory.gpus.size());
   for (const device::GpuInfo& gpu : inventory.gpus) {
-    out += fmt::format("  GPU {}: {} {} {} MiB, compute {}.{}, PCI {}, /dev/nvidia{}, NUMA {}{}\n",
-                       gpu.index, gpu.uuid, gpu.name, gpu.memory_mib(), gpu.cc_major, gpu.cc_minor,
-                       gpu.pci_bus_id, gpu.minor,
-                       gpu.numa_node ? std::to_string(*gpu.numa_node) : "unknown",
-                       gpu.problem.empty() ? "" : " [UNHEALTHY: " + gpu.problem + "]");
+    out += fmt::format(
+        "  GPU {}: {} {} {} MiB, compute {}.{}, PCI {}, /dev/nvidia{}, NUMA {}{}{}\n", gpu.index,
+        gpu.uuid, gpu.name, gpu.memory_mib(), gpu.cc_major, gpu.cc_minor, gpu.pci_bus_id, gpu.minor,
+        gpu.numa_node ? std::to_string(*gpu.numa_node) : "unknown",
+        gpu.mig_enabled ? ", MIG enabled" : "",
+        gpu.problem.empty() ? "" : " [UNHEALTHY: " + gpu.problem + "]");
+    for (const device::MigDeviceInfo& mig : gpu.mig_devices) {
+      out += fmt::format("    MIG {}:{} {} {} (GPU instance {}, compute instance {})\n", gpu.index,
+                         mig.index, mig.uuid, mig.profile, mig.gpu_instance, mig.compute_instance);
+    }
   }
-  for (const std::string& problem : inventory.unreadable)
-    out += "  unreadable GPU " + problem + "\n";
-  if (resources.empty()) out += "No devices found: nothing would be advertised.\n";
-  for (const Resource& resource : resources) {
+  for (const std::string& problem : inventory.unreadable) out += "  unreadable " + problem + "\n";
+  if (plan.resources.empty()) out += "No devices found: nothing would be advertised.\n";
+  for (const Resource& resource : plan.resources) {
     out += fmt::format("Resource {} ({} devices, socket {}):\n", resource.name,
                        resource.devices.size(), SocketName(resource.name));
     for (const AllocatableDevice& device : resource.devices) {
-      bool healthy = inventory.gpus[device.gpu_position].problem.empty();
-      out += "  " + device.id + (healthy ? "" : " (Unhealthy)") + "\n";
+      out += "  " + device.id + (Healthy(plan, device) ? "" : " (Unhealthy)") + "\n";
     }
   }
   return out;
 }
 
-std::string DescribeAsJson(const device::Inventory& inventory,
-                           const std::vector<Resource>& resources) {
-  nlohmann::ordered_json doc;
+std::string DescribeAsJson(const Plan& plan) {
+  const device::Inventory& inventory = plan.inventory;
+  Json doc;
   doc["driverVersion"] = inventory.driver_version;
   doc["cudaDriverVersion"] = inventory.cuda_driver_version;
   doc["nvmlLibrary"] = inventory.nvml_library;
-  doc["gpus"] = nlohmann::ordered_json::array();
+  doc["gpus"] = Json::array();
   for (const device::GpuInfo& gpu : inventory.gpus) {
-    nlohmann::ordered_json g;
+    Json g;
     g["index"] = gpu.index;
     g["uuid"] = gpu.uuid;
     g["name"] = gpu.name;
@@ -50,13 +66,24 @@ std::string DescribeAsJson(const device::Inventory& inventory,
     g["pciDeviceId"] = fmt::format("0x{:08X}", gpu.pci_device_id);
     g["minor"] = gpu.minor;
     g["computeCapability"] = {gpu.cc_major, gpu.cc_minor};
-    g["numaNode"] = gpu.numa_node ? nlohmann::ordered_json(*gpu.numa_node) : nullptr;
+    g["numaNode"] = NumaJson(gpu.numa_node);
+    g["migCapable"] = gpu.mig_capable;
+    g["migEnabled"] = gpu.mig_enabled;
+    g["migDevices"] = Json::array();
+    for (const device::MigDeviceInfo& mig : gpu.mig_devices) {
+      g["migDevices"].push_back({{"index", mig.index},
+                                 {"uuid", mig.uuid},
+                                 {"profile", mig.profile},
+                                 {"gpuInstance", mig.gpu_instance},
+                                 {"computeInstance", mig.compute_instance},
+                                 {"memoryMiB", mig.memory_bytes >> 20}});
+    }
     if (!gpu.problem.empty()) g["problem"] = gpu.problem;
     doc["gpus"].push_back(std::move(g));
   }
-  doc["unreadableGpus"] = inventory.unreadable;
+  doc["unreadable"] = inventory.unreadable;
   const device::LinkMatrix& links = inventory.links;
-  doc["links"] = nlohmann::ordered_json::array();
+  doc["links"] = Json::array();
   for (size_t a = 0; a < links.size(); ++a) {
     for (size_t b = 0; b < links.size(); ++b) {
       if (a == b) continue;
@@ -66,21 +93,21 @@ std::string DescribeAsJson(const device::Inventory& inventory,
                               {"nvlinks", links.nvlinks(a, b)}});
     }
   }
-  doc["switchNvLinks"] = nlohmann::ordered_json::array();
+  doc["switchNvLinks"] = Json::array();
   for (size_t a = 0; a < links.size(); ++a) doc["switchNvLinks"].push_back(links.switch_nvlinks(a));
-  doc["resources"] = nlohmann::ordered_json::array();
-  for (const Resource& resource : resources) {
-    nlohmann::ordered_json r;
+  doc["config"] = Json::parse(config::ToJson(plan.config));
+  doc["resources"] = Json::array();
+  for (const Resource& resource : plan.resources) {
+    Json r;
     r["name"] = resource.name;
     r["socket"] = SocketName(resource.name);
-    r["devices"] = nlohmann::ordered_json::array();
+    r["devices"] = Json::array();
     for (const AllocatableDevice& device : resource.devices) {
-      bool healthy = inventory.gpus[device.gpu_position].problem.empty();
-      r["devices"].push_back(
-          {{"id", device.id},
-           {"index", device.index},
-           {"health", healthy ? "Healthy" : "Unhealthy"},
-           {"numaNode", device.numa_node ? nlohmann::ordered_json(*device.numa_node) : nullptr}});
+      r["devices"].push_back({{"id", device.id},
+                              {"index", device.index},
+                              {"health", Healthy(plan, device) ? "Healthy" : "Unhealthy"},
+                              {"numaNode", NumaJson(device.numa_node)},
+                              {"paths", device.paths}});
     }
     doc["resources"].push_back(std::move(r));
   }

@@ -2,16 +2,12 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
-#include "device/inventory.h"
-#include "plugin/resource.h"
+#include "plugin/plugin_manager.h"
 
 namespace nvdp::plugin {
 
-std::string DescribeAsText(const device::Inventory& inventory,
-                           const std::vector<Resource>& resources);
-std::string DescribeAsJson(const device::Inventory& inventory,
-                           const std::vector<Resource>& resources);
+std::string DescribeAsText(const Plan& plan);
+std::string DescribeAsJson(const Plan& plan);
 
 }  // namespace nvdp::plugin

@@ -2,6 +2,8 @@
 
 #include "common/strings.h"
 #include "common/version.h"
+#include "config/effective.h"
+#include "config/parse.h"
 
 namespace nvdp::plugin {
 namespace {
@@ -34,6 +36,11 @@ flags::FlagSet MakeFlagSet() {
            Kind::kString,
            {},
            "the root path for the NVIDIA device nodes on the host; defaults to the driver root"});
+  set.Add({{"pass-device-specs"},
+           {"PASS_DEVICE_SPECS"},
+           Kind::kBool,
+           {"false"},
+           "pass the list of DeviceSpecs to the kubelet on Allocate()"});
   set.Add({{"device-list-strategy"},
            {"DEVICE_LIST_STRATEGY"},
            Kind::kStringSlice,
@@ -46,23 +53,82 @@ flags::FlagSet MakeFlagSet() {
        Kind::kString,
        {"uuid"},
        "the desired strategy for passing device IDs to the underlying runtime: [uuid | index]"});
+  set.Add({{"gdrcopy-enabled"},
+           {"GDRCOPY_ENABLED"},
+           Kind::kBool,
+           {"false"},
+           "ensure that containers that request NVIDIA GPU resources are started with GDRCopy "
+           "support"});
+  set.Add({{"gds-enabled"},
+           {"GDS_ENABLED"},
+           Kind::kBool,
+           {"false"},
+           "ensure that containers that request NVIDIA GPU resources are started with GPUDirect "
+           "Storage support"});
+  set.Add(
+      {{"mofed-enabled"},
+       {"MOFED_ENABLED"},
+       Kind::kBool,
+       {"false"},
+       "ensure that containers that request NVIDIA GPU resources are started with MOFED support"});
+  set.Add({{"cdi-annotation-prefix"},
+           {"CDI_ANNOTATION_PREFIX"},
+           Kind::kString,
+           {"cdi.k8s.io/"},
+           "the prefix to use for CDI container annotation keys"});
+  set.Add({{"nvidia-cdi-hook-path", "nvidia-ctk-path"},
+           {"NVIDIA_CDI_HOOK_PATH", "NVIDIA_CTK_PATH"},
+           Kind::kString,
+           {"/usr/bin/nvidia-ctk"},
+           "the path to use for NVIDIA CDI hooks in the generated CDI specification"});
   set.Add({{"driver-root-ctr-path", "container-driver-root"},
            {"DRIVER_ROOT_CTR_PATH", "CONTAINER_DRIVER_ROOT"},
            Kind::kString,
            {"/driver-root"},
            "the path where the NVIDIA driver root is mounted in the container; used for finding "
            "libnvidia-ml.so.1"});
+  set.Add({{"mps-root"},
+           {"MPS_ROOT"},
+           Kind::kString,
+           {""},
+           "the MPS root folder on the host, used for MPS pipe and log directories"});
+  set.Add({{"device-discovery-strategy"},
+           {"DEVICE_DISCOVERY_STRATEGY"},
+           Kind::kString,
+           {"auto"},
+           "the strategy to use to discover devices: [auto | nvml | tegra]"});
+  set.Add({{"imex-channel-ids"},
+           {"IMEX_CHANNEL_IDS"},
+           Kind::kIntSlice,
+           {},
+           "a list of IMEX channels to inject"});
+  set.Add({{"imex-required"},
+           {"IMEX_REQUIRED"},
+           Kind::kBool,
+           {"false"},
+           "fail if the requested IMEX channels do not exist"});
   set.Add({{"kubelet-socket"},
            {"KUBELET_SOCKET"},
            Kind::kString,
            {kDefaultKubeletSocket},
            "the kubelet's registration socket; plugin sockets are created in its directory; empty: "
            "do not register"});
+  set.Add({{"config-file"},
+           {"CONFIG_FILE"},
+           Kind::kString,
+           {""},
+           "the path to a config file as an alternative to command line options or environment "
+           "variables"});
+  set.Add({{"cdi-feature-flags"},
+           {"CDI_FEATURE_FLAGS"},
+           Kind::kStringSlice,
+           {},
+           "a set of feature flags to be passed to the CDI spec generation logic"});
   set.Add({{"dry-run"},
            {"DRY_RUN"},
            Kind::kBool,
            {"false"},
-           "load NVML and the devices as a real start would, print the resources that would be "
+           "load the config and devices as a real start would, print the resources that would be "
            "advertised, and exit"});
   set.Add({{"output", "o"},
            {"DRY_RUN_OUTPUT"},
@@ -72,11 +138,41 @@ flags::FlagSet MakeFlagSet() {
   return set;
 }
 
-bool IsOneOf(const std::string& value, std::initializer_list<const char*> allowed) {
-  for (const char* candidate : allowed) {
-    if (value == candidate) return true;
+// §2.1: each flag overrides its config key when given, or fills it when the file left it unset.
+void ApplyFlags(const flags::FlagSet& set, config::Config& config) {
+  config::Flags& f = config.flags;
+  auto str = [&](const char* flag) { return set.Get(flag).str(); };
+  auto boolean = [&](const char* flag) { return set.GetBool(flag); };
+  MergeFlag(f.mig_strategy, set.Get("mig-strategy"), str("mig-strategy"));
+  MergeFlag(f.fail_on_init_error, set.Get("fail-on-init-error"), boolean("fail-on-init-error"));
+  MergeFlag(f.nvidia_driver_root, set.Get("driver-root"), str("driver-root"));
+  MergeFlag(f.nvidia_dev_root, set.Get("dev-root"), str("dev-root"));
+  MergeFlag(f.gdrcopy_enabled, set.Get("gdrcopy-enabled"), boolean("gdrcopy-enabled"));
+  MergeFlag(f.gds_enabled, set.Get("gds-enabled"), boolean("gds-enabled"));
+  MergeFlag(f.mofed_enabled, set.Get("mofed-enabled"), boolean("mofed-enabled"));
+  MergeFlag(f.mps_root, set.Get("mps-root"), str("mps-root"));
+  MergeFlag(f.device_discovery_strategy, set.Get("device-discovery-strategy"),
+            str("device-discovery-strategy"));
+  if (!f.plugin) f.plugin = config::PluginFlags{};
+  config::PluginFlags& p = *f.plugin;
+  MergeFlag(p.pass_device_specs, set.Get("pass-device-specs"), boolean("pass-device-specs"));
+  MergeFlag(p.device_list_strategy, set.Get("device-list-strategy"),
+            set.Get("device-list-strategy").items);
+  MergeFlag(p.device_id_strategy, set.Get("device-id-strategy"), str("device-id-strategy"));
+  MergeFlag(p.cdi_annotation_prefix, set.Get("cdi-annotation-prefix"),
+            str("cdi-annotation-prefix"));
+  MergeFlag(p.nvidia_ctk_path, set.Get("nvidia-cdi-hook-path"), str("nvidia-cdi-hook-path"));
+  MergeFlag(p.container_driver_root, set.Get("driver-root-ctr-path"), str("driver-root-ctr-path"));
+  // IMEX settings are taken from the flags only when given (spec §1.1).
+  if (set.Get("imex-channel-ids").is_set()) {
+    config.imex.channel_ids.clear();
+    for (const std::string& id : set.Get("imex-channel-ids").items) {
+      long long value = 0;
+      ParseInt64(id, &value);
+      config.imex.channel_ids.push_back(value);
+    }
   }
-  return false;
+  if (set.Get("imex-required").is_set()) config.imex.required = boolean("imex-required");
 }
 
 }  // namespace
@@ -89,60 +185,51 @@ std::string Options::PluginDirectory() const {
   return slash == 0 ? "/" : socket.substr(0, slash);
 }
 
-ParsedOptions ParseOptions(const std::vector<std::string>& args, const flags::EnvLookup& env) {
+Options CommandLine::Load() const {
+  Options o;
+  o.config_file = set_.Get("config-file").str();
+  if (!o.config_file.empty()) o.config = config::LoadConfigFile(o.config_file);
+  ApplyFlags(set_, o.config);
+  o.warnings = config::FinalizeAfterMerge(o.config);
+  config::ValidateForDevicePlugin(o.config);
+
+  const config::Flags& f = o.config.flags;
+  const config::PluginFlags& p = *f.plugin;
+  o.mig_strategy = *f.mig_strategy;
+  o.fail_on_init_error = *f.fail_on_init_error;
+  o.driver_root = *f.nvidia_driver_root;
+  o.dev_root = f.nvidia_dev_root.value_or(o.driver_root);
+  o.container_driver_root = *p.container_driver_root;
+  o.device_list_strategy = *p.device_list_strategy;
+  o.device_id_strategy =
+      *p.device_id_strategy == "index" ? DeviceIdStrategy::kIndex : DeviceIdStrategy::kUuid;
+  o.pass_device_specs = *p.pass_device_specs;
+  o.gdrcopy_enabled = *f.gdrcopy_enabled;
+  o.gds_enabled = *f.gds_enabled;
+  o.mofed_enabled = *f.mofed_enabled;
+  o.kubelet_socket = set_.Get("kubelet-socket").str();
+  o.dry_run = set_.GetBool("dry-run");
+  o.output = set_.Get("output").str();
+  if (o.output != "text" && o.output != "json") {
+    throw config::ConfigError("invalid --output: " + o.output + " (text or json)");
+  }
+  o.disable_healthchecks = disable_healthchecks_;
+  o.enable_healthchecks = enable_healthchecks_;
+  return o;
+}
+
+ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
+                                   const flags::EnvLookup& env) {
   flags::FlagSet set = MakeFlagSet();
   flags::ParseResult parsed = set.Parse(args, env);
-  ParsedOptions result;
+  ParsedCommandLine result;
   if (parsed.exit_code) {
     result.exit_code = *parsed.exit_code;
     result.output = parsed.output;
     return result;
   }
-  auto fail = [&](const std::string& message) {
-    result.exit_code = 1;
-    result.output = "invalid configuration: " + message + "\n";
-    return result;
-  };
-
-  Options o;
-  o.mig_strategy = set.Get("mig-strategy").str();
-  o.fail_on_init_error = set.GetBool("fail-on-init-error");
-  o.driver_root = set.Get("driver-root").str();
-  o.dev_root = set.Get("dev-root").str();
-  if (o.dev_root.empty()) o.dev_root = o.driver_root;
-  o.container_driver_root = set.Get("driver-root-ctr-path").str();
-  o.device_list_strategy = set.Get("device-list-strategy").items;
-  o.kubelet_socket = set.Get("kubelet-socket").str();
-  o.dry_run = set.GetBool("dry-run");
-  o.output = set.Get("output").str();
-  o.disable_healthchecks = env("DP_DISABLE_HEALTHCHECKS");
-  o.enable_healthchecks = env("DP_ENABLE_HEALTHCHECKS");
-
-  if (!IsOneOf(o.mig_strategy, {"none", "single", "mixed"})) {
-    return fail("unknown MIG strategy: " + o.mig_strategy + " (none, single or mixed)");
-  }
-  if (o.mig_strategy != "none") {
-    return fail("--mig-strategy=" + o.mig_strategy + " is not supported by this version yet");
-  }
-  for (const std::string& strategy : o.device_list_strategy) {
-    if (!IsOneOf(strategy, {"envvar", "volume-mounts", "cdi-annotations", "cdi-cri"})) {
-      return fail("invalid strategy: " + strategy);
-    }
-    if (strategy != "envvar") {
-      return fail("device list strategy " + strategy + " is not supported by this version yet");
-    }
-  }
-  const std::string id_strategy = set.Get("device-id-strategy").str();
-  if (id_strategy == "uuid") {
-    o.device_id_strategy = DeviceIdStrategy::kUuid;
-  } else if (id_strategy == "index") {
-    o.device_id_strategy = DeviceIdStrategy::kIndex;
-  } else {
-    return fail("invalid --device-id-strategy option: " + id_strategy + " (uuid or index)");
-  }
-  if (!IsOneOf(o.output, {"text", "json"}))
-    return fail("invalid --output: " + o.output + " (text or json)");
-  result.options = std::move(o);
+  result.command_line.emplace(std::move(set), env("DP_DISABLE_HEALTHCHECKS"),
+                              env("DP_ENABLE_HEALTHCHECKS"));
   return result;
 }
 

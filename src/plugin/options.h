@@ -1,4 +1,5 @@
-// nvidia-device-plugin's settings from flags and environment (spec §1.1), validated.
+// nvidia-device-plugin's configuration: flags and environment (spec §1.1) merged with the config
+// file (§2), finalized and validated. The command line is kept so SIGHUP can re-read the file.
 #pragma once
 
 #include <optional>
@@ -6,6 +7,7 @@
 #include <vector>
 
 #include "common/flags.h"
+#include "config/config.h"
 #include "plugin/allocate.h"
 
 namespace nvdp::plugin {
@@ -13,6 +15,12 @@ namespace nvdp::plugin {
 inline constexpr const char* kDefaultKubeletSocket = "/var/lib/kubelet/device-plugins/kubelet.sock";
 
 struct Options {
+  // The effective configuration (file, then flags and defaults, finalized, validated) as it is
+  // logged at start; default resource rules are added once the devices are known.
+  config::Config config;
+  std::vector<std::string> warnings;  // what finalizing changed, to log
+
+  // Settings read from `config`, for the code that uses them.
   std::string mig_strategy = "none";
   bool fail_on_init_error = true;
   std::string driver_root = "/";                       // host path of the driver root
@@ -20,7 +28,14 @@ struct Options {
   std::string container_driver_root = "/driver-root";  // where the driver root is mounted here
   std::vector<std::string> device_list_strategy = {"envvar"};
   DeviceIdStrategy device_id_strategy = DeviceIdStrategy::kUuid;
+  bool pass_device_specs = false;
+  bool gdrcopy_enabled = false;
+  bool gds_enabled = false;
+  bool mofed_enabled = false;
+
+  // Only on the command line.
   std::string kubelet_socket = kDefaultKubeletSocket;  // "" = serve without registering
+  std::string config_file;
   bool dry_run = false;
   std::string output = "text";  // dry-run output: text or json
   // Read by the health checker directly, as upstream does (not flags).
@@ -31,12 +46,38 @@ struct Options {
   std::string PluginDirectory() const;
 };
 
-struct ParsedOptions {
-  std::optional<Options> options;  // set when the program should run
-  int exit_code = 0;
-  std::string output;  // help, version or the error to print
+// What the command line and environment said.
+class CommandLine {
+ public:
+  CommandLine(flags::FlagSet set, std::optional<std::string> disable_healthchecks,
+              std::optional<std::string> enable_healthchecks)
+      : set_(std::move(set)),
+        disable_healthchecks_(std::move(disable_healthchecks)),
+        enable_healthchecks_(std::move(enable_healthchecks)) {}
+
+  // Reads the config file again and merges the flags into it. Throws config::ConfigError.
+  Options Load() const;
+
+ private:
+  flags::FlagSet set_;
+  std::optional<std::string> disable_healthchecks_;
+  std::optional<std::string> enable_healthchecks_;
 };
 
-ParsedOptions ParseOptions(const std::vector<std::string>& args, const flags::EnvLookup& env);
+struct ParsedCommandLine {
+  std::optional<CommandLine> command_line;  // set when the program should run
+  int exit_code = 0;
+  std::string output;  // help, version or the usage error
+};
+
+ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
+                                   const flags::EnvLookup& env);
+
+// The merge rule of §2.1 for one flag: its value replaces the config's when the flag was given
+// (command line or environment), and fills the config field only when that is unset.
+template <typename T>
+void MergeFlag(std::optional<T>& field, const flags::Value& flag, T value) {
+  if (flag.is_set() || !field) field = std::move(value);
+}
 
 }  // namespace nvdp::plugin

@@ -1,12 +1,15 @@
 #include "plugin/plugin_manager.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <iterator>
 
 #include "common/log.h"
+#include "config/effective.h"
 #include "device/discovery.h"
+#include "device/mig_caps.h"
 #include "plugin/kubelet_registration.h"
 
 namespace nvdp::plugin {
@@ -30,6 +33,15 @@ ino_t InodeOf(const std::string& path) {
 
 std::string JoinPath(const std::string& dir, const std::string& name) {
   return dir.ends_with('/') ? dir + name : dir + "/" + name;
+}
+
+// Where to read a host file such as /sys/... or /dev/...: under the container driver root first
+// (the host's root on a node, or a simulated root), then in this container.
+std::vector<std::string> HostRoots(const std::string& driver_root, const std::string& path) {
+  if (driver_root.empty() || driver_root == "/") return {path.empty() ? "/" : path};
+  std::string root = driver_root;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  return {root + path, path.empty() ? "/" : path};
 }
 
 }  // namespace
@@ -65,18 +77,71 @@ device::Inventory PluginManager::ReadInventory() {
   auto nvml = OpenNvml();
   nvml::Session session(*nvml);
   device::DiscoveryOptions discovery;
-  discovery.sysfs_roots = {JoinPath(options_.container_driver_root, "sys"), "/sys"};
-  if (options_.container_driver_root.empty() || options_.container_driver_root == "/") {
-    discovery.sysfs_roots = {"/sys"};
-  }
+  discovery.sysfs_roots = HostRoots(options_.container_driver_root, "/sys");
   return device::Discover(*nvml, discovery);
+}
+
+AllocateOptions PluginManager::MakeAllocateOptions() const {
+  AllocateOptions allocate;
+  allocate.id_strategy = options_.device_id_strategy;
+  const auto& strategies = options_.device_list_strategy;
+  auto has = [&](const char* s) {
+    return std::find(strategies.begin(), strategies.end(), s) != strategies.end();
+  };
+  allocate.envvar = has("envvar");
+  allocate.volume_mounts = has("volume-mounts");
+  const config::ReplicatedResources* shared = options_.config.sharing.replicated();
+  allocate.fail_requests_greater_than_one = shared && shared->fail_requests_greater_than_one;
+  allocate.pass_device_specs = options_.pass_device_specs;
+  allocate.dev_root = options_.dev_root;
+  allocate.gdrcopy = options_.gdrcopy_enabled;
+  allocate.gds = options_.gds_enabled;
+  allocate.mofed = options_.mofed_enabled;
+  // Upstream checks these in its own container; the container driver root's /dev shows the same
+  // host nodes, and a simulated root carries its own.
+  for (const std::string& node : ControlDeviceNodes()) {
+    for (const std::string& path : HostRoots(options_.container_driver_root, node)) {
+      if (access(path.c_str(), F_OK) == 0) {
+        allocate.control_nodes.push_back(node);
+        break;
+      }
+    }
+  }
+  return allocate;
+}
+
+Plan PluginManager::Prepare() {
+  Plan plan;
+  plan.inventory = LoadInventory();
+  plan.config = options_.config;
+  plan.config.resources = DefaultResourceRules(options_.mig_strategy, plan.inventory);
+
+  std::optional<device::MigCaps> caps;
+  if (options_.mig_strategy != "none") {
+    caps = device::MigCaps::Load(HostRoots(options_.container_driver_root, ""));
+  }
+  bool any_mig = std::any_of(plan.inventory.gpus.begin(), plan.inventory.gpus.end(),
+                             [](const device::GpuInfo& g) { return !g.mig_devices.empty(); });
+  if (options_.pass_device_specs && options_.mig_strategy != "none" && any_mig && !caps) {
+    throw ResourceError(
+        "--pass-device-specs needs the MIG capability devices, but "
+        "/proc/driver/nvidia-caps/mig-minors cannot be read");
+  }
+  ResourceSettings settings;
+  settings.mig_strategy = options_.mig_strategy;
+  settings.rules = plan.config.resources;
+  settings.replicated = options_.config.sharing.replicated();
+  settings.mig_caps = caps ? &*caps : nullptr;
+  plan.resources = BuildResources(plan.inventory, settings);
+  plan.allocate = MakeAllocateOptions();
+  return plan;
 }
 
 PluginManager::StartResult PluginManager::Start(std::string* error) {
   Stop();
-  device::Inventory inventory;
+  for (const std::string& warning : options_.warnings) LOG_WARNING("{}", warning);
   try {
-    inventory = LoadInventory();
+    plan_ = Prepare();
   } catch (const NvmlUnavailable& failure) {
     if (options_.fail_on_init_error) {
       *error = failure.what();
@@ -85,30 +150,32 @@ PluginManager::StartResult PluginManager::Start(std::string* error) {
     LOG_WARNING("{}", failure.what());
     LOG_WARNING("fail-on-init-error=false: serving no devices until NVML works");
     return StartResult::kNvmlUnavailable;
+  } catch (const ResourceError& failure) {
+    *error = failure.what();
+    return StartResult::kFatal;
   }
-  inventory_ = std::make_unique<device::Inventory>(std::move(inventory));
-  LOG_INFO("NVIDIA driver {}, CUDA {}.{}, {} GPU(s)", inventory_->driver_version,
-           inventory_->cuda_driver_version / 1000, inventory_->cuda_driver_version % 1000 / 10,
-           inventory_->gpus.size());
+  const device::Inventory& inventory = plan_.inventory;
+  LOG_INFO("NVIDIA driver {}, CUDA {}.{}, {} GPU(s)", inventory.driver_version,
+           inventory.cuda_driver_version / 1000, inventory.cuda_driver_version % 1000 / 10,
+           inventory.gpus.size());
+  LOG_INFO("Running with config:\n{}", config::ToJson(plan_.config));
 
   std::vector<std::string> uuids;
-  for (const device::GpuInfo& gpu : inventory_->gpus) {
+  for (const device::GpuInfo& gpu : inventory.gpus) {
     uuids.push_back(gpu.uuid);
     if (!gpu.problem.empty()) health_.MarkUnhealthy(gpu.uuid, gpu.problem);
   }
-  resources_ = BuildResources(*inventory_);
-  if (resources_.empty()) {
+  if (plan_.resources.empty()) {
     LOG_INFO("No devices found. Waiting indefinitely.");
     return StartResult::kNoDevices;
   }
 
-  AllocateOptions allocate{options_.device_id_strategy};
   const std::string dir = options_.PluginDirectory();
-  plugins_.reserve(resources_.size());
-  for (const Resource& resource : resources_) {
+  plugins_.reserve(plan_.resources.size());
+  for (const Resource& resource : plan_.resources) {
     Plugin plugin;
     plugin.resource = &resource;
-    plugin.server = std::make_unique<DevicePluginServer>(resource, health_, allocate,
+    plugin.server = std::make_unique<DevicePluginServer>(resource, health_, plan_.allocate,
                                                          JoinPath(dir, SocketName(resource.name)));
     plugins_.push_back(std::move(plugin));
   }
@@ -126,7 +193,7 @@ void PluginManager::Stop() {
   if (monitor_) monitor_->Stop();
   monitor_.reset();
   plugins_.clear();
-  resources_.clear();
+  plan_.resources.clear();
 }
 
 void PluginManager::Reconcile(bool kubelet_restarted) {

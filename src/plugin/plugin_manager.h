@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "device/inventory.h"
 #include "nvml/nvml.h"
 #include "plugin/device_plugin_server.h"
@@ -28,6 +29,14 @@ class NvmlUnavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Everything a start computes before it opens a socket; --dry-run prints it.
+struct Plan {
+  device::Inventory inventory;
+  config::Config config;  // the effective configuration, with the default resource rules
+  std::vector<Resource> resources;
+  AllocateOptions allocate;
+};
+
 class PluginManager {
  public:
   enum class StartResult {
@@ -40,6 +49,15 @@ class PluginManager {
   explicit PluginManager(Options options);
   ~PluginManager();
 
+  // New options (from a re-read config file) take effect at the next Start.
+  void set_options(Options options) { options_ = std::move(options); }
+  const Options& options() const { return options_; }
+
+  // Loads NVML, reads the inventory and builds the resources exactly as Start does, without
+  // serving. Throws NvmlUnavailable, or ResourceError when the devices and the configuration
+  // cannot work together (always fatal, as upstream).
+  Plan Prepare();
+
   StartResult Start(std::string* error);
   // Stops every server (removing its socket) and the health monitor.
   void Stop();
@@ -49,14 +67,8 @@ class PluginManager {
   // How long the main loop may sleep before the next Reconcile is due.
   std::chrono::milliseconds NextReconcileDelay() const;
 
-  // The inventory of the last successful start (nullptr before).
-  const device::Inventory* inventory() const { return inventory_.get(); }
-  const std::vector<Resource>& resources() const { return resources_; }
+  const std::vector<Resource>& resources() const { return plan_.resources; }
   const HealthRegistry& health() const { return health_; }
-
-  // Loads NVML and reads the inventory, as Start does, without serving (for --dry-run).
-  // Throws NvmlUnavailable.
-  device::Inventory LoadInventory();
 
  private:
   struct Plugin {
@@ -70,14 +82,15 @@ class PluginManager {
   };
 
   std::shared_ptr<nvml::Nvml> OpenNvml();
+  device::Inventory LoadInventory();  // throws NvmlUnavailable
   device::Inventory ReadInventory();
+  AllocateOptions MakeAllocateOptions() const;
   void ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino_t kubelet_inode);
 
   Options options_;
   std::shared_ptr<nvml::Nvml> nvml_;
   std::string nvml_root_;  // driver root nvml_ was loaded from
-  std::unique_ptr<device::Inventory> inventory_;
-  std::vector<Resource> resources_;
+  Plan plan_;              // of the current start
   std::vector<Plugin> plugins_;
   HealthRegistry health_;  // survives restarts: a GPU marked unhealthy stays so
   std::unique_ptr<HealthMonitor> monitor_;

@@ -1,6 +1,139 @@
 #include "plugin/resource.h"
 
+#include <algorithm>
+#include <map>
+
+#include "common/log.h"
+#include "config/resource_name.h"
+
 namespace nvdp::plugin {
+namespace {
+
+using device::GpuInfo;
+using device::MigDeviceInfo;
+
+const std::string* MatchRule(const std::vector<config::ResourceRule>& rules,
+                             const std::string& text) {
+  for (const config::ResourceRule& rule : rules) {
+    if (config::PatternMatches(rule.pattern, text)) return &rule.name;
+  }
+  return nullptr;
+}
+
+AllocatableDevice FullGpu(const GpuInfo& gpu, size_t position) {
+  AllocatableDevice device;
+  device.id = gpu.uuid;
+  device.gpu_uuid = gpu.uuid;
+  device.index = std::to_string(gpu.index);
+  device.paths = {"/dev/nvidia" + std::to_string(gpu.minor)};
+  device.numa_node = gpu.numa_node;
+  device.gpu_position = position;
+  return device;
+}
+
+AllocatableDevice MigDevice(const GpuInfo& gpu, size_t position, const MigDeviceInfo& mig,
+                            const device::MigCaps* caps) {
+  AllocatableDevice device;
+  device.id = mig.uuid;
+  device.gpu_uuid = gpu.uuid;
+  device.index = std::to_string(gpu.index) + ":" + std::to_string(mig.index);
+  device.paths = {"/dev/nvidia" + std::to_string(gpu.minor)};
+  if (caps) {
+    auto gi = caps->GpuInstancePath(gpu.minor, mig.gpu_instance);
+    auto ci = caps->ComputeInstancePath(gpu.minor, mig.gpu_instance, mig.compute_instance);
+    if (!gi || !ci) {
+      throw ResourceError("no MIG capability device for GPU instance " +
+                          std::to_string(mig.gpu_instance) + " / compute instance " +
+                          std::to_string(mig.compute_instance) + " of GPU " +
+                          std::to_string(gpu.index) + " in mig-minors");
+    }
+    device.paths.push_back(*gi);
+    device.paths.push_back(*ci);
+  }
+  device.numa_node = gpu.numa_node;
+  device.gpu_position = position;
+  device.mig = true;
+  return device;
+}
+
+using DeviceMap = std::map<std::string, std::vector<AllocatableDevice>>;
+
+void AddFullGpu(DeviceMap& map, const ResourceSettings& settings, const GpuInfo& gpu,
+                size_t position) {
+  const std::string* name = MatchRule(settings.rules.gpus, gpu.name);
+  if (!name)
+    throw ResourceError("GPU name '" + gpu.name + "' does not match any resource patterns");
+  map[*name].push_back(FullGpu(gpu, position));
+}
+
+void AddMigDevices(DeviceMap& map, const ResourceSettings& settings, const GpuInfo& gpu,
+                   size_t position) {
+  for (const MigDeviceInfo& mig : gpu.mig_devices) {
+    const std::string* name = MatchRule(settings.rules.mig, mig.profile);
+    if (!name) {
+      throw ResourceError("MIG profile '" + mig.profile + "' does not match any resource patterns");
+    }
+    map[*name].push_back(MigDevice(gpu, position, mig, settings.mig_caps));
+  }
+}
+
+DeviceMap BuildDeviceMap(const device::Inventory& inventory, const ResourceSettings& settings) {
+  DeviceMap full, mig;
+  const std::string& strategy = settings.mig_strategy;
+  for (size_t position = 0; position < inventory.gpus.size(); ++position) {
+    const GpuInfo& gpu = inventory.gpus[position];
+    if (strategy == "none" || !gpu.mig_enabled) {
+      AddFullGpu(full, settings, gpu, position);
+      continue;
+    }
+    if (gpu.mig_devices.empty()) {
+      if (strategy == "single") {
+        throw ResourceError("device " + std::to_string(gpu.index) +
+                            " has no MIG devices configured");
+      }
+      LOG_WARNING("GPU {} ({}) is MIG-enabled but has no MIG devices", gpu.index, gpu.uuid);
+      continue;
+    }
+    AddMigDevices(mig, settings, gpu, position);
+  }
+  if (strategy == "single") {
+    const MigDeviceInfo* first = nullptr;
+    for (const GpuInfo& gpu : inventory.gpus) {
+      if (!gpu.mig_enabled) continue;
+      for (const MigDeviceInfo& device : gpu.mig_devices) {
+        if (!first) first = &device;
+        if (!(device.attributes == first->attributes)) {
+          throw ResourceError("more than one MIG device type present on node");
+        }
+      }
+    }
+    if (!full.empty() && !mig.empty()) {
+      throw ResourceError(
+          "all devices on the node must be configured with the same migEnabled value");
+    }
+  }
+  for (auto& [name, devices] : mig) {
+    auto& target = full[name];
+    target.insert(target.end(), devices.begin(), devices.end());
+  }
+  return full;
+}
+
+std::vector<AllocatableDevice> Replicate(const std::vector<AllocatableDevice>& devices,
+                                         int replicas) {
+  std::vector<AllocatableDevice> copies;
+  for (const AllocatableDevice& device : devices) {
+    for (int n = 0; n < replicas; ++n) {
+      AllocatableDevice copy = device;
+      copy.id = device.id + "::" + std::to_string(n);
+      copy.replicas = replicas;
+      copies.push_back(std::move(copy));
+    }
+  }
+  return copies;
+}
+
+}  // namespace
 
 const AllocatableDevice* Resource::Find(std::string_view id) const {
   for (const AllocatableDevice& device : devices) {
@@ -11,25 +144,59 @@ const AllocatableDevice* Resource::Find(std::string_view id) const {
 
 std::string SocketName(std::string_view resource_name) {
   std::string_view name = resource_name;
-  if (name.starts_with(kResourcePrefix)) name.remove_prefix(kResourcePrefix.size());
+  if (name.starts_with(config::kResourcePrefix)) name.remove_prefix(config::kResourcePrefix.size());
   return "nvidia-" + std::string(name) + ".sock";
 }
 
-std::vector<Resource> BuildResources(const device::Inventory& inventory) {
-  Resource gpus{std::string(kResourcePrefix) + "gpu", {}};
-  for (size_t position = 0; position < inventory.gpus.size(); ++position) {
-    const device::GpuInfo& gpu = inventory.gpus[position];
-    AllocatableDevice device;
-    device.id = gpu.uuid;
-    device.gpu_uuid = gpu.uuid;
-    device.index = std::to_string(gpu.index);
-    device.paths = {"/dev/nvidia" + std::to_string(gpu.minor)};
-    device.numa_node = gpu.numa_node;
-    device.gpu_position = position;
-    gpus.devices.push_back(std::move(device));
+config::Resources DefaultResourceRules(const std::string& mig_strategy,
+                                       const device::Inventory& inventory) {
+  const std::string gpu = std::string(config::kResourcePrefix) + "gpu";
+  config::Resources rules;
+  rules.gpus.push_back({"*", gpu});
+  if (mig_strategy == "single") rules.mig.push_back({"*", gpu});
+  if (mig_strategy == "mixed") {
+    for (const GpuInfo& info : inventory.gpus) {
+      for (const std::string& profile : info.mig_profiles) {
+        bool seen =
+            std::any_of(rules.mig.begin(), rules.mig.end(),
+                        [&](const config::ResourceRule& r) { return r.pattern == profile; });
+        if (seen) continue;
+        std::string name = profile;
+        std::replace(name.begin(), name.end(), '+', '.');
+        rules.mig.push_back({profile, std::string(config::kResourcePrefix) + "mig-" + name});
+      }
+    }
+  }
+  return rules;
+}
+
+std::vector<Resource> BuildResources(const device::Inventory& inventory,
+                                     const ResourceSettings& settings) {
+  DeviceMap devices = BuildDeviceMap(inventory, settings);
+  DeviceMap result;
+  std::vector<std::string> replicated_names;
+  if (settings.replicated) {
+    for (const config::ReplicatedResource& shared : settings.replicated->resources) {
+      auto it = devices.find(shared.name);
+      replicated_names.push_back(shared.name);
+      if (it == devices.end() || it->second.empty()) continue;
+      auto& target = result[shared.rename.value_or(shared.name)];
+      auto copies = Replicate(it->second, shared.replicas);
+      target.insert(target.end(), copies.begin(), copies.end());
+    }
+  }
+  for (auto& [name, list] : devices) {
+    if (std::find(replicated_names.begin(), replicated_names.end(), name) !=
+        replicated_names.end()) {
+      continue;
+    }
+    auto& target = result[name];
+    target.insert(target.end(), list.begin(), list.end());
   }
   std::vector<Resource> resources;
-  if (!gpus.devices.empty()) resources.push_back(std::move(gpus));
+  for (auto& [name, list] : result) {
+    if (!list.empty()) resources.push_back({name, std::move(list)});
+  }
   return resources;
 }
 

@@ -1,25 +1,28 @@
-// What the plugin advertises: resources (nvidia.com/gpu, ...) and their devices, derived from the
-// inventory once per start. Plain data, no I/O.
+// What the plugin advertises: resources (nvidia.com/gpu, nvidia.com/mig-1g.5gb, ...) and their
+// devices, derived from the inventory and the configuration once per start (spec §3). Plain data.
 #pragma once
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
 #include "device/inventory.h"
+#include "device/mig_caps.h"
 
 namespace nvdp::plugin {
 
-inline constexpr std::string_view kResourcePrefix = "nvidia.com/";
-
 struct AllocatableDevice {
-  std::string id;                  // what the kubelet sees: GPU UUID (later: MIG UUID, <uuid>::<n>)
-  std::string gpu_uuid;            // the physical GPU behind it
-  std::string index;               // NVML index, e.g. "3"
+  std::string id;                  // what the kubelet sees: GPU UUID, MIG UUID, or either + "::<n>"
+  std::string gpu_uuid;            // the physical GPU behind it (the parent of a MIG device)
+  std::string index;               // NVML index: "3" for a GPU, "3:1" for a MIG device
   std::vector<std::string> paths;  // device nodes, e.g. /dev/nvidia3
   std::optional<int> numa_node;
   size_t gpu_position = 0;  // position in Inventory::gpus (and the link matrix)
+  bool mig = false;
+  int replicas = 0;  // > 0 for a time-sliced replica
 };
 
 struct Resource {
@@ -29,10 +32,31 @@ struct Resource {
   const AllocatableDevice* Find(std::string_view id) const;
 };
 
+// Start-up is impossible with this inventory and configuration (spec §3.3's fatal cases).
+class ResourceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ResourceSettings {
+  std::string mig_strategy = "none";
+  config::Resources rules;  // after DefaultResourceRules
+  const config::ReplicatedResources* replicated = nullptr;
+  const device::MigCaps* mig_caps = nullptr;  // nullptr: MIG devices get only the parent node
+};
+
 // nvidia.com/gpu -> nvidia-gpu.sock (spec §4.2).
 std::string SocketName(std::string_view resource_name);
 
-// Full GPUs become nvidia.com/gpu devices. Resources without devices are left out.
-std::vector<Resource> BuildResources(const device::Inventory& inventory);
+// §3.1: {"*" -> nvidia.com/gpu} for GPUs; for MIG, "*" -> nvidia.com/gpu with single, and with
+// mixed one rule per distinct profile the GPUs support, named nvidia.com/mig-<profile> ('+'
+// becomes '.'), in NVML order.
+config::Resources DefaultResourceRules(const std::string& mig_strategy,
+                                       const device::Inventory& inventory);
+
+// §3.3 and §3.4. Resources are sorted by name, devices in NVML order; resources without devices
+// are left out. Throws ResourceError.
+std::vector<Resource> BuildResources(const device::Inventory& inventory,
+                                     const ResourceSettings& settings);
 
 }  // namespace nvdp::plugin

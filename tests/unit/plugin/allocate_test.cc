@@ -47,6 +47,100 @@ TEST(AllocateTest, EmptyRequestIsRefused) {
   EXPECT_THROW(BuildContainerAllocation(GpuResource(2), {}, {}), RequestError);
 }
 
+TEST(AllocateTest, JoinRoot) {
+  EXPECT_EQ(JoinRoot("/", "/dev/nvidia0"), "/dev/nvidia0");
+  EXPECT_EQ(JoinRoot("/host/", "/dev/nvidia0"), "/host/dev/nvidia0");
+}
+
+Resource WithReplicas(int gpus, int replicas) {
+  Resource base = GpuResource(gpus);
+  Resource shared{"nvidia.com/gpu", {}};
+  for (const AllocatableDevice& device : base.devices) {
+    for (int n = 0; n < replicas; ++n) {
+      AllocatableDevice copy = device;
+      copy.id = device.id + "::" + std::to_string(n);
+      copy.replicas = replicas;
+      shared.devices.push_back(copy);
+    }
+  }
+  return shared;
+}
+
+TEST(AllocateTest, VolumeMountsStrategy) {
+  AllocateOptions options;
+  options.envvar = false;
+  options.volume_mounts = true;
+  ContainerAllocation allocation =
+      BuildContainerAllocation(GpuResource(4), {"GPU-1", "GPU-3"}, options);
+  EXPECT_EQ(allocation.envs, (std::map<std::string, std::string>{
+                                 {"NVIDIA_VISIBLE_DEVICES", "/var/run/nvidia-container-devices"}}));
+  EXPECT_EQ(allocation.mounts,
+            (std::vector<Mount>{{"/var/run/nvidia-container-devices/GPU-1", "/dev/null", false},
+                                {"/var/run/nvidia-container-devices/GPU-3", "/dev/null", false}}));
+  // Both strategies: the volume-mounts value wins, the mounts are there.
+  options.envvar = true;
+  allocation = BuildContainerAllocation(GpuResource(4), {"GPU-1"}, options);
+  EXPECT_EQ(allocation.envs.at("NVIDIA_VISIBLE_DEVICES"), "/var/run/nvidia-container-devices");
+  EXPECT_EQ(allocation.mounts.size(), 1u);
+}
+
+TEST(AllocateTest, IndexStrategyWithVolumeMounts) {
+  AllocateOptions options;
+  options.volume_mounts = true;
+  options.envvar = false;
+  options.id_strategy = DeviceIdStrategy::kIndex;
+  ContainerAllocation allocation = BuildContainerAllocation(GpuResource(4), {"GPU-2"}, options);
+  EXPECT_EQ(allocation.mounts[0].container_path, "/var/run/nvidia-container-devices/2");
+}
+
+TEST(AllocateTest, DeviceSpecsUnderTheDevRoot) {
+  AllocateOptions options;
+  options.pass_device_specs = true;
+  options.dev_root = "/run/nvidia/driver";
+  options.control_nodes = {"/dev/nvidiactl", "/dev/nvidia-uvm"};
+  Resource shared = WithReplicas(2, 2);
+  ContainerAllocation allocation =
+      BuildContainerAllocation(shared, {"GPU-1::0", "GPU-1::1"}, options);
+  EXPECT_EQ(allocation.envs.at("NVIDIA_VISIBLE_DEVICES"), "GPU-1");
+  EXPECT_EQ(allocation.devices,
+            (std::vector<DeviceSpec>{{"/dev/nvidiactl", "/run/nvidia/driver/dev/nvidiactl", "rw"},
+                                     {"/dev/nvidia-uvm", "/run/nvidia/driver/dev/nvidia-uvm", "rw"},
+                                     {"/dev/nvidia1", "/run/nvidia/driver/dev/nvidia1", "rw"},
+                                     {"/dev/nvidia1", "/run/nvidia/driver/dev/nvidia1", "rw"}}));
+  options.dev_root = "/";
+  allocation = BuildContainerAllocation(GpuResource(2), {"GPU-0"}, options);
+  EXPECT_EQ(allocation.devices.back(), (DeviceSpec{"/dev/nvidia0", "/dev/nvidia0", "rw"}));
+}
+
+TEST(AllocateTest, SharedDevicesOneAtATimeWhenAsked) {
+  Resource shared = WithReplicas(2, 4);
+  AllocateOptions options;
+  EXPECT_NO_THROW(BuildContainerAllocation(shared, {"GPU-0::0", "GPU-1::0"}, options));
+  options.fail_requests_greater_than_one = true;
+  EXPECT_NO_THROW(BuildContainerAllocation(shared, {"GPU-0::3"}, options));
+  try {
+    BuildContainerAllocation(shared, {"GPU-0::0", "GPU-1::0"}, options);
+    FAIL() << "expected RequestError";
+  } catch (const RequestError& error) {
+    EXPECT_STREQ(error.what(),
+                 "invalid allocation request for \"nvidia.com/gpu\": invalid request: maximum "
+                 "request size for shared resources is 1; found 2");
+  }
+  // Whole GPUs are not limited.
+  EXPECT_NO_THROW(BuildContainerAllocation(GpuResource(2), {"GPU-0", "GPU-1"}, options));
+}
+
+TEST(AllocateTest, FeatureEnvironmentVariables) {
+  AllocateOptions options;
+  options.gdrcopy = options.gds = options.mofed = true;
+  ContainerAllocation allocation = BuildContainerAllocation(GpuResource(1), {"GPU-0"}, options);
+  EXPECT_EQ(allocation.envs,
+            (std::map<std::string, std::string>{{"NVIDIA_GDRCOPY", "enabled"},
+                                                {"NVIDIA_GDS", "enabled"},
+                                                {"NVIDIA_MOFED", "enabled"},
+                                                {"NVIDIA_VISIBLE_DEVICES", "GPU-0"}}));
+}
+
 TEST(AllocateTest, StripsReplicaSuffixes) {
   EXPECT_EQ(StripReplicaSuffix("GPU-a::3"), "GPU-a");
   EXPECT_EQ(StripReplicaSuffix("MIG-b"), "MIG-b");

@@ -1,18 +1,36 @@
+// Flags, environment and config file together (spec §1, §2.1).
 #include "plugin/options.h"
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 
+#include "config/parse.h"
 #include "fake_env.h"
+#include "sim_node.h"
 
 namespace nvdp::plugin {
 namespace {
 
-TEST(OptionsTest, UpstreamDefaults) {
-  ParsedOptions parsed = ParseOptions({}, testing::FakeEnv({}));
-  ASSERT_TRUE(parsed.options) << parsed.output;
-  const Options& o = *parsed.options;
+Options Load(const std::vector<std::string>& args, std::map<std::string, std::string> env = {}) {
+  ParsedCommandLine parsed = ParseCommandLine(args, testing::FakeEnv(std::move(env)));
+  if (!parsed.command_line) throw std::runtime_error(parsed.output);
+  return parsed.command_line->Load();
+}
+
+class OptionsTest : public ::testing::Test {
+ protected:
+  std::string WriteConfig(const std::string& text) {
+    std::string path = dir_ / "config.yaml";
+    std::ofstream(path) << text;
+    return path;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(OptionsTest, UpstreamDefaults) {
+  Options o = Load({});
   EXPECT_EQ(o.mig_strategy, "none");
   EXPECT_TRUE(o.fail_on_init_error);
   EXPECT_EQ(o.driver_root, "/");
@@ -20,22 +38,28 @@ TEST(OptionsTest, UpstreamDefaults) {
   EXPECT_EQ(o.container_driver_root, "/driver-root");
   EXPECT_EQ(o.device_list_strategy, std::vector<std::string>{"envvar"});
   EXPECT_EQ(o.device_id_strategy, DeviceIdStrategy::kUuid);
+  EXPECT_FALSE(o.pass_device_specs);
+  EXPECT_FALSE(o.gdrcopy_enabled);
   EXPECT_EQ(o.kubelet_socket, "/var/lib/kubelet/device-plugins/kubelet.sock");
   EXPECT_EQ(o.PluginDirectory(), "/var/lib/kubelet/device-plugins");
+  EXPECT_EQ(o.config.flags.plugin->cdi_annotation_prefix, "cdi.k8s.io/");
+  EXPECT_EQ(o.config.flags.plugin->nvidia_ctk_path, "/usr/bin/nvidia-ctk");
+  EXPECT_EQ(o.config.flags.device_discovery_strategy, "auto");
+  EXPECT_EQ(o.config.flags.mps_root, "");
   EXPECT_FALSE(o.dry_run);
   EXPECT_FALSE(o.disable_healthchecks);
 }
 
-TEST(OptionsTest, EnvironmentAndAliases) {
-  ParsedOptions parsed = ParseOptions({"--nvidia-driver-root=/run/nvidia/driver"},
-                                      testing::FakeEnv({{"CONTAINER_DRIVER_ROOT", "/second"},
-                                                        {"DRIVER_ROOT_CTR_PATH", "/first"},
-                                                        {"FAIL_ON_INIT_ERROR", "false"},
-                                                        {"KUBELET_SOCKET", "/tmp/dp/kubelet.sock"},
-                                                        {"DP_DISABLE_HEALTHCHECKS", "xids"},
-                                                        {"DEVICE_ID_STRATEGY", "index"}}));
-  ASSERT_TRUE(parsed.options) << parsed.output;
-  const Options& o = *parsed.options;
+TEST_F(OptionsTest, EnvironmentAndAliases) {
+  Options o = Load({"--nvidia-driver-root=/run/nvidia/driver"},
+                   {{"CONTAINER_DRIVER_ROOT", "/second"},
+                    {"DRIVER_ROOT_CTR_PATH", "/first"},
+                    {"FAIL_ON_INIT_ERROR", "false"},
+                    {"KUBELET_SOCKET", "/tmp/dp/kubelet.sock"},
+                    {"DP_DISABLE_HEALTHCHECKS", "xids"},
+                    {"DEVICE_ID_STRATEGY", "index"},
+                    {"NVIDIA_CTK_PATH", "/opt/ctk"},
+                    {"DEVICE_LIST_STRATEGY", "envvar,volume-mounts"}});
   EXPECT_EQ(o.driver_root, "/run/nvidia/driver");
   EXPECT_EQ(o.dev_root, "/run/nvidia/driver");  // follows the driver root when unset
   EXPECT_EQ(o.container_driver_root, "/first");
@@ -43,16 +67,57 @@ TEST(OptionsTest, EnvironmentAndAliases) {
   EXPECT_EQ(o.PluginDirectory(), "/tmp/dp");
   EXPECT_EQ(o.disable_healthchecks, "xids");
   EXPECT_EQ(o.device_id_strategy, DeviceIdStrategy::kIndex);
+  EXPECT_EQ(o.config.flags.plugin->nvidia_ctk_path, "/opt/ctk");
+  EXPECT_EQ(o.device_list_strategy, (std::vector<std::string>{"envvar", "volume-mounts"}));
 }
 
-TEST(OptionsTest, EmptyKubeletSocketMeansServeWithoutRegistering) {
-  ParsedOptions parsed = ParseOptions({"--kubelet-socket="}, testing::FakeEnv({}));
-  ASSERT_TRUE(parsed.options);
-  EXPECT_EQ(parsed.options->kubelet_socket, "");
-  EXPECT_EQ(parsed.options->PluginDirectory(), "/var/lib/kubelet/device-plugins");
+TEST_F(OptionsTest, PrecedenceCommandLineEnvironmentFileDefault) {
+  std::string path = WriteConfig(R"(
+flags:
+  migStrategy: single
+  failOnInitError: false
+  nvidiaDriverRoot: /from/file
+  plugin: {deviceIDStrategy: index, passDeviceSpecs: true}
+)");
+  // File values survive where no flag was given.
+  Options file_only = Load({"--config-file", path});
+  EXPECT_EQ(file_only.mig_strategy, "single");
+  EXPECT_FALSE(file_only.fail_on_init_error);
+  EXPECT_EQ(file_only.driver_root, "/from/file");
+  EXPECT_EQ(file_only.device_id_strategy, DeviceIdStrategy::kIndex);
+  EXPECT_TRUE(file_only.pass_device_specs);
+  EXPECT_EQ(file_only.container_driver_root, "/driver-root");  // default fills the unset key
+
+  // The environment beats the file; the command line beats both.
+  Options mixed =
+      Load({"--mig-strategy=none", "--config-file=" + path}, {{"MIG_STRATEGY", "mixed"},
+                                                              {"NVIDIA_DRIVER_ROOT", "/from/env"},
+                                                              {"PASS_DEVICE_SPECS", "false"}});
+  EXPECT_EQ(mixed.mig_strategy, "none");
+  EXPECT_EQ(mixed.driver_root, "/from/env");
+  EXPECT_FALSE(mixed.pass_device_specs);
+  EXPECT_EQ(mixed.device_id_strategy, DeviceIdStrategy::kIndex);
+
+  // CONFIG_FILE works like --config-file.
+  EXPECT_EQ(Load({}, {{"CONFIG_FILE", path}}).mig_strategy, "single");
 }
 
-TEST(OptionsTest, InvalidValuesAreExplained) {
+TEST_F(OptionsTest, ImexFlagsOverrideTheFileOnlyWhenGiven) {
+  std::string path = WriteConfig("imex: {channelIDs: [], required: true}\n");
+  Options from_file = Load({"--config-file", path});
+  EXPECT_TRUE(from_file.config.imex.required);
+  EXPECT_TRUE(from_file.config.imex.channel_ids.empty());
+  Options flagged = Load({"--config-file", path, "--imex-required=false"});
+  EXPECT_FALSE(flagged.config.imex.required);
+}
+
+TEST_F(OptionsTest, EmptyKubeletSocketMeansServeWithoutRegistering) {
+  Options o = Load({"--kubelet-socket="});
+  EXPECT_EQ(o.kubelet_socket, "");
+  EXPECT_EQ(o.PluginDirectory(), "/var/lib/kubelet/device-plugins");
+}
+
+TEST_F(OptionsTest, InvalidValuesAreExplained) {
   struct Case {
     std::vector<std::string> args;
     std::string message;
@@ -62,27 +127,49 @@ TEST(OptionsTest, InvalidValuesAreExplained) {
            {{"--device-list-strategy=envvar,bogus"}, "invalid strategy: bogus"},
            {{"--device-list-strategy=cdi-cri"},
             "device list strategy cdi-cri is not supported by this version yet"},
-           {{"--mig-strategy=mixed"}, "--mig-strategy=mixed is not supported by this version yet"},
            {{"--device-id-strategy=serial"}, "invalid --device-id-strategy option: serial"},
+           {{"--imex-channel-ids=1"}, "channelIDs must be [] or [0]; found [1]"},
            {{"--dry-run", "--output=yaml"}, "invalid --output: yaml"},
+           {{"--config-file=/nonexistent/config.yaml"},
+            "config file /nonexistent/config.yaml: cannot be read"},
        }) {
-    ParsedOptions parsed = ParseOptions(c.args, testing::FakeEnv({}));
-    EXPECT_FALSE(parsed.options) << c.args[0];
-    EXPECT_EQ(parsed.exit_code, 1);
-    EXPECT_NE(parsed.output.find(c.message), std::string::npos) << parsed.output;
+    try {
+      Load(c.args);
+      ADD_FAILURE() << "accepted " << c.args[0];
+    } catch (const config::ConfigError& error) {
+      EXPECT_NE(std::string(error.what()).find(c.message), std::string::npos) << error.what();
+    }
   }
 }
 
-TEST(OptionsTest, HelpListsEveryFlagWithItsEnvVars) {
-  ParsedOptions parsed = ParseOptions({"--help"}, testing::FakeEnv({}));
-  EXPECT_FALSE(parsed.options);
-  EXPECT_EQ(parsed.exit_code, 0);
-  for (const char* text :
-       {"--mig-strategy value", "[$MIG_STRATEGY]", "--fail-on-init-error",
-        "--driver-root, --nvidia-driver-root value",
-        "[$DRIVER_ROOT_CTR_PATH, $CONTAINER_DRIVER_ROOT]", "--kubelet-socket value",
-        "--dev-root, --nvidia-dev-root value", "--device-id-strategy value"}) {
-    EXPECT_NE(parsed.output.find(text), std::string::npos) << text;
+TEST_F(OptionsTest, UsageErrorsAndHelpExitBeforeLoading) {
+  ParsedCommandLine bad = ParseCommandLine({"--no-such-flag"}, testing::FakeEnv({}));
+  EXPECT_FALSE(bad.command_line);
+  EXPECT_EQ(bad.exit_code, 1);
+  ParsedCommandLine help = ParseCommandLine({"--help"}, testing::FakeEnv({}));
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* text : {"--mig-strategy value",
+                           "[$MIG_STRATEGY]",
+                           "--fail-on-init-error",
+                           "--driver-root, --nvidia-driver-root value",
+                           "[$DRIVER_ROOT_CTR_PATH, $CONTAINER_DRIVER_ROOT]",
+                           "--kubelet-socket value",
+                           "--dev-root, --nvidia-dev-root value",
+                           "--device-id-strategy value",
+                           "--pass-device-specs",
+                           "--gdrcopy-enabled",
+                           "--gds-enabled",
+                           "--mofed-enabled",
+                           "--cdi-annotation-prefix value",
+                           "--nvidia-cdi-hook-path, --nvidia-ctk-path value",
+                           "[$NVIDIA_CDI_HOOK_PATH, $NVIDIA_CTK_PATH]",
+                           "--mps-root value",
+                           "--device-discovery-strategy value",
+                           "--imex-channel-ids value",
+                           "--imex-required",
+                           "--config-file value",
+                           "--cdi-feature-flags value"}) {
+    EXPECT_NE(help.output.find(text), std::string::npos) << text;
   }
 }
 

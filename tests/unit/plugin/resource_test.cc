@@ -1,3 +1,4 @@
+// Which devices go to which resource (spec §3), on hand-built inventories.
 #include "plugin/resource.h"
 
 #include <gtest/gtest.h>
@@ -5,39 +6,238 @@
 namespace nvdp::plugin {
 namespace {
 
+using device::GpuInfo;
+using device::Inventory;
+using device::MigDeviceInfo;
+
+GpuInfo Gpu(unsigned index, bool mig_enabled = false) {
+  GpuInfo gpu;
+  gpu.index = index;
+  gpu.uuid = "GPU-" + std::to_string(index);
+  gpu.name = "NVIDIA A100-SXM4-40GB";
+  gpu.minor = index;
+  gpu.numa_node = static_cast<int>(index / 2);
+  gpu.mig_capable = true;
+  gpu.mig_enabled = mig_enabled;
+  gpu.mig_profiles = {"1g.5gb", "2g.10gb", "3g.20gb", "7g.40gb", "1g.5gb+me"};
+  return gpu;
+}
+
+MigDeviceInfo Mig(const GpuInfo& gpu, unsigned slot, const std::string& profile, unsigned gi = 1,
+                  unsigned ci = 0) {
+  MigDeviceInfo mig;
+  mig.uuid = "MIG-" + std::to_string(gpu.index) + "-" + std::to_string(slot);
+  mig.index = slot;
+  mig.gpu_instance = gi;
+  mig.compute_instance = ci;
+  mig.profile = profile;
+  mig.attributes.gpu_instance_slices = profile[0] - '0';
+  mig.attributes.memory_mib = 4864ULL * static_cast<unsigned>(profile[0] - '0');
+  return mig;
+}
+
+std::map<std::string, std::vector<std::string>> Ids(const std::vector<Resource>& resources) {
+  std::map<std::string, std::vector<std::string>> ids;
+  for (const Resource& r : resources) {
+    for (const AllocatableDevice& d : r.devices) ids[r.name].push_back(d.id);
+  }
+  return ids;
+}
+
+ResourceSettings Settings(const std::string& strategy, const Inventory& inventory) {
+  ResourceSettings settings;
+  settings.mig_strategy = strategy;
+  settings.rules = DefaultResourceRules(strategy, inventory);
+  return settings;
+}
+
+std::string ErrorOf(const Inventory& inventory, const ResourceSettings& settings) {
+  try {
+    BuildResources(inventory, settings);
+  } catch (const ResourceError& error) {
+    return error.what();
+  }
+  return "(no error)";
+}
+
 TEST(ResourceTest, SocketNames) {
   EXPECT_EQ(SocketName("nvidia.com/gpu"), "nvidia-gpu.sock");
   EXPECT_EQ(SocketName("nvidia.com/gpu.shared"), "nvidia-gpu.shared.sock");
   EXPECT_EQ(SocketName("nvidia.com/mig-1g.5gb"), "nvidia-mig-1g.5gb.sock");
 }
 
-TEST(ResourceTest, FullGpusBecomeNvidiaComGpu) {
-  device::Inventory inventory;
-  for (unsigned i : {0u, 2u}) {
-    device::GpuInfo gpu;
-    gpu.index = i;
-    gpu.uuid = "GPU-" + std::to_string(i);
-    gpu.minor = i + 10;
-    gpu.numa_node = i == 0 ? std::optional<int>(1) : std::nullopt;
-    inventory.gpus.push_back(gpu);
-  }
-  std::vector<Resource> resources = BuildResources(inventory);
-  ASSERT_EQ(resources.size(), 1u);
-  EXPECT_EQ(resources[0].name, "nvidia.com/gpu");
-  ASSERT_EQ(resources[0].devices.size(), 2u);
-  const AllocatableDevice& second = resources[0].devices[1];
-  EXPECT_EQ(second.id, "GPU-2");
-  EXPECT_EQ(second.gpu_uuid, "GPU-2");
-  EXPECT_EQ(second.index, "2");
-  EXPECT_EQ(second.paths, std::vector<std::string>{"/dev/nvidia12"});
-  EXPECT_EQ(second.numa_node, std::nullopt);
-  EXPECT_EQ(second.gpu_position, 1u);
-  EXPECT_EQ(resources[0].devices[0].numa_node, 1);
-  EXPECT_EQ(resources[0].Find("GPU-2"), &second);
-  EXPECT_EQ(resources[0].Find("GPU-9"), nullptr);
+TEST(ResourceTest, DefaultRules) {
+  Inventory inventory;
+  inventory.gpus = {Gpu(0), Gpu(1)};
+  inventory.gpus[1].mig_profiles = {"1g.5gb", "4g.20gb", "1g.10gb+me"};
+  config::Resources none = DefaultResourceRules("none", inventory);
+  ASSERT_EQ(none.gpus.size(), 1u);
+  EXPECT_EQ(none.gpus[0].pattern, "*");
+  EXPECT_EQ(none.gpus[0].name, "nvidia.com/gpu");
+  EXPECT_TRUE(none.mig.empty());
+  config::Resources single = DefaultResourceRules("single", inventory);
+  ASSERT_EQ(single.mig.size(), 1u);
+  EXPECT_EQ(single.mig[0].name, "nvidia.com/gpu");
+  config::Resources mixed = DefaultResourceRules("mixed", inventory);
+  std::vector<std::pair<std::string, std::string>> rules;
+  for (const auto& rule : mixed.mig) rules.emplace_back(rule.pattern, rule.name);
+  EXPECT_EQ(rules, (std::vector<std::pair<std::string, std::string>>{
+                       {"1g.5gb", "nvidia.com/mig-1g.5gb"},
+                       {"2g.10gb", "nvidia.com/mig-2g.10gb"},
+                       {"3g.20gb", "nvidia.com/mig-3g.20gb"},
+                       {"7g.40gb", "nvidia.com/mig-7g.40gb"},
+                       {"1g.5gb+me", "nvidia.com/mig-1g.5gb.me"},
+                       {"4g.20gb", "nvidia.com/mig-4g.20gb"},
+                       {"1g.10gb+me", "nvidia.com/mig-1g.10gb.me"}}));
 }
 
-TEST(ResourceTest, NoGpusNoResources) { EXPECT_TRUE(BuildResources(device::Inventory{}).empty()); }
+TEST(ResourceTest, NoneAdvertisesMigEnabledGpusWhole) {
+  Inventory inventory;
+  inventory.gpus = {Gpu(0, true), Gpu(2)};
+  inventory.gpus[0].mig_devices = {Mig(inventory.gpus[0], 0, "1g.5gb")};
+  auto resources = BuildResources(inventory, Settings("none", inventory));
+  EXPECT_EQ(
+      Ids(resources),
+      (std::map<std::string, std::vector<std::string>>{{"nvidia.com/gpu", {"GPU-0", "GPU-2"}}}));
+  const AllocatableDevice& second = resources[0].devices[1];
+  EXPECT_EQ(second.index, "2");
+  EXPECT_EQ(second.paths, std::vector<std::string>{"/dev/nvidia2"});
+  EXPECT_EQ(second.numa_node, 1);
+  EXPECT_EQ(second.gpu_position, 1u);
+}
+
+TEST(ResourceTest, GpuNamesMustMatchARule) {
+  Inventory inventory;
+  inventory.gpus = {Gpu(0)};
+  ResourceSettings settings = Settings("none", inventory);
+  settings.rules.gpus = {{"*H100*", "nvidia.com/h100"}};
+  EXPECT_EQ(ErrorOf(inventory, settings),
+            "GPU name 'NVIDIA A100-SXM4-40GB' does not match any resource patterns");
+}
+
+TEST(ResourceTest, SingleTurnsMigDevicesIntoGpus) {
+  Inventory inventory;
+  inventory.gpus = {Gpu(0, true), Gpu(1, true)};
+  inventory.gpus[0].mig_devices = {Mig(inventory.gpus[0], 0, "2g.10gb"),
+                                   Mig(inventory.gpus[0], 1, "2g.10gb", 2)};
+  inventory.gpus[1].mig_devices = {Mig(inventory.gpus[1], 0, "2g.10gb")};
+  auto resources = BuildResources(inventory, Settings("single", inventory));
+  EXPECT_EQ(Ids(resources), (std::map<std::string, std::vector<std::string>>{
+                                {"nvidia.com/gpu", {"MIG-0-0", "MIG-0-1", "MIG-1-0"}}}));
+  EXPECT_EQ(resources[0].devices[1].index, "0:1");
+  EXPECT_EQ(resources[0].devices[1].gpu_uuid, "GPU-0");
+  EXPECT_TRUE(resources[0].devices[1].mig);
+}
+
+TEST(ResourceTest, SingleRejectsWhatIsNotUniform) {
+  Inventory no_devices;
+  no_devices.gpus = {Gpu(0, true)};
+  EXPECT_EQ(ErrorOf(no_devices, Settings("single", no_devices)),
+            "device 0 has no MIG devices configured");
+
+  Inventory two_types;
+  two_types.gpus = {Gpu(0, true)};
+  two_types.gpus[0].mig_devices = {Mig(two_types.gpus[0], 0, "1g.5gb"),
+                                   Mig(two_types.gpus[0], 1, "2g.10gb", 2)};
+  EXPECT_EQ(ErrorOf(two_types, Settings("single", two_types)),
+            "more than one MIG device type present on node");
+
+  Inventory mixed_modes;
+  mixed_modes.gpus = {Gpu(0, true), Gpu(1)};
+  mixed_modes.gpus[0].mig_devices = {Mig(mixed_modes.gpus[0], 0, "1g.5gb")};
+  EXPECT_EQ(ErrorOf(mixed_modes, Settings("single", mixed_modes)),
+            "all devices on the node must be configured with the same migEnabled value");
+
+  Inventory all_off;
+  all_off.gpus = {Gpu(0), Gpu(1)};
+  EXPECT_EQ(Ids(BuildResources(all_off, Settings("single", all_off))).at("nvidia.com/gpu").size(),
+            2u);
+}
+
+TEST(ResourceTest, MixedGivesOneResourcePerProfileWithUpstreamsSubstringMatching) {
+  Inventory inventory;
+  inventory.gpus = {Gpu(0, true), Gpu(1), Gpu(2, true)};
+  GpuInfo& a = inventory.gpus[0];
+  a.mig_devices = {Mig(a, 0, "3g.20gb"), Mig(a, 1, "1g.5gb", 2), Mig(a, 2, "1g.5gb+me", 3),
+                   Mig(a, 3, "1c.2g.10gb", 4)};
+  inventory.gpus[2].mig_devices = {};  // MIG enabled, nothing configured: only a warning
+  auto ids = Ids(BuildResources(inventory, Settings("mixed", inventory)));
+  EXPECT_EQ(ids,
+            (std::map<std::string, std::vector<std::string>>{
+                {"nvidia.com/gpu", {"GPU-1"}},
+                {"nvidia.com/mig-1g.5gb", {"MIG-0-1", "MIG-0-2"}},  // "+me" matches 1g.5gb first
+                {"nvidia.com/mig-2g.10gb", {"MIG-0-3"}},            // 1c.2g.10gb contains 2g.10gb
+                {"nvidia.com/mig-3g.20gb", {"MIG-0-0"}}}));
+}
+
+TEST(ResourceTest, MixedProfileWithoutARuleIsAnError) {
+  Inventory inventory;
+  inventory.gpus = {Gpu(0, true)};
+  inventory.gpus[0].mig_devices = {Mig(inventory.gpus[0], 0, "4g.20gb")};
+  EXPECT_EQ(ErrorOf(inventory, Settings("mixed", inventory)),
+            "MIG profile '4g.20gb' does not match any resource patterns");
+}
+
+TEST(ResourceTest, MigDevicesCarryTheirCapabilityNodes) {
+  Inventory inventory;
+  inventory.gpus = {Gpu(0, true), Gpu(3, true)};
+  inventory.gpus[1].mig_devices = {Mig(inventory.gpus[1], 0, "1g.5gb", 2, 0)};
+  device::MigCaps caps = device::MigCaps::Parse("gpu3/gi2/access 30\ngpu3/gi2/ci0/access 31\n");
+  inventory.gpus[0].mig_enabled = false;
+  ResourceSettings settings = Settings("mixed", inventory);
+  settings.mig_caps = &caps;
+  auto resources = BuildResources(inventory, settings);
+  const Resource& mig = resources[1];
+  ASSERT_EQ(mig.name, "nvidia.com/mig-1g.5gb");
+  EXPECT_EQ(mig.devices[0].paths,
+            (std::vector<std::string>{"/dev/nvidia3", "/dev/nvidia-caps/nvidia-cap30",
+                                      "/dev/nvidia-caps/nvidia-cap31"}));
+  inventory.gpus[1].mig_devices[0].gpu_instance = 9;
+  EXPECT_NE(ErrorOf(inventory, settings).find("no MIG capability device for GPU instance 9"),
+            std::string::npos);
+}
+
+TEST(ResourceTest, ReplicasAndRenames) {
+  Inventory inventory;
+  inventory.gpus = {Gpu(0), Gpu(1)};
+  config::ReplicatedResources shared;
+  shared.resources.push_back({"nvidia.com/gpu", std::nullopt, {}, 3});
+  ResourceSettings settings = Settings("none", inventory);
+  settings.replicated = &shared;
+  auto resources = BuildResources(inventory, settings);
+  EXPECT_EQ(Ids(resources),
+            (std::map<std::string, std::vector<std::string>>{
+                {"nvidia.com/gpu",
+                 {"GPU-0::0", "GPU-0::1", "GPU-0::2", "GPU-1::0", "GPU-1::1", "GPU-1::2"}}}));
+  EXPECT_EQ(resources[0].devices[4].gpu_uuid, "GPU-1");
+  EXPECT_EQ(resources[0].devices[4].index, "1");
+  EXPECT_EQ(resources[0].devices[4].replicas, 3);
+
+  shared.resources[0].rename = "nvidia.com/gpu.shared";
+  auto renamed = Ids(BuildResources(inventory, settings));
+  EXPECT_EQ(renamed.count("nvidia.com/gpu"), 0u);
+  EXPECT_EQ(renamed.at("nvidia.com/gpu.shared").size(), 6u);
+}
+
+TEST(ResourceTest, ReplicasOfMigResourcesAndOfMissingResources) {
+  Inventory inventory;
+  inventory.gpus = {Gpu(0, true), Gpu(1)};
+  inventory.gpus[0].mig_devices = {Mig(inventory.gpus[0], 0, "1g.5gb")};
+  config::ReplicatedResources shared;
+  shared.resources.push_back({"nvidia.com/mig-1g.5gb", std::nullopt, {}, 2});
+  shared.resources.push_back({"nvidia.com/mig-7g.40gb", std::nullopt, {}, 2});  // no devices
+  ResourceSettings settings = Settings("mixed", inventory);
+  settings.replicated = &shared;
+  EXPECT_EQ(
+      Ids(BuildResources(inventory, settings)),
+      (std::map<std::string, std::vector<std::string>>{
+          {"nvidia.com/gpu", {"GPU-1"}}, {"nvidia.com/mig-1g.5gb", {"MIG-0-0::0", "MIG-0-0::1"}}}));
+}
+
+TEST(ResourceTest, NoGpusNoResources) {
+  Inventory empty;
+  EXPECT_TRUE(BuildResources(empty, Settings("none", empty)).empty());
+}
 
 }  // namespace
 }  // namespace nvdp::plugin
