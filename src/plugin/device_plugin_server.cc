@@ -23,8 +23,11 @@ constexpr const char* kUnhealthy = "Unhealthy";
 class DevicePluginService final : public v1beta1::DevicePlugin::Service {
  public:
   DevicePluginService(const Resource& resource, const HealthRegistry& registry,
-                      AllocateOptions options)
-      : resource_(resource), registry_(registry), options_(options) {}
+                      AllocateOptions options, PreferenceSettings preference)
+      : resource_(resource),
+        registry_(registry),
+        options_(options),
+        preferred_(resource, preference) {}
 
   void BeginStop() { stopping_ = true; }
 
@@ -60,12 +63,15 @@ class DevicePluginService final : public v1beta1::DevicePlugin::Service {
                                       const v1beta1::PreferredAllocationRequest* request,
                                       v1beta1::PreferredAllocationResponse* response) override {
     return Guard("GetPreferredAllocation", [&] {
+      HealthCheck healthy = [this](const AllocatableDevice& device) {
+        return registry_.IsHealthy(device.gpu_uuid);
+      };
       for (const auto& container : request->container_requests()) {
         std::vector<std::string> available(container.available_deviceids().begin(),
                                            container.available_deviceids().end());
         std::vector<std::string> must(container.must_include_deviceids().begin(),
                                       container.must_include_deviceids().end());
-        auto chosen = PreferredAllocation(resource_, available, must, container.allocation_size());
+        auto chosen = preferred_.Choose(available, must, container.allocation_size(), healthy);
         auto* out = response->add_container_responses();
         for (auto& id : chosen) out->add_deviceids(std::move(id));
       }
@@ -150,6 +156,7 @@ class DevicePluginService final : public v1beta1::DevicePlugin::Service {
   const Resource& resource_;
   const HealthRegistry& registry_;
   const AllocateOptions options_;
+  const PreferredAllocator preferred_;
   std::atomic<bool> stopping_{false};
 };
 
@@ -164,6 +171,7 @@ struct DevicePluginServer::Impl {
   const Resource& resource;
   const HealthRegistry& registry;
   AllocateOptions options;
+  PreferenceSettings preference;
   std::string socket_path;
   std::unique_ptr<DevicePluginService> service;
   std::unique_ptr<grpc::Server> server;
@@ -171,8 +179,10 @@ struct DevicePluginServer::Impl {
 };
 
 DevicePluginServer::DevicePluginServer(const Resource& resource, const HealthRegistry& registry,
-                                       AllocateOptions options, std::string socket_path)
-    : impl_(new Impl{resource, registry, options, std::move(socket_path), nullptr, nullptr, 0}) {}
+                                       AllocateOptions options, PreferenceSettings preference,
+                                       std::string socket_path)
+    : impl_(new Impl{resource, registry, options, preference, std::move(socket_path), nullptr,
+                     nullptr, 0}) {}
 
 DevicePluginServer::~DevicePluginServer() { Stop(); }
 
@@ -182,8 +192,8 @@ void DevicePluginServer::Start() {
     throw std::runtime_error("cannot remove stale socket " + impl_->socket_path + ": " +
                              std::strerror(errno));
   }
-  impl_->service =
-      std::make_unique<DevicePluginService>(impl_->resource, impl_->registry, impl_->options);
+  impl_->service = std::make_unique<DevicePluginService>(impl_->resource, impl_->registry,
+                                                         impl_->options, impl_->preference);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix://" + impl_->socket_path, grpc::InsecureServerCredentials());
   builder.RegisterService(impl_->service.get());

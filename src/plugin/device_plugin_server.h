@@ -7,15 +7,17 @@
 
 #include "plugin/allocate.h"
 #include "plugin/health_registry.h"
+#include "plugin/preferred.h"
 #include "plugin/resource.h"
 
 namespace nvdp::plugin {
 
 class DevicePluginServer {
  public:
-  // `resource` and `registry` must outlive the server.
+  // `resource`, `registry` and the preference's scores must outlive the server.
   DevicePluginServer(const Resource& resource, const HealthRegistry& registry,
-                     AllocateOptions options, std::string socket_path);
+                     AllocateOptions options, PreferenceSettings preference,
+                     std::string socket_path);
   ~DevicePluginServer();
   DevicePluginServer(const DevicePluginServer&) = delete;
   DevicePluginServer& operator=(const DevicePluginServer&) = delete;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/effective.h"
+#include "plugin/preferred.h"
 
 namespace nvdp::plugin {
 namespace {
@@ -13,6 +14,12 @@ using Json = nlohmann::ordered_json;
 
 bool Healthy(const Plan& plan, const AllocatableDevice& device) {
   return plan.inventory.gpus[device.gpu_position].problem.empty();
+}
+
+// How GetPreferredAllocation chooses for this resource.
+std::string PreferencePolicy(const Plan& plan, const Resource& resource) {
+  if (PreferredAllocator(resource, plan.preference).aligned()) return "best-effort";
+  return std::string(alloc::SharedPolicyName(plan.preference.shared_policy));
 }
 
 Json NumaJson(const std::optional<int>& node) { return node ? Json(*node) : Json(nullptr); }
@@ -40,8 +47,9 @@ std::string DescribeAsText(const Plan& plan) {
   for (const std::string& problem : inventory.unreadable) out += "  unreadable " + problem + "\n";
   if (plan.resources.empty()) out += "No devices found: nothing would be advertised.\n";
   for (const Resource& resource : plan.resources) {
-    out += fmt::format("Resource {} ({} devices, socket {}):\n", resource.name,
-                       resource.devices.size(), SocketName(resource.name));
+    out += fmt::format("Resource {} ({} devices, socket {}, preferred allocation {}):\n",
+                       resource.name, resource.devices.size(), SocketName(resource.name),
+                       PreferencePolicy(plan, resource));
     for (const AllocatableDevice& device : resource.devices) {
       out += "  " + device.id + (Healthy(plan, device) ? "" : " (Unhealthy)") + "\n";
     }
@@ -101,6 +109,7 @@ std::string DescribeAsJson(const Plan& plan) {
     Json r;
     r["name"] = resource.name;
     r["socket"] = SocketName(resource.name);
+    r["preferredAllocation"] = PreferencePolicy(plan, resource);
     r["devices"] = Json::array();
     for (const AllocatableDevice& device : resource.devices) {
       r["devices"].push_back({{"id", device.id},

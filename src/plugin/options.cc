@@ -113,6 +113,11 @@ flags::FlagSet MakeFlagSet() {
            {kDefaultKubeletSocket},
            "the kubelet's registration socket; plugin sockets are created in its directory; empty: "
            "do not register"});
+  set.Add({{"shared-devices-allocation-policy"},
+           {"SHARED_DEVICES_ALLOCATION_POLICY"},
+           Kind::kString,
+           {"distributed"},
+           "how GetPreferredAllocation picks replicas and MIG devices: [distributed | packed]"});
   set.Add({{"config-file"},
            {"CONFIG_FILE"},
            Kind::kString,
@@ -207,6 +212,11 @@ Options CommandLine::Load() const {
   o.gdrcopy_enabled = *f.gdrcopy_enabled;
   o.gds_enabled = *f.gds_enabled;
   o.mofed_enabled = *f.mofed_enabled;
+  const std::string policy = set_.Get("shared-devices-allocation-policy").str();
+  if (!alloc::ParseSharedPolicy(policy, &o.shared_devices_allocation_policy)) {
+    throw config::ConfigError("invalid --shared-devices-allocation-policy: " + policy +
+                              " (distributed or packed)");
+  }
   o.kubelet_socket = set_.Get("kubelet-socket").str();
   o.dry_run = set_.GetBool("dry-run");
   o.output = set_.Get("output").str();

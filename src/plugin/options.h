@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "alloc/shared_policy.h"
 #include "common/flags.h"
 #include "config/config.h"
 #include "plugin/allocate.h"
@@ -33,7 +34,8 @@ struct Options {
   bool gds_enabled = false;
   bool mofed_enabled = false;
 
-  // Only on the command line.
+  // Only on the command line and in the environment.
+  alloc::SharedPolicy shared_devices_allocation_policy = alloc::SharedPolicy::kDistributed;
   std::string kubelet_socket = kDefaultKubeletSocket;  // "" = serve without registering
   std::string config_file;
   bool dry_run = false;

@@ -134,6 +134,8 @@ Plan PluginManager::Prepare() {
   settings.mig_caps = caps ? &*caps : nullptr;
   plan.resources = BuildResources(plan.inventory, settings);
   plan.allocate = MakeAllocateOptions();
+  plan.pair_scores = alloc::PairScores(plan.inventory.links);
+  plan.preference.shared_policy = options_.shared_devices_allocation_policy;
   return plan;
 }
 
@@ -142,6 +144,7 @@ PluginManager::StartResult PluginManager::Start(std::string* error) {
   for (const std::string& warning : options_.warnings) LOG_WARNING("{}", warning);
   try {
     plan_ = Prepare();
+    plan_.preference.scores = &plan_.pair_scores;  // Prepare's copy moved
   } catch (const NvmlUnavailable& failure) {
     if (options_.fail_on_init_error) {
       *error = failure.what();
@@ -175,8 +178,9 @@ PluginManager::StartResult PluginManager::Start(std::string* error) {
   for (const Resource& resource : plan_.resources) {
     Plugin plugin;
     plugin.resource = &resource;
-    plugin.server = std::make_unique<DevicePluginServer>(resource, health_, plan_.allocate,
-                                                         JoinPath(dir, SocketName(resource.name)));
+    plugin.server =
+        std::make_unique<DevicePluginServer>(resource, health_, plan_.allocate, plan_.preference,
+                                             JoinPath(dir, SocketName(resource.name)));
     plugins_.push_back(std::move(plugin));
   }
   monitor_ = std::make_unique<HealthMonitor>(

@@ -19,6 +19,7 @@
 #include "plugin/health_monitor.h"
 #include "plugin/health_registry.h"
 #include "plugin/options.h"
+#include "plugin/preferred.h"
 #include "plugin/resource.h"
 
 namespace nvdp::plugin {
@@ -35,6 +36,8 @@ struct Plan {
   config::Config config;  // the effective configuration, with the default resource rules
   std::vector<Resource> resources;
   AllocateOptions allocate;
+  alloc::PairScores pair_scores;  // from inventory.links, for GetPreferredAllocation
+  PreferenceSettings preference;  // its scores point at pair_scores once the plan is in place
 };
 
 class PluginManager {

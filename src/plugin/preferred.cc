@@ -1,74 +1,111 @@
 #include "plugin/preferred.h"
 
 #include <algorithm>
-#include <map>
-#include <optional>
+#include <stdexcept>
 
+#include "alloc/best_effort.h"
 #include "plugin/allocate.h"
 
 namespace nvdp::plugin {
-namespace {
 
-bool Contains(const std::vector<std::string>& ids, const std::string& id) {
-  return std::find(ids.begin(), ids.end(), id) != ids.end();
+PreferredAllocator::PreferredAllocator(const Resource& resource, PreferenceSettings settings)
+    : resource_(resource), settings_(settings) {
+  std::unordered_map<std::string, size_t> gpu_keys;
+  for (size_t i = 0; i < resource.devices.size(); ++i) {
+    const AllocatableDevice& device = resource.devices[i];
+    by_id_.emplace(device.id, i);
+    if (device.mig || device.replicas > 0) aligned_ = false;
+    // Replicas of one GPU (or of one MIG device's parent) share a physical GPU.
+    gpu_of_.push_back(gpu_keys.emplace(device.gpu_uuid, gpu_keys.size()).first->second);
+  }
 }
 
-}  // namespace
+std::vector<size_t> PreferredAllocator::Lookup(const std::vector<std::string>& ids,
+                                               const std::string& prefix) const {
+  std::vector<size_t> devices;
+  devices.reserve(ids.size());
+  std::vector<bool> seen(resource_.devices.size());
+  for (const std::string& id : ids) {
+    auto found = by_id_.find(id);
+    if (found == by_id_.end()) throw RequestError(prefix + "unknown device: " + id);
+    if (seen[found->second]) throw RequestError(prefix + "device listed twice: " + id);
+    seen[found->second] = true;
+    devices.push_back(found->second);
+  }
+  return devices;
+}
 
-std::vector<std::string> PreferredAllocation(const Resource& resource,
-                                             const std::vector<std::string>& available,
-                                             const std::vector<std::string>& must_include,
-                                             int size) {
+std::vector<std::string> PreferredAllocator::Choose(const std::vector<std::string>& available,
+                                                    const std::vector<std::string>& must_include,
+                                                    int size, const HealthCheck& healthy) const {
   const std::string prefix =
-      "error getting list of preferred allocation devices for \"" + resource.name + "\": ";
+      "error getting list of preferred allocation devices for \"" + resource_.name + "\": ";
   if (size < 1)
     throw RequestError(prefix + "allocation size must be at least 1, got " + std::to_string(size));
-  for (const auto* list : {&available, &must_include}) {
-    for (const std::string& id : *list) {
-      if (resource.Find(id) == nullptr) throw RequestError(prefix + "unknown device: " + id);
+  std::vector<size_t> candidates = Lookup(available, prefix);
+  const std::vector<size_t> required = Lookup(must_include, prefix);
+  for (size_t i = 0; i < required.size(); ++i) {
+    if (std::find(candidates.begin(), candidates.end(), required[i]) == candidates.end()) {
+      throw RequestError(prefix + "must-include device " + must_include[i] + " is not available");
     }
   }
-  for (const std::string& id : must_include) {
-    if (!Contains(available, id)) {
-      throw RequestError(prefix + "must-include device " + id + " is not available");
-    }
-  }
-  if (static_cast<int>(must_include.size()) > size) {
-    throw RequestError(prefix + std::to_string(must_include.size()) +
+  if (required.size() > static_cast<size_t>(size)) {
+    throw RequestError(prefix + std::to_string(required.size()) +
                        " must-include devices exceed the allocation size " + std::to_string(size));
   }
-  if (static_cast<int>(available.size()) < size) {
+  if (candidates.size() < static_cast<size_t>(size)) {
     throw RequestError(prefix +
-                       "not enough available devices: " + std::to_string(available.size()) +
+                       "not enough available devices: " + std::to_string(candidates.size()) +
                        " available, " + std::to_string(size) + " requested");
   }
 
-  std::vector<std::string> chosen = must_include;
-  // Prefer the NUMA node of the first must-include device, else the node with most candidates.
-  std::optional<int> node;
-  if (!chosen.empty()) node = resource.Find(chosen.front())->numa_node;
-  if (!node) {
-    std::map<int, int> per_node;
-    for (const std::string& id : available) {
-      if (auto n = resource.Find(id)->numa_node) ++per_node[*n];
+  // The kubelet offers only devices it saw healthy, but a GPU can fail in between: leave it out
+  // while the request can still be met without it (the answer is only a preference).
+  if (healthy) {
+    std::vector<size_t> usable;
+    for (size_t device : candidates) {
+      bool is_required = std::find(required.begin(), required.end(), device) != required.end();
+      if (is_required || healthy(resource_.devices[device])) usable.push_back(device);
     }
-    int best = 0;
-    for (const auto& [candidate, count] : per_node) {
-      if (count > best) {
-        best = count;
-        node = candidate;
+    if (usable.size() >= static_cast<size_t>(size)) candidates = std::move(usable);
+  }
+
+  std::vector<size_t> chosen;
+  if (aligned_) {
+    // Best-effort search over GPU positions (rows of the score matrix).
+    std::vector<int> rows, required_rows;
+    for (size_t device : candidates) {
+      rows.push_back(static_cast<int>(resource_.devices[device].gpu_position));
+    }
+    for (size_t device : required) {
+      required_rows.push_back(static_cast<int>(resource_.devices[device].gpu_position));
+    }
+    size_t rows_needed = 0;
+    for (int row : rows) rows_needed = std::max(rows_needed, static_cast<size_t>(row) + 1);
+    alloc::PairScores zero;
+    const alloc::PairScores* scores = settings_.scores;
+    if (scores == nullptr) {
+      zero = alloc::PairScores(rows_needed, std::vector<int>(rows_needed * rows_needed, 0));
+      scores = &zero;
+    } else if (scores->size() < rows_needed) {
+      throw std::logic_error("the link scores do not cover GPU " + std::to_string(rows_needed - 1));
+    }
+    for (int row : alloc::BestEffortAllocate(*scores, rows, required_rows, size)) {
+      for (size_t device : candidates) {
+        if (static_cast<int>(resource_.devices[device].gpu_position) == row) {
+          chosen.push_back(device);
+          break;
+        }
       }
     }
+  } else {
+    chosen = alloc::SharedAllocate(settings_.shared_policy, gpu_of_, candidates, required,
+                                   static_cast<size_t>(size));
   }
-  for (bool same_node_pass : {true, false}) {
-    for (const std::string& id : available) {
-      if (static_cast<int>(chosen.size()) == size) return chosen;
-      if (Contains(chosen, id)) continue;
-      bool same_node = node && resource.Find(id)->numa_node == node;
-      if (same_node == same_node_pass) chosen.push_back(id);
-    }
-  }
-  return chosen;
+  std::vector<std::string> ids;
+  ids.reserve(chosen.size());
+  for (size_t device : chosen) ids.push_back(resource_.devices[device].id);
+  return ids;
 }
 
 }  // namespace nvdp::plugin

@@ -78,6 +78,7 @@ class RegistrationTest(E2ETest):
         self.assertEqual(out.returncode, 0, out.stderr)
         doc = json.loads(out.stdout)
         self.assertEqual([r["name"] for r in doc["resources"]], [GPU])
+        self.assertEqual(doc["resources"][0]["preferredAllocation"], "best-effort")
         self.assertEqual(sorted(d["id"] for d in doc["resources"][0]["devices"]), registered)
         nvlinks = {(l["from"], l["to"]): l["nvlinks"] for l in doc["links"]}
         self.assertEqual(nvlinks[(0, 3)], 2)

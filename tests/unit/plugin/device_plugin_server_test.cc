@@ -18,8 +18,8 @@ namespace {
 class DevicePluginServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ =
-        std::make_unique<DevicePluginServer>(resource_, registry_, AllocateOptions{}, socket_);
+    server_ = std::make_unique<DevicePluginServer>(resource_, registry_, AllocateOptions{},
+                                                   PreferenceSettings{}, socket_);
     server_->Start();
     stub_ = v1beta1::DevicePlugin::NewStub(
         grpc::CreateChannel("unix://" + socket_, grpc::InsecureChannelCredentials()));
@@ -111,11 +111,17 @@ TEST_F(DevicePluginServerTest, GetPreferredAllocation) {
   container->add_must_include_deviceids("GPU-2");
   container->set_allocation_size(2);
   v1beta1::PreferredAllocationResponse response;
-  ASSERT_TRUE(stub_->GetPreferredAllocation(Context().get(), request, &response).ok());
-  ASSERT_EQ(response.container_responses_size(), 1);
-  EXPECT_EQ(std::vector<std::string>(response.container_responses(0).deviceids().begin(),
-                                     response.container_responses(0).deviceids().end()),
-            (std::vector<std::string>{"GPU-2", "GPU-3"}));
+  auto answer = [&] {
+    EXPECT_TRUE(stub_->GetPreferredAllocation(Context().get(), request, &response).ok());
+    EXPECT_EQ(response.container_responses_size(), 1);
+    return std::vector<std::string>(response.container_responses(0).deviceids().begin(),
+                                    response.container_responses(0).deviceids().end());
+  };
+  // No link scores here: the kubelet's order decides.
+  EXPECT_EQ(answer(), (std::vector<std::string>{"GPU-0", "GPU-2"}));
+  // A GPU that failed since the kubelet's last list is passed over.
+  registry_.MarkUnhealthy("GPU-0", "XID 79");
+  EXPECT_EQ(answer(), (std::vector<std::string>{"GPU-2", "GPU-3"}));
 
   container->set_allocation_size(5);
   grpc::Status status = stub_->GetPreferredAllocation(Context().get(), request, &response);

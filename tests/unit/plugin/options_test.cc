@@ -117,6 +117,15 @@ TEST_F(OptionsTest, EmptyKubeletSocketMeansServeWithoutRegistering) {
   EXPECT_EQ(o.PluginDirectory(), "/var/lib/kubelet/device-plugins");
 }
 
+TEST_F(OptionsTest, SharedDevicesAllocationPolicy) {
+  EXPECT_EQ(Load({}).shared_devices_allocation_policy, alloc::SharedPolicy::kDistributed);
+  EXPECT_EQ(Load({"--shared-devices-allocation-policy=packed"}).shared_devices_allocation_policy,
+            alloc::SharedPolicy::kPacked);
+  EXPECT_EQ(
+      Load({}, {{"SHARED_DEVICES_ALLOCATION_POLICY", "packed"}}).shared_devices_allocation_policy,
+      alloc::SharedPolicy::kPacked);
+}
+
 TEST_F(OptionsTest, InvalidValuesAreExplained) {
   struct Case {
     std::vector<std::string> args;
@@ -130,6 +139,8 @@ TEST_F(OptionsTest, InvalidValuesAreExplained) {
            {{"--device-id-strategy=serial"}, "invalid --device-id-strategy option: serial"},
            {{"--imex-channel-ids=1"}, "channelIDs must be [] or [0]; found [1]"},
            {{"--dry-run", "--output=yaml"}, "invalid --output: yaml"},
+           {{"--shared-devices-allocation-policy=spread"},
+            "invalid --shared-devices-allocation-policy: spread (distributed or packed)"},
            {{"--config-file=/nonexistent/config.yaml"},
             "config file /nonexistent/config.yaml: cannot be read"},
        }) {
