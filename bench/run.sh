@@ -5,4 +5,8 @@ cd "$(dirname "$0")/.."
 export NVDP_BUILD_DIR=${NVDP_BUILD_DIR:-$PWD/build}
 echo "# nvdp benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -r)"
 echo
-/usr/bin/python3 bench/startup_and_memory.py "$@"
+/usr/bin/python3 bench/startup_and_memory.py
+echo
+"$NVDP_BUILD_DIR/bench/preferred-allocation-bench" --sim-root "$NVDP_BUILD_DIR/sim-root"
+echo
+/usr/bin/python3 bench/preferred_allocation_latency.py

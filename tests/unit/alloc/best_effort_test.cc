@@ -139,3 +139,26 @@ TEST(BestEffortTest, MatchesTheExhaustiveSearchOnTwelveGpus) {
 
 }  // namespace
 }  // namespace nvdp::alloc
+
+namespace nvdp::alloc {
+namespace {
+
+TEST(PairScoresTest, PcieRelationPlusOneHundredPerNvLink) {
+  device::LinkMatrix links(3);
+  links.SetP2P(0, 1, device::P2PLink::kSingleSwitch);
+  links.SetNvLinks(0, 1, 2);
+  links.SetNvLinks(1, 0, 2);
+  links.SetP2P(0, 2, device::P2PLink::kCrossCpu);
+  // 1-2: NVML could not tell; NVLinks still count.
+  links.SetNvLinks(1, 2, 1);
+  links.SetNvLinks(2, 1, 1);
+  PairScores scores(links);
+  EXPECT_EQ(scores(0, 1), 250);
+  EXPECT_EQ(scores(0, 2), 10);
+  EXPECT_EQ(scores(1, 2), 100);
+  EXPECT_EQ(scores(2, 1), 100);
+  EXPECT_EQ(scores(0, 0), 0);
+}
+
+}  // namespace
+}  // namespace nvdp::alloc
