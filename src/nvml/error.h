@@ -27,6 +27,8 @@ class NvmlError : public std::runtime_error {
 
 // NVML's own names for return codes ("GPU is lost"), for when the library is not loaded.
 const char* DefaultErrorString(nvmlReturn_t code);
+// "GPU_IS_LOST" for NVML_ERROR_GPU_IS_LOST; the number for codes it does not know.
+std::string ReturnCodeName(nvmlReturn_t code);
 // "GPU_IS_LOST", "NVML_ERROR_GPU_IS_LOST" or "15" -> 15; nullopt for anything else.
 std::optional<nvmlReturn_t> ParseReturnCode(std::string_view text);
 

@@ -60,6 +60,13 @@ const char* DefaultErrorString(nvmlReturn_t code) {
   return "Unknown Error";
 }
 
+std::string ReturnCodeName(nvmlReturn_t code) {
+  for (const ReturnCode& entry : kReturnCodes) {
+    if (entry.code == code) return entry.name;
+  }
+  return std::to_string(static_cast<int>(code));
+}
+
 std::optional<nvmlReturn_t> ParseReturnCode(std::string_view text) {
   std::string name(text);
   for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

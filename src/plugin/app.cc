@@ -11,12 +11,15 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 
+#include "common/http_server.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "common/version.h"
 #include "plugin/dry_run.h"
+#include "plugin/observability.h"
 #include "plugin/plugin_manager.h"
 
 namespace nvdp::plugin {
@@ -25,6 +28,7 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr milliseconds kNvmlRetry{30000};
+constexpr milliseconds kHeartbeat{5000};  // the main loop wakes at least this often
 
 // Blocks the signals we handle so they are read from a signalfd (also as PID 1, where the
 // kernel would drop them if they were unblocked with the default action). Threads started
@@ -118,6 +122,29 @@ int RunDevicePlugin(const CommandLine& command_line) {
   const std::string kubelet_socket_name = BaseName(options.kubelet_socket);
 
   PluginManager manager(options);
+  Observability observability(manager);
+  std::optional<HttpServer> http;
+  if (!options.metrics_address.empty()) {
+    http.emplace(options.metrics_address,
+                 [&observability](std::string_view path) { return observability.Handle(path); });
+    try {
+      http->Start();
+    } catch (const std::exception& failure) {
+      LOG_ERROR("error starting the metrics endpoint: {}", failure.what());
+      return 1;
+    }
+    LOG_INFO("Serving /healthz, /readyz and /metrics on {} (port {})", options.metrics_address,
+             http->port());
+  }
+  // A health thread stuck in NVML may still be running: end without static destructors.
+  auto finish = [&](int code) {
+    if (http) http->Stop();
+    if (!manager.threads_clean()) {
+      std::fflush(nullptr);
+      _exit(code);
+    }
+    return code;
+  };
   std::string error;
   auto start = [&] {
     PluginManager::StartResult result = manager.Start(&error);
@@ -126,18 +153,19 @@ int RunDevicePlugin(const CommandLine& command_line) {
     return result;
   };
   PluginManager::StartResult state = start();
-  if (state == PluginManager::StartResult::kFatal) return 1;
+  if (state == PluginManager::StartResult::kFatal) return finish(1);
   auto last_start = std::chrono::steady_clock::now();
 
   while (true) {
-    milliseconds timeout = manager.NextReconcileDelay();
+    observability.Beat();
+    milliseconds timeout = std::min(manager.NextReconcileDelay(), kHeartbeat);
     if (state == PluginManager::StartResult::kNvmlUnavailable) timeout = kNvmlRetry;
     if (!watch.watching()) timeout = std::min(timeout, milliseconds(1000));
     pollfd fds[2] = {{signals.get(), POLLIN, 0}, {watch.fd(), POLLIN, 0}};
     int ready = poll(fds, watch.fd() >= 0 ? 2 : 1, static_cast<int>(timeout.count()));
     if (ready < 0 && errno != EINTR) {
       LOG_ERROR("poll failed: {}", std::strerror(errno));
-      return 1;
+      return finish(1);
     }
 
     if (fds[0].revents & POLLIN) {
@@ -154,14 +182,15 @@ int RunDevicePlugin(const CommandLine& command_line) {
                 invalid.what());
             continue;
           }
+          manager.metrics()->restarts.Inc({"sighup"});
           state = start();
-          if (state == PluginManager::StartResult::kFatal) return 1;
+          if (state == PluginManager::StartResult::kFatal) return finish(1);
           last_start = std::chrono::steady_clock::now();
         } else {
           LOG_INFO("Received signal \"{}\", shutting down.",
                    strsignal(static_cast<int>(info.ssi_signo)));
           manager.Stop();
-          return 0;
+          return finish(0);
         }
       }
     }
@@ -169,15 +198,19 @@ int RunDevicePlugin(const CommandLine& command_line) {
     bool kubelet_restarted = false;
     if (watch.fd() >= 0 && (fds[1].revents & POLLIN)) {
       kubelet_restarted = watch.Drain(kubelet_socket_name);
-      if (kubelet_restarted) LOG_INFO("inotify: {} created", options.kubelet_socket);
+      if (kubelet_restarted) {
+        LOG_INFO("inotify: {} created", options.kubelet_socket);
+        manager.metrics()->restarts.Inc({"kubelet"});
+      }
     }
     watch.TryWatch();
 
     if (state == PluginManager::StartResult::kNvmlUnavailable &&
         std::chrono::steady_clock::now() - last_start >= kNvmlRetry) {
       LOG_INFO("Retrying NVML initialisation");
+      manager.metrics()->restarts.Inc({"nvml_retry"});
       state = start();
-      if (state == PluginManager::StartResult::kFatal) return 1;
+      if (state == PluginManager::StartResult::kFatal) return finish(1);
       last_start = std::chrono::steady_clock::now();
     }
     if (state == PluginManager::StartResult::kServing) manager.Reconcile(kubelet_restarted);

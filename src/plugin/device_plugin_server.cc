@@ -23,11 +23,12 @@ constexpr const char* kUnhealthy = "Unhealthy";
 class DevicePluginService final : public v1beta1::DevicePlugin::Service {
  public:
   DevicePluginService(const Resource& resource, const HealthRegistry& registry,
-                      AllocateOptions options, PreferenceSettings preference)
+                      const ServerSettings& settings)
       : resource_(resource),
         registry_(registry),
-        options_(options),
-        preferred_(resource, preference) {}
+        options_(settings.allocate),
+        preferred_(resource, settings.preference),
+        metrics_(settings.metrics) {}
 
   void BeginStop() { stopping_ = true; }
 
@@ -46,7 +47,7 @@ class DevicePluginService final : public v1beta1::DevicePlugin::Service {
       const uint64_t version = registry_.version();
       std::vector<bool> health;
       for (const AllocatableDevice& device : resource_.devices) {
-        health.push_back(registry_.IsHealthy(device.gpu_uuid));
+        health.push_back(registry_.IsHealthy(device.gpu_uuid, device.mig_uuid));
       }
       if (first || health != last_sent) {
         LogChanges(health, first ? std::vector<bool>(health.size(), true) : last_sent);
@@ -64,7 +65,7 @@ class DevicePluginService final : public v1beta1::DevicePlugin::Service {
                                       v1beta1::PreferredAllocationResponse* response) override {
     return Guard("GetPreferredAllocation", [&] {
       HealthCheck healthy = [this](const AllocatableDevice& device) {
-        return registry_.IsHealthy(device.gpu_uuid);
+        return registry_.IsHealthy(device.gpu_uuid, device.mig_uuid);
       };
       for (const auto& container : request->container_requests()) {
         std::vector<std::string> available(container.available_deviceids().begin(),
@@ -116,15 +117,34 @@ class DevicePluginService final : public v1beta1::DevicePlugin::Service {
   // No exception leaves a handler: bad requests become INVALID_ARGUMENT, the rest INTERNAL.
   template <typename Body>
   grpc::Status Guard(const char* method, Body&& body) {
+    const auto start = std::chrono::steady_clock::now();
+    grpc::Status status = grpc::Status::OK;
     try {
       body();
-      return grpc::Status::OK;
     } catch (const RequestError& error) {
       LOG_WARNING("{} for '{}' refused: {}", method, resource_.name, error.what());
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, error.what());
+      status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, error.what());
     } catch (const std::exception& error) {
       LOG_ERROR("{} for '{}' failed: {}", method, resource_.name, error.what());
-      return grpc::Status(grpc::StatusCode::INTERNAL, error.what());
+      status = grpc::Status(grpc::StatusCode::INTERNAL, error.what());
+    }
+    if (metrics_) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      metrics_->requests.Inc({resource_.name, method, CodeName(status.error_code())});
+      metrics_->request_seconds.Observe({resource_.name, method}, seconds);
+    }
+    return status;
+  }
+
+  static const char* CodeName(grpc::StatusCode code) {
+    switch (code) {
+      case grpc::StatusCode::OK:
+        return "OK";
+      case grpc::StatusCode::INVALID_ARGUMENT:
+        return "InvalidArgument";
+      default:
+        return "Internal";
     }
   }
 
@@ -148,7 +168,7 @@ class DevicePluginService final : public v1beta1::DevicePlugin::Service {
         LOG_INFO("'{}' device marked healthy: {}", resource_.name, device.id);
       } else {
         LOG_INFO("'{}' device marked unhealthy: {} ({})", resource_.name, device.id,
-                 registry_.Reason(device.gpu_uuid));
+                 registry_.Reason(device.gpu_uuid, device.mig_uuid));
       }
     }
   }
@@ -157,6 +177,7 @@ class DevicePluginService final : public v1beta1::DevicePlugin::Service {
   const HealthRegistry& registry_;
   const AllocateOptions options_;
   const PreferredAllocator preferred_;
+  const std::shared_ptr<PluginMetrics> metrics_;
   std::atomic<bool> stopping_{false};
 };
 
@@ -170,8 +191,7 @@ ino_t InodeOf(const std::string& path) {
 struct DevicePluginServer::Impl {
   const Resource& resource;
   const HealthRegistry& registry;
-  AllocateOptions options;
-  PreferenceSettings preference;
+  ServerSettings settings;
   std::string socket_path;
   std::unique_ptr<DevicePluginService> service;
   std::unique_ptr<grpc::Server> server;
@@ -179,9 +199,8 @@ struct DevicePluginServer::Impl {
 };
 
 DevicePluginServer::DevicePluginServer(const Resource& resource, const HealthRegistry& registry,
-                                       AllocateOptions options, PreferenceSettings preference,
-                                       std::string socket_path)
-    : impl_(new Impl{resource, registry, options, preference, std::move(socket_path), nullptr,
+                                       ServerSettings settings, std::string socket_path)
+    : impl_(new Impl{resource, registry, std::move(settings), std::move(socket_path), nullptr,
                      nullptr, 0}) {}
 
 DevicePluginServer::~DevicePluginServer() { Stop(); }
@@ -192,8 +211,8 @@ void DevicePluginServer::Start() {
     throw std::runtime_error("cannot remove stale socket " + impl_->socket_path + ": " +
                              std::strerror(errno));
   }
-  impl_->service = std::make_unique<DevicePluginService>(impl_->resource, impl_->registry,
-                                                         impl_->options, impl_->preference);
+  impl_->service =
+      std::make_unique<DevicePluginService>(impl_->resource, impl_->registry, impl_->settings);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix://" + impl_->socket_path, grpc::InsecureServerCredentials());
   builder.RegisterService(impl_->service.get());

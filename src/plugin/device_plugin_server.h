@@ -7,17 +7,23 @@
 
 #include "plugin/allocate.h"
 #include "plugin/health_registry.h"
+#include "plugin/plugin_metrics.h"
 #include "plugin/preferred.h"
 #include "plugin/resource.h"
 
 namespace nvdp::plugin {
 
+struct ServerSettings {
+  AllocateOptions allocate;
+  PreferenceSettings preference;
+  std::shared_ptr<PluginMetrics> metrics;  // may be null
+};
+
 class DevicePluginServer {
  public:
   // `resource`, `registry` and the preference's scores must outlive the server.
   DevicePluginServer(const Resource& resource, const HealthRegistry& registry,
-                     AllocateOptions options, PreferenceSettings preference,
-                     std::string socket_path);
+                     ServerSettings settings, std::string socket_path);
   ~DevicePluginServer();
   DevicePluginServer(const DevicePluginServer&) = delete;
   DevicePluginServer& operator=(const DevicePluginServer&) = delete;

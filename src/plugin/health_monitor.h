@@ -1,8 +1,14 @@
-// Watches NVML events for every GPU on one background thread and marks GPUs unhealthy on
-// critical XIDs (spec §6.2). One monitor serves all resources: the registry maps GPUs to devices.
+// Watches GPU health on background threads (spec §6.2, and more):
+//  - events: NVML XID events mark a GPU, or the attributed MIG device, unhealthy;
+//  - probe: every probe interval each GPU is asked for its memory info, which finds GPUs that
+//    are lost without an event, notices when NVML answers for no GPU at all, and (with a
+//    recovery period) returns quiet devices to healthy;
+//  - watchdog: an NVML call that runs past its deadline marks its GPU unhealthy and is reported
+//    by HungCalls() (and so by /healthz), and never blocks anything but its own thread.
+// One monitor serves all resources: the registry maps GPUs and MIG devices to devices.
 #pragma once
 
-#include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -10,35 +16,55 @@
 
 #include "nvml/nvml.h"
 #include "plugin/health_registry.h"
+#include "plugin/plugin_metrics.h"
 #include "plugin/xid_filter.h"
 
 namespace nvdp::plugin {
 
+struct HealthSettings {
+  XidFilter filter;
+  std::chrono::milliseconds recovery_period{0};  // 0: an unhealthy device stays so (upstream)
+  std::chrono::milliseconds probe_interval{5000};
+  std::chrono::milliseconds call_deadline{5000};  // beyond it an NVML call counts as hung
+};
+
+struct WatchedMig {
+  std::string uuid;
+  unsigned gpu_instance = 0;
+  unsigned compute_instance = 0;
+};
+
+struct WatchedGpu {
+  std::string uuid;
+  std::vector<WatchedMig> migs;  // its MIG devices that are advertised as such
+};
+
 class HealthMonitor {
  public:
-  HealthMonitor(std::shared_ptr<nvml::Nvml> nvml, std::vector<std::string> gpu_uuids,
-                HealthRegistry& registry, XidFilter filter);
+  HealthMonitor(std::shared_ptr<nvml::Nvml> nvml, std::vector<WatchedGpu> gpus,
+                std::shared_ptr<HealthRegistry> registry, HealthSettings settings,
+                std::shared_ptr<PluginMetrics> metrics);
   ~HealthMonitor();
   HealthMonitor(const HealthMonitor&) = delete;
   HealthMonitor& operator=(const HealthMonitor&) = delete;
 
   void Start();
-  // Asks the thread to finish; it does within one event-wait period (0.2 s).
-  void RequestStop() { stop_ = true; }
-  // Requests a stop and waits for the thread.
-  void Stop();
+  // Asks the threads to finish; they do within one event-wait period (0.2 s) unless stuck in
+  // an NVML call.
+  void RequestStop();
+  // Requests a stop and waits up to `grace` for the threads. A thread stuck in NVML is left
+  // behind (it holds its own references) and false is returned.
+  bool Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(1000));
+
+  // NVML calls now past their deadline, e.g. "nvmlDeviceGetMemoryInfo for GPU-… (running 7 s)".
+  std::vector<std::string> HungCalls() const;
+  // Empty while NVML answers for at least one GPU; else what the last probe round saw.
+  std::string NvmlDown() const;
 
  private:
-  void Run();
-  void Watch(nvmlEventSet_t events);
-
-  std::shared_ptr<nvml::Nvml> nvml_;
-  std::vector<std::string> gpu_uuids_;
-  HealthRegistry& registry_;
-  XidFilter filter_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  std::vector<std::pair<nvmlDevice_t, std::string>> watched_;  // handle -> UUID
+  struct State;
+  std::shared_ptr<State> state_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace nvdp::plugin

@@ -2,35 +2,88 @@
 
 namespace nvdp::plugin {
 
-bool HealthRegistry::MarkUnhealthy(const std::string& gpu_uuid, const std::string& reason) {
+std::string_view HealthCauseName(HealthCause cause) {
+  switch (cause) {
+    case HealthCause::kXid:
+      return "xid";
+    case HealthCause::kHung:
+      return "hung";
+    case HealthCause::kLost:
+      return "lost";
+    case HealthCause::kUnwatchable:
+      return "unwatchable";
+    case HealthCause::kStartup:
+      return "startup";
+    case HealthCause::kNvmlDown:
+      return "nvml";
+  }
+  return "unknown";
+}
+
+bool MayRecover(HealthCause cause) {
+  return cause == HealthCause::kXid || cause == HealthCause::kHung;
+}
+
+bool HealthRegistry::MarkUnhealthy(const std::string& key, HealthCause cause,
+                                   const std::string& reason) {
+  const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);
-    if (!unhealthy_.emplace(gpu_uuid, reason).second) return false;
+    auto [it, inserted] = marks_.try_emplace(key, HealthMark{cause, reason, now});
+    if (!inserted) {
+      it->second.last_event = now;
+      if (cause == HealthCause::kLost && it->second.cause != HealthCause::kLost) {
+        it->second.cause = cause;
+        it->second.reason = reason;
+      }
+      return false;
+    }
     ++version_;
   }
   changed_.notify_all();
   return true;
 }
 
-bool HealthRegistry::MarkHealthy(const std::string& gpu_uuid) {
+bool HealthRegistry::MarkHealthy(const std::string& key) {
   {
     std::lock_guard lock(mutex_);
-    if (unhealthy_.erase(gpu_uuid) == 0) return false;
+    if (marks_.erase(key) == 0) return false;
     ++version_;
   }
   changed_.notify_all();
   return true;
 }
 
-bool HealthRegistry::IsHealthy(const std::string& gpu_uuid) const {
-  std::lock_guard lock(mutex_);
-  return unhealthy_.count(gpu_uuid) == 0;
+bool HealthRegistry::Recover(const std::string& key,
+                             std::chrono::steady_clock::time_point last_event) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = marks_.find(key);
+    if (it == marks_.end() || it->second.last_event != last_event) return false;
+    marks_.erase(it);
+    ++version_;
+  }
+  changed_.notify_all();
+  return true;
 }
 
-std::string HealthRegistry::Reason(const std::string& gpu_uuid) const {
+bool HealthRegistry::IsHealthy(std::string_view gpu_uuid, std::string_view mig_uuid) const {
   std::lock_guard lock(mutex_);
-  auto it = unhealthy_.find(gpu_uuid);
-  return it == unhealthy_.end() ? "" : it->second;
+  if (marks_.find(gpu_uuid) != marks_.end()) return false;
+  return mig_uuid.empty() || marks_.find(mig_uuid) == marks_.end();
+}
+
+std::string HealthRegistry::Reason(std::string_view gpu_uuid, std::string_view mig_uuid) const {
+  std::lock_guard lock(mutex_);
+  if (auto it = marks_.find(gpu_uuid); it != marks_.end()) return it->second.reason;
+  if (mig_uuid.empty()) return "";
+  auto it = marks_.find(mig_uuid);
+  return it == marks_.end() ? "" : it->second.reason;
+}
+
+std::map<std::string, HealthMark, std::less<>> HealthRegistry::Marks() const {
+  std::lock_guard lock(mutex_);
+  return marks_;
 }
 
 uint64_t HealthRegistry::version() const {

@@ -118,6 +118,24 @@ flags::FlagSet MakeFlagSet() {
            Kind::kString,
            {"distributed"},
            "how GetPreferredAllocation picks replicas and MIG devices: [distributed | packed]"});
+  set.Add({{"health-recovery-period"},
+           {"HEALTH_RECOVERY_PERIOD"},
+           Kind::kDuration,
+           {"0"},
+           "return a device marked unhealthy by an XID to healthy after this long without new "
+           "events, if NVML answers for it (e.g. 10m); 0: never"});
+  set.Add({{"health-probe-interval"},
+           {"HEALTH_PROBE_INTERVAL"},
+           Kind::kDuration,
+           {"5s"},
+           "how often every GPU is asked for its memory info, to find lost GPUs and a hung or "
+           "missing driver"});
+  set.Add({{"metrics-address"},
+           {"METRICS_ADDRESS"},
+           Kind::kString,
+           {""},
+           "serve /healthz, /readyz and /metrics over HTTP on this address (e.g. :8080); empty: "
+           "off"});
   set.Add({{"config-file"},
            {"CONFIG_FILE"},
            Kind::kString,
@@ -217,6 +235,20 @@ Options CommandLine::Load() const {
     throw config::ConfigError("invalid --shared-devices-allocation-policy: " + policy +
                               " (distributed or packed)");
   }
+  auto duration = [&](const char* flag) {
+    auto nanos = flags::ParseGoDuration(set_.Get(flag).str());
+    if (!nanos || *nanos < 0) {
+      throw config::ConfigError(std::string("invalid --") + flag + ": " + set_.Get(flag).str());
+    }
+    return std::chrono::milliseconds(*nanos / 1000000);
+  };
+  o.health_recovery_period = duration("health-recovery-period");
+  o.health_probe_interval = duration("health-probe-interval");
+  if (o.health_probe_interval < std::chrono::milliseconds(100)) {
+    throw config::ConfigError("invalid --health-probe-interval: " +
+                              set_.Get("health-probe-interval").str() + " (at least 100ms)");
+  }
+  o.metrics_address = set_.Get("metrics-address").str();
   o.kubelet_socket = set_.Get("kubelet-socket").str();
   o.dry_run = set_.GetBool("dry-run");
   o.output = set_.Get("output").str();

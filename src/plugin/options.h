@@ -2,6 +2,7 @@
 // file (§2), finalized and validated. The command line is kept so SIGHUP can re-read the file.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ struct Options {
 
   // Only on the command line and in the environment.
   alloc::SharedPolicy shared_devices_allocation_policy = alloc::SharedPolicy::kDistributed;
+  std::chrono::milliseconds health_recovery_period{0};  // 0: unhealthy until restart
+  std::chrono::milliseconds health_probe_interval{5000};
+  std::string metrics_address;                         // "" = no HTTP endpoint
   std::string kubelet_socket = kDefaultKubeletSocket;  // "" = serve without registering
   std::string config_file;
   bool dry_run = false;

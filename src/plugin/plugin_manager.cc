@@ -152,6 +152,7 @@ PluginManager::StartResult PluginManager::Start(std::string* error) {
     }
     LOG_WARNING("{}", failure.what());
     LOG_WARNING("fail-on-init-error=false: serving no devices until NVML works");
+    PublishStatus(std::string("NVML unavailable: ") + failure.what());
     return StartResult::kNvmlUnavailable;
   } catch (const ResourceError& failure) {
     *error = failure.what();
@@ -163,13 +164,12 @@ PluginManager::StartResult PluginManager::Start(std::string* error) {
            inventory.gpus.size());
   LOG_INFO("Running with config:\n{}", config::ToJson(plan_.config));
 
-  std::vector<std::string> uuids;
   for (const device::GpuInfo& gpu : inventory.gpus) {
-    uuids.push_back(gpu.uuid);
-    if (!gpu.problem.empty()) health_.MarkUnhealthy(gpu.uuid, gpu.problem);
+    if (!gpu.problem.empty()) health_->MarkUnhealthy(gpu.uuid, HealthCause::kStartup, gpu.problem);
   }
   if (plan_.resources.empty()) {
     LOG_INFO("No devices found. Waiting indefinitely.");
+    PublishStatus("no devices to advertise");
     return StartResult::kNoDevices;
   }
 
@@ -178,32 +178,81 @@ PluginManager::StartResult PluginManager::Start(std::string* error) {
   for (const Resource& resource : plan_.resources) {
     Plugin plugin;
     plugin.resource = &resource;
-    plugin.server =
-        std::make_unique<DevicePluginServer>(resource, health_, plan_.allocate, plan_.preference,
-                                             JoinPath(dir, SocketName(resource.name)));
+    plugin.server = std::make_unique<DevicePluginServer>(
+        resource, *health_, ServerSettings{plan_.allocate, plan_.preference, metrics_},
+        JoinPath(dir, SocketName(resource.name)));
     plugins_.push_back(std::move(plugin));
   }
-  monitor_ = std::make_unique<HealthMonitor>(
-      nvml_, uuids, health_,
-      XidFilter::FromSettings(options_.disable_healthchecks, options_.enable_healthchecks));
+  HealthSettings health;
+  health.filter =
+      XidFilter::FromSettings(options_.disable_healthchecks, options_.enable_healthchecks);
+  health.recovery_period = options_.health_recovery_period;
+  health.probe_interval = options_.health_probe_interval;
+  monitor_ =
+      std::make_shared<HealthMonitor>(nvml_, WatchedGpus(), health_, std::move(health), metrics_);
   monitor_->Start();
   Reconcile(true);
   return StartResult::kServing;
 }
 
+// Every GPU with its MIG devices that are advertised as such (with --mig-strategy=none a
+// MIG-enabled GPU is advertised whole, and an event anywhere on it is the GPU's).
+std::vector<WatchedGpu> PluginManager::WatchedGpus() const {
+  std::vector<WatchedGpu> gpus;
+  for (const device::GpuInfo& gpu : plan_.inventory.gpus) gpus.push_back({gpu.uuid, {}});
+  for (const Resource& resource : plan_.resources) {
+    for (const AllocatableDevice& device : resource.devices) {
+      if (!device.mig) continue;
+      for (WatchedGpu& gpu : gpus) {
+        if (gpu.uuid != device.gpu_uuid) continue;
+        bool known = std::any_of(gpu.migs.begin(), gpu.migs.end(),
+                                 [&](const WatchedMig& m) { return m.uuid == device.mig_uuid; });
+        if (!known)
+          gpu.migs.push_back({device.mig_uuid, device.gpu_instance, device.compute_instance});
+      }
+    }
+  }
+  return gpus;
+}
+
 void PluginManager::Stop() {
   if (monitor_) monitor_->RequestStop();  // winds down while the servers stop
   for (Plugin& plugin : plugins_) plugin.server->Stop();
-  if (monitor_) monitor_->Stop();
+  if (monitor_ && !monitor_->Stop()) threads_clean_ = false;
   monitor_.reset();
   plugins_.clear();
   plan_.resources.clear();
+  PublishStatus("stopped");
+}
+
+PluginStatus PluginManager::Status() const {
+  std::lock_guard lock(status_mutex_);
+  return status_;
+}
+
+void PluginManager::PublishStatus(std::string problem) {
+  PluginStatus status;
+  status.started = true;
+  status.problem = std::move(problem);
+  status.registers = !options_.kubelet_socket.empty();
+  for (const Plugin& plugin : plugins_) {
+    PluginStatus::ResourceStatus resource{
+        plugin.resource->name, plugin.serving, plugin.registered, {}};
+    for (const AllocatableDevice& device : plugin.resource->devices) {
+      resource.devices.push_back({device.gpu_uuid, device.mig_uuid});
+    }
+    status.resources.push_back(std::move(resource));
+  }
+  status.monitor = monitor_;
+  std::lock_guard lock(status_mutex_);
+  status_ = std::move(status);
 }
 
 void PluginManager::Reconcile(bool kubelet_restarted) {
   const ino_t kubelet_inode =
       options_.kubelet_socket.empty() ? 0 : InodeOf(options_.kubelet_socket);
   for (Plugin& plugin : plugins_) ServeAndRegister(plugin, kubelet_restarted, kubelet_inode);
+  PublishStatus("");
 }
 
 void PluginManager::ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino_t kubelet_inode) {
@@ -246,12 +295,14 @@ void PluginManager::ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino
       RegisterWithKubelet(options_.kubelet_socket, endpoint, name, kRegisterTimeout);
   if (failure.empty()) {
     LOG_INFO("Registered device plugin for '{}' with Kubelet", name);
+    metrics_->registrations.Inc({name});
     plugin.registered = true;
     plugin.registered_kubelet_inode = kubelet_inode;
     plugin.failed_attempts = 0;
     return;
   }
   ++plugin.failed_attempts;
+  metrics_->registration_failures.Inc({name});
   const size_t step = static_cast<size_t>(plugin.failed_attempts - 1);
   milliseconds delay = step < std::size(kRetryDelays) ? kRetryDelays[step] : kMaxRetry;
   plugin.next_attempt = Clock::now() + delay;

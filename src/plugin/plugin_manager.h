@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -19,6 +20,7 @@
 #include "plugin/health_monitor.h"
 #include "plugin/health_registry.h"
 #include "plugin/options.h"
+#include "plugin/plugin_metrics.h"
 #include "plugin/preferred.h"
 #include "plugin/resource.h"
 
@@ -38,6 +40,24 @@ struct Plan {
   AllocateOptions allocate;
   alloc::PairScores pair_scores;  // from inventory.links, for GetPreferredAllocation
   PreferenceSettings preference;  // its scores point at pair_scores once the plan is in place
+};
+
+// What /healthz, /readyz and /metrics read, published by the main loop (thread-safe copy).
+struct PluginStatus {
+  bool started = false;
+  std::string problem;    // why nothing is served ("" while serving)
+  bool registers = true;  // false with an empty --kubelet-socket
+  struct Device {
+    std::string gpu_uuid, mig_uuid;
+  };
+  struct ResourceStatus {
+    std::string name;
+    bool serving = false;
+    bool registered = false;
+    std::vector<Device> devices;
+  };
+  std::vector<ResourceStatus> resources;
+  std::shared_ptr<const HealthMonitor> monitor;  // null when health checks are off
 };
 
 class PluginManager {
@@ -71,7 +91,13 @@ class PluginManager {
   std::chrono::milliseconds NextReconcileDelay() const;
 
   const std::vector<Resource>& resources() const { return plan_.resources; }
-  const HealthRegistry& health() const { return health_; }
+  const HealthRegistry& health() const { return *health_; }
+  std::shared_ptr<const HealthRegistry> health_registry() const { return health_; }
+  std::shared_ptr<PluginMetrics> metrics() const { return metrics_; }
+  PluginStatus Status() const;
+  // False once a health thread stuck in NVML had to be left behind: the process should end
+  // with _exit rather than run static destructors under it.
+  bool threads_clean() const { return threads_clean_; }
 
  private:
   struct Plugin {
@@ -88,6 +114,8 @@ class PluginManager {
   device::Inventory LoadInventory();  // throws NvmlUnavailable
   device::Inventory ReadInventory();
   AllocateOptions MakeAllocateOptions() const;
+  std::vector<WatchedGpu> WatchedGpus() const;
+  void PublishStatus(std::string problem);
   void ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino_t kubelet_inode);
 
   Options options_;
@@ -95,8 +123,13 @@ class PluginManager {
   std::string nvml_root_;  // driver root nvml_ was loaded from
   Plan plan_;              // of the current start
   std::vector<Plugin> plugins_;
-  HealthRegistry health_;  // survives restarts: a GPU marked unhealthy stays so
-  std::unique_ptr<HealthMonitor> monitor_;
+  // Both survive restarts: a GPU marked unhealthy stays so, counters keep counting.
+  std::shared_ptr<HealthRegistry> health_ = std::make_shared<HealthRegistry>();
+  std::shared_ptr<PluginMetrics> metrics_ = std::make_shared<PluginMetrics>();
+  std::shared_ptr<HealthMonitor> monitor_;
+  bool threads_clean_ = true;
+  mutable std::mutex status_mutex_;
+  PluginStatus status_;
 };
 
 }  // namespace nvdp::plugin

@@ -36,6 +36,9 @@ AllocatableDevice MigDevice(const GpuInfo& gpu, size_t position, const MigDevice
   AllocatableDevice device;
   device.id = mig.uuid;
   device.gpu_uuid = gpu.uuid;
+  device.mig_uuid = mig.uuid;
+  device.gpu_instance = mig.gpu_instance;
+  device.compute_instance = mig.compute_instance;
   device.index = std::to_string(gpu.index) + ":" + std::to_string(mig.index);
   device.paths = {"/dev/nvidia" + std::to_string(gpu.minor)};
   if (caps) {

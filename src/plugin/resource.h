@@ -15,8 +15,11 @@
 namespace nvdp::plugin {
 
 struct AllocatableDevice {
-  std::string id;                  // what the kubelet sees: GPU UUID, MIG UUID, or either + "::<n>"
-  std::string gpu_uuid;            // the physical GPU behind it (the parent of a MIG device)
+  std::string id;             // what the kubelet sees: GPU UUID, MIG UUID, or either + "::<n>"
+  std::string gpu_uuid;       // the physical GPU behind it (the parent of a MIG device)
+  std::string mig_uuid;       // a MIG device's own UUID ("" for a GPU)
+  unsigned gpu_instance = 0;  // a MIG device's GPU and compute instance IDs
+  unsigned compute_instance = 0;
   std::string index;               // NVML index: "3" for a GPU, "3:1" for a MIG device
   std::vector<std::string> paths;  // device nodes, e.g. /dev/nvidia3
   std::optional<int> numa_node;

@@ -18,8 +18,9 @@ namespace {
 class DevicePluginServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<DevicePluginServer>(resource_, registry_, AllocateOptions{},
-                                                   PreferenceSettings{}, socket_);
+    server_ = std::make_unique<DevicePluginServer>(
+        resource_, registry_, ServerSettings{AllocateOptions{}, PreferenceSettings{}, metrics_},
+        socket_);
     server_->Start();
     stub_ = v1beta1::DevicePlugin::NewStub(
         grpc::CreateChannel("unix://" + socket_, grpc::InsecureChannelCredentials()));
@@ -41,6 +42,7 @@ class DevicePluginServerTest : public ::testing::Test {
   std::string socket_ = dir_ / "nvidia-gpu.sock";
   Resource resource_ = testing::GpuResource(4);
   HealthRegistry registry_;
+  std::shared_ptr<PluginMetrics> metrics_ = std::make_shared<PluginMetrics>();
   std::unique_ptr<DevicePluginServer> server_;
   std::unique_ptr<v1beta1::DevicePlugin::Stub> stub_;
 };
@@ -62,13 +64,13 @@ TEST_F(DevicePluginServerTest, ListAndWatchSendsTheFullListOnEveryHealthChange) 
   ASSERT_EQ(list.devices(3).topology().nodes_size(), 1);
   EXPECT_EQ(list.devices(3).topology().nodes(0).id(), 1);
 
-  registry_.MarkUnhealthy("GPU-1", "XID 79");
+  registry_.MarkUnhealthy("GPU-1", HealthCause::kXid, "XID 79");
   ASSERT_TRUE(stream->Read(&list));
   EXPECT_EQ(Health(list), (std::vector<std::string>{"GPU-0=Healthy", "GPU-1=Unhealthy",
                                                     "GPU-2=Healthy", "GPU-3=Healthy"}));
   // A GPU this resource does not hold changes nothing it sends.
-  registry_.MarkUnhealthy("GPU-other", "XID 79");
-  registry_.MarkUnhealthy("GPU-2", "XID 48");
+  registry_.MarkUnhealthy("GPU-other", HealthCause::kXid, "XID 79");
+  registry_.MarkUnhealthy("GPU-2", HealthCause::kXid, "XID 48");
   ASSERT_TRUE(stream->Read(&list));
   EXPECT_EQ(Health(list), (std::vector<std::string>{"GPU-0=Healthy", "GPU-1=Unhealthy",
                                                     "GPU-2=Unhealthy", "GPU-3=Healthy"}));
@@ -102,6 +104,11 @@ TEST_F(DevicePluginServerTest, AllocateAndItsErrors) {
 
   status = stub_->Allocate(Context().get(), v1beta1::AllocateRequest(), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  // Every answer is counted, by outcome, with its latency.
+  EXPECT_EQ(metrics_->requests.Value({"nvidia.com/gpu", "Allocate", "OK"}), 1);
+  EXPECT_EQ(metrics_->requests.Value({"nvidia.com/gpu", "Allocate", "InvalidArgument"}), 2);
+  EXPECT_EQ(metrics_->request_seconds.Count({"nvidia.com/gpu", "Allocate"}), 3u);
 }
 
 TEST_F(DevicePluginServerTest, GetPreferredAllocation) {
@@ -120,7 +127,7 @@ TEST_F(DevicePluginServerTest, GetPreferredAllocation) {
   // No link scores here: the kubelet's order decides.
   EXPECT_EQ(answer(), (std::vector<std::string>{"GPU-0", "GPU-2"}));
   // A GPU that failed since the kubelet's last list is passed over.
-  registry_.MarkUnhealthy("GPU-0", "XID 79");
+  registry_.MarkUnhealthy("GPU-0", HealthCause::kXid, "XID 79");
   EXPECT_EQ(answer(), (std::vector<std::string>{"GPU-2", "GPU-3"}));
 
   container->set_allocation_size(5);

@@ -14,8 +14,9 @@ TEST(HealthRegistryTest, TracksUnhealthyGpusWithReasons) {
   HealthRegistry registry;
   EXPECT_TRUE(registry.IsHealthy("GPU-a"));
   uint64_t before = registry.version();
-  EXPECT_TRUE(registry.MarkUnhealthy("GPU-a", "XID 79"));
-  EXPECT_FALSE(registry.MarkUnhealthy("GPU-a", "XID 48"));  // already; first reason kept
+  EXPECT_TRUE(registry.MarkUnhealthy("GPU-a", HealthCause::kXid, "XID 79"));
+  EXPECT_FALSE(
+      registry.MarkUnhealthy("GPU-a", HealthCause::kXid, "XID 48"));  // already; first reason kept
   EXPECT_FALSE(registry.IsHealthy("GPU-a"));
   EXPECT_EQ(registry.Reason("GPU-a"), "XID 79");
   EXPECT_EQ(registry.version(), before + 1);
@@ -29,7 +30,7 @@ TEST(HealthRegistryTest, WaitersWakeOnChange) {
   uint64_t seen = registry.version();
   std::thread marker([&] {
     std::this_thread::sleep_for(20ms);
-    registry.MarkUnhealthy("GPU-b", "XID 48");
+    registry.MarkUnhealthy("GPU-b", HealthCause::kXid, "XID 48");
   });
   auto start = std::chrono::steady_clock::now();
   registry.WaitForChange(seen, 10s);

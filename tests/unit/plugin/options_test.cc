@@ -126,6 +126,18 @@ TEST_F(OptionsTest, SharedDevicesAllocationPolicy) {
       alloc::SharedPolicy::kPacked);
 }
 
+TEST_F(OptionsTest, HealthAndMetricsFlags) {
+  Options defaults = Load({});
+  EXPECT_EQ(defaults.health_recovery_period, std::chrono::milliseconds(0));
+  EXPECT_EQ(defaults.health_probe_interval, std::chrono::milliseconds(5000));
+  EXPECT_EQ(defaults.metrics_address, "");
+  Options o = Load({"--health-recovery-period=10m", "--metrics-address=:8080"},
+                   {{"HEALTH_PROBE_INTERVAL", "1.5s"}});
+  EXPECT_EQ(o.health_recovery_period, std::chrono::milliseconds(600000));
+  EXPECT_EQ(o.health_probe_interval, std::chrono::milliseconds(1500));
+  EXPECT_EQ(o.metrics_address, ":8080");
+}
+
 TEST_F(OptionsTest, InvalidValuesAreExplained) {
   struct Case {
     std::vector<std::string> args;
@@ -139,6 +151,8 @@ TEST_F(OptionsTest, InvalidValuesAreExplained) {
            {{"--device-id-strategy=serial"}, "invalid --device-id-strategy option: serial"},
            {{"--imex-channel-ids=1"}, "channelIDs must be [] or [0]; found [1]"},
            {{"--dry-run", "--output=yaml"}, "invalid --output: yaml"},
+           {{"--health-probe-interval=10ms"},
+            "invalid --health-probe-interval: 10ms (at least 100ms)"},
            {{"--shared-devices-allocation-policy=spread"},
             "invalid --shared-devices-allocation-policy: spread (distributed or packed)"},
            {{"--config-file=/nonexistent/config.yaml"},

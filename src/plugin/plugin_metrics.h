@@ -1,0 +1,65 @@
+// What nvidia-device-plugin counts for /metrics. One instance per process, shared by the gRPC
+// servers, the health monitor and the lifecycle; it survives restarts.
+#pragma once
+
+#include <string>
+
+#include "common/metrics.h"
+
+namespace nvdp::plugin {
+
+struct PluginMetrics {
+  metrics::Counter xid_events{"nvidia_device_plugin_xid_events_total",
+                              "Critical XID events received, by GPU and XID; ignored=\"true\" when "
+                              "the XID rules (DP_DISABLE_HEALTHCHECKS, application XIDs) skip it",
+                              {"gpu", "xid", "ignored"}};
+  metrics::Counter ecc_events{"nvidia_device_plugin_ecc_events_total",
+                              "ECC error events received (they do not change health)",
+                              {"gpu", "type"}};
+  metrics::Counter unhealthy{"nvidia_device_plugin_marked_unhealthy_total",
+                             "Times a GPU or MIG device was marked unhealthy, by cause (xid, lost, "
+                             "hung, unwatchable, startup)",
+                             {"device", "cause"}};
+  metrics::Counter recovered{"nvidia_device_plugin_recovered_total",
+                             "Times a GPU or MIG device returned to healthy "
+                             "(--health-recovery-period)",
+                             {"device"}};
+  metrics::Counter nvml_errors{"nvidia_device_plugin_nvml_errors_total",
+                               "NVML calls on the health path that failed, by function and error",
+                               {"function", "error"}};
+  metrics::Gauge nvml_hung{"nvidia_device_plugin_nvml_hung_calls",
+                           "NVML calls on the health path running past their deadline",
+                           {}};
+  metrics::Counter requests{"nvidia_device_plugin_requests_total",
+                            "kubelet calls answered, by resource, method and gRPC status code",
+                            {"resource", "method", "code"}};
+  metrics::Histogram request_seconds{
+      "nvidia_device_plugin_request_duration_seconds",
+      "Time to answer Allocate and GetPreferredAllocation, measured in the plugin",
+      {"resource", "method"},
+      metrics::LatencyBuckets()};
+  metrics::Counter registrations{"nvidia_device_plugin_registrations_total",
+                                 "Successful registrations with the kubelet",
+                                 {"resource"}};
+  metrics::Counter registration_failures{"nvidia_device_plugin_registration_failures_total",
+                                         "Failed attempts to register with the kubelet",
+                                         {"resource"}};
+  metrics::Counter restarts{"nvidia_device_plugin_restarts_total",
+                            "Plugin restarts, by reason: sighup (config reload), nvml_retry, "
+                            "kubelet (the kubelet restarted)",
+                            {"reason"}};
+  // Computed at scrape time.
+  metrics::Gauge devices{"nvidia_device_plugin_devices",
+                         "Advertised devices, by resource and health",
+                         {"resource", "health"}};
+  metrics::Gauge registered{"nvidia_device_plugin_registered",
+                            "1 when the resource is registered with the kubelet",
+                            {"resource"}};
+  metrics::Gauge build_info{
+      "nvidia_device_plugin_build_info", "The running version (always 1)", {"version"}};
+
+  // Every family in the Prometheus text format.
+  std::string Render() const;
+};
+
+}  // namespace nvdp::plugin

@@ -1,0 +1,234 @@
+// The health monitor's threads against the NVML simulator: events, probes, recovery, hung calls.
+#include "plugin/health_monitor.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "device/discovery.h"
+#include "sim_node.h"
+
+namespace nvdp::plugin {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+template <typename Predicate>
+bool WaitFor(Predicate&& predicate, std::chrono::milliseconds timeout = 3s) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return predicate();
+}
+
+class HealthMonitorTest : public ::testing::Test {
+ protected:
+  // Starts a monitor over every GPU of `profile`, with the MIG devices of each GPU advertised
+  // when `with_migs`.
+  void Start(const std::string& profile, HealthSettings settings = {}, bool with_migs = false,
+             const std::string& faults = "") {
+    node_ = std::make_unique<testing::SimulatedNode>(profile, faults);
+    {
+      nvml::Session session(node_->nvml());
+      inventory_ = device::Discover(node_->nvml(), {{testing::SimRoot() + "/sys"}});
+    }
+    std::vector<WatchedGpu> gpus;
+    for (const device::GpuInfo& gpu : inventory_.gpus) {
+      WatchedGpu watched{gpu.uuid, {}};
+      if (with_migs) {
+        for (const device::MigDeviceInfo& mig : gpu.mig_devices) {
+          watched.migs.push_back({mig.uuid, mig.gpu_instance, mig.compute_instance});
+        }
+      }
+      gpus.push_back(std::move(watched));
+    }
+    if (settings.filter.entries().empty()) settings.filter = XidFilter::FromSettings({}, {});
+    monitor_ =
+        std::make_unique<HealthMonitor>(node_->shared_nvml(), gpus, registry_, settings, metrics_);
+    monitor_->Start();
+    // Let the event thread register before faults are injected.
+    std::this_thread::sleep_for(100ms);
+  }
+
+  void TearDown() override {
+    if (monitor_) monitor_->Stop();
+    monitor_.reset();
+    node_.reset();
+  }
+
+  const std::string& Gpu(size_t index) const { return inventory_.gpus[index].uuid; }
+  bool Healthy(const std::string& key) const { return registry_->IsHealthy(key); }
+  HealthCause CauseOf(const std::string& key) const { return registry_->Marks().at(key).cause; }
+
+  std::unique_ptr<testing::SimulatedNode> node_;
+  device::Inventory inventory_;
+  std::shared_ptr<HealthRegistry> registry_ = std::make_shared<HealthRegistry>();
+  std::shared_ptr<PluginMetrics> metrics_ = std::make_shared<PluginMetrics>();
+  std::unique_ptr<HealthMonitor> monitor_;
+};
+
+TEST_F(HealthMonitorTest, CriticalXidMarksOnlyThatGpu) {
+  Start("dgx-a100");
+  node_->Inject("xid 3 48");
+  ASSERT_TRUE(WaitFor([&] { return !Healthy(Gpu(3)); }));
+  EXPECT_EQ(CauseOf(Gpu(3)), HealthCause::kXid);
+  EXPECT_EQ(registry_->Reason(Gpu(3)), "XID 48");
+  EXPECT_EQ(registry_->Marks().size(), 1u);
+  EXPECT_EQ(metrics_->xid_events.Value({Gpu(3), "48", "false"}), 1);
+  EXPECT_EQ(metrics_->unhealthy.Value({Gpu(3), "xid"}), 1);
+}
+
+TEST_F(HealthMonitorTest, ApplicationXidsAndEccEventsChangeNothing) {
+  Start("dgx-a100");
+  node_->Inject("xid 2 13");
+  node_->Inject("ecc-double 2");
+  ASSERT_TRUE(WaitFor([&] {
+    return metrics_->xid_events.Value({Gpu(2), "13", "true"}) == 1 &&
+           metrics_->ecc_events.Value({Gpu(2), "double_bit"}) == 1;
+  }));
+  EXPECT_TRUE(registry_->Marks().empty());
+}
+
+TEST_F(HealthMonitorTest, Xid79LosesTheGpuForGood) {
+  HealthSettings settings;
+  settings.recovery_period = 100ms;
+  settings.probe_interval = 100ms;
+  Start("dgx-a100", settings);
+  node_->Inject("lost 5");
+  ASSERT_TRUE(WaitFor([&] { return !Healthy(Gpu(5)); }));
+  EXPECT_EQ(CauseOf(Gpu(5)), HealthCause::kLost);
+  std::this_thread::sleep_for(500ms);  // several recovery rounds
+  EXPECT_FALSE(Healthy(Gpu(5)));
+}
+
+TEST_F(HealthMonitorTest, ProbeFindsAGpuLostWithoutAnEvent) {
+  HealthSettings settings;
+  settings.probe_interval = 100ms;
+  Start("dgx-a100", settings);
+  node_->Inject("fail * GPU_IS_LOST 6");
+  ASSERT_TRUE(WaitFor([&] { return !Healthy(Gpu(6)); }));
+  EXPECT_EQ(CauseOf(Gpu(6)), HealthCause::kLost);
+  EXPECT_EQ(registry_->Marks().size(), 1u);
+  EXPECT_TRUE(monitor_->NvmlDown().empty());
+}
+
+TEST_F(HealthMonitorTest, AttributedMigEventMarksOnlyThatInstance) {
+  Start("a100-mig-mixed", {}, /*with_migs=*/true);
+  const device::GpuInfo& gpu0 = inventory_.gpus[0];
+  ASSERT_GE(gpu0.mig_devices.size(), 2u);
+  const device::MigDeviceInfo& target = gpu0.mig_devices[1];
+  node_->Inject("xid 0 48 " + std::to_string(target.gpu_instance) + " " +
+                std::to_string(target.compute_instance));
+  ASSERT_TRUE(WaitFor([&] { return !Healthy(target.uuid); }));
+  EXPECT_TRUE(Healthy(gpu0.uuid));
+  EXPECT_FALSE(registry_->IsHealthy(gpu0.uuid, target.uuid));
+  EXPECT_TRUE(registry_->IsHealthy(gpu0.uuid, gpu0.mig_devices[0].uuid));
+
+  // Not attributable to an instance: the whole GPU, so every MIG device on it.
+  node_->Inject("xid 0 94");
+  ASSERT_TRUE(WaitFor([&] { return !Healthy(gpu0.uuid); }));
+  for (const device::MigDeviceInfo& mig : gpu0.mig_devices) {
+    EXPECT_FALSE(registry_->IsHealthy(gpu0.uuid, mig.uuid));
+  }
+  EXPECT_TRUE(Healthy(inventory_.gpus[1].uuid));
+}
+
+TEST_F(HealthMonitorTest, EventOnAnInstanceNobodyAdvertisesIsIgnored) {
+  Start("a100-mig-mixed", {}, /*with_migs=*/true);
+  node_->Inject("xid 0 48 13 0");  // no such GPU instance
+  node_->Inject("xid 1 48");       // a marker to know the first event was handled
+  ASSERT_TRUE(WaitFor([&] { return !Healthy(Gpu(1)); }));
+  EXPECT_EQ(registry_->Marks().size(), 1u);
+}
+
+TEST_F(HealthMonitorTest, QuietDevicesRecoverWhenNvmlAnswersForThem) {
+  HealthSettings settings;
+  settings.recovery_period = 300ms;
+  settings.probe_interval = 100ms;
+  Start("dgx-a100", settings);
+  node_->Inject("fail nvmlDeviceGetMemoryInfo UNKNOWN 4");
+  node_->Inject("xid 4 48");
+  node_->Inject("xid 1 48");
+  ASSERT_TRUE(WaitFor([&] { return !Healthy(Gpu(1)) && !Healthy(Gpu(4)); }));
+  ASSERT_TRUE(WaitFor([&] { return Healthy(Gpu(1)); }));
+  EXPECT_EQ(metrics_->recovered.Value({Gpu(1)}), 1);
+  // GPU 4 does not answer: it stays unhealthy until it does.
+  std::this_thread::sleep_for(400ms);
+  EXPECT_FALSE(Healthy(Gpu(4)));
+  node_->Inject("fail nvmlDeviceGetMemoryInfo SUCCESS");
+  EXPECT_TRUE(WaitFor([&] { return Healthy(Gpu(4)); }));
+}
+
+TEST_F(HealthMonitorTest, NoRecoveryByDefault) {
+  HealthSettings settings;
+  settings.probe_interval = 100ms;
+  Start("pcie-4xt4", settings);
+  node_->Inject("xid 1 48");
+  ASSERT_TRUE(WaitFor([&] { return !Healthy(Gpu(1)); }));
+  std::this_thread::sleep_for(400ms);
+  EXPECT_FALSE(Healthy(Gpu(1)));
+}
+
+TEST_F(HealthMonitorTest, FailedEventWaitsAreRetriedWithoutMarkingDevices) {
+  Start("pcie-4xt4");
+  node_->Inject("fail nvmlEventSetWait UNKNOWN");
+  ASSERT_TRUE(WaitFor([&] {
+    return metrics_->nvml_errors.Value({"nvmlEventSetWait", "UNKNOWN"}) >= 2;
+  }));
+  EXPECT_TRUE(registry_->Marks().empty());
+  node_->Inject("fail nvmlEventSetWait SUCCESS");
+  node_->Inject("xid 2 48");
+  EXPECT_TRUE(WaitFor([&] { return !Healthy(Gpu(2)); }, 10s));
+}
+
+TEST_F(HealthMonitorTest, NvmlAnsweringForNoGpuMarksAllUntilItAnswersAgain) {
+  HealthSettings settings;
+  settings.probe_interval = 100ms;
+  Start("pcie-4xt4", settings);
+  node_->Inject("fail nvmlDeviceGetMemoryInfo UNKNOWN");
+  ASSERT_TRUE(WaitFor([&] { return !monitor_->NvmlDown().empty(); }));
+  EXPECT_EQ(monitor_->NvmlDown(), "NVML answers for no GPU (UNKNOWN)");
+  EXPECT_TRUE(WaitFor([&] { return registry_->Marks().size() == 4; }));
+  EXPECT_EQ(CauseOf(Gpu(0)), HealthCause::kNvmlDown);
+  node_->Inject("fail nvmlDeviceGetMemoryInfo SUCCESS");
+  EXPECT_TRUE(WaitFor([&] { return monitor_->NvmlDown().empty() && registry_->Marks().empty(); }));
+}
+
+TEST_F(HealthMonitorTest, HungCallMarksItsGpuAndStopDoesNotWaitForIt) {
+  HealthSettings settings;
+  settings.probe_interval = 100ms;
+  settings.call_deadline = 300ms;
+  Start("pcie-4xt4", settings);
+  node_->Inject("delay nvmlDeviceGetMemoryInfo 1500");
+  ASSERT_TRUE(WaitFor([&] { return !monitor_->HungCalls().empty(); }));
+  EXPECT_NE(monitor_->HungCalls()[0].find("nvmlDeviceGetMemoryInfo for " + Gpu(0)),
+            std::string::npos)
+      << monitor_->HungCalls()[0];
+  EXPECT_TRUE(WaitFor([&] { return !Healthy(Gpu(0)); }));
+  EXPECT_EQ(CauseOf(Gpu(0)), HealthCause::kHung);
+  EXPECT_EQ(metrics_->unhealthy.Value({Gpu(0), "hung"}), 1);
+
+  node_->Inject("delay nvmlDeviceGetMemoryInfo 0");
+  const auto start = Clock::now();
+  EXPECT_FALSE(monitor_->Stop(200ms));
+  EXPECT_LT(Clock::now() - start, 1s);
+  monitor_.reset();
+  std::this_thread::sleep_for(1600ms);  // the left-behind thread finishes its call and exits
+}
+
+TEST_F(HealthMonitorTest, AllDisabledStartsNothing) {
+  HealthSettings settings;
+  settings.filter = XidFilter::FromSettings(std::string("all"), {});
+  Start("pcie-4xt4", settings);
+  node_->Inject("xid 1 48");
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(registry_->Marks().empty());
+  EXPECT_EQ(metrics_->xid_events.Value({Gpu(1), "48", "false"}), 0);
+}
+
+}  // namespace
+}  // namespace nvdp::plugin
