@@ -14,6 +14,8 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -123,6 +125,23 @@ class Plugin:
 
     def log(self):
         return self.log_path.read_text()
+
+    def http_port(self, timeout=5):
+        """The port of --metrics-address (pass 127.0.0.1:0 to get a free one)."""
+        if getattr(self, "_port", None):
+            return self._port
+        match = self.wait_log(r"Serving /healthz, /readyz and /metrics on \S+ \(port (\d+)\)", timeout)
+        self._port = int(match.group(1))
+        return self._port
+
+    def get(self, path, timeout=5):
+        """(status, body) of an HTTP GET on the metrics endpoint."""
+        url = f"http://127.0.0.1:{self.http_port()}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
 
     def wait_log(self, pattern, timeout=5):
         deadline = time.monotonic() + timeout

@@ -200,50 +200,6 @@ class NoDevicesTest(E2ETest):
         self.assertIn("invalid --device-id-strategy option: serial", out.stderr)
 
 
-class HealthTest(E2ETest):
-    def test_critical_xid_marks_only_that_gpu_unhealthy(self):
-        emulator = self.emulator()
-        plugin = self.plugin("dgx-a100")
-        self.assertReplyOk(emulator.send(f"wait devices {GPU} 8 healthy=8"))
-        uuid = profile("dgx-a100")["gpus"][3]["uuid"]
-        injected = monotonic_ms()
-        plugin.inject(f"xid {uuid} 79")
-        self.assertReplyOk(emulator.send(f"wait devices {GPU} 8 healthy=7 timeout=2"))
-        latest = emulator.device_lists()[-1]
-        self.assertLess(latest["t_ms"] - injected, 1000)
-        self.assertEqual([d["id"] for d in latest["devices"] if d["health"] == "Unhealthy"], [uuid])
-        plugin.wait_log(rf"XidCriticalError: Xid=79 on Device={uuid}; marking device as unhealthy")
-        for _ in range(3):
-            reply = self.assertReplyOk(emulator.send(f"allocate {GPU} 2"))
-            self.assertNotIn(uuid, reply["request"])
-
-    def test_application_xid_is_ignored(self):
-        emulator = self.emulator()
-        plugin = self.plugin("pcie-4xt4")
-        self.assertReplyOk(emulator.send(f"wait devices {GPU} 4 healthy=4"))
-        plugin.inject("xid 1 13")
-        plugin.wait_log(r"Skipping event Xid=13")
-        time.sleep(0.3)
-        self.assertEqual(len(emulator.device_lists()), 1)
-
-    def test_disable_healthchecks_all(self):
-        emulator = self.emulator()
-        plugin = self.plugin("pcie-4xt4", env={"DP_DISABLE_HEALTHCHECKS": "all"})
-        self.assertReplyOk(emulator.send(f"wait devices {GPU} 4 healthy=4"))
-        plugin.inject("xid 1 79")
-        time.sleep(0.5)
-        self.assertEqual(len(emulator.device_lists()), 1)
-
-    def test_gpu_lost_before_start_is_left_out(self):
-        emulator = self.emulator()
-        plugin = self.plugin("dgx-a100", faults="lost 2\n")
-        self.assertReplyOk(emulator.send(f"wait devices {GPU} 7 healthy=7"))
-        lost = profile("dgx-a100")["gpus"][2]["uuid"]
-        self.assertNotIn(lost, [d["id"] for d in emulator.device_lists()[-1]["devices"]])
-        self.assertIn("GPU 2 cannot be identified", plugin.log())
-        self.assertReplyOk(emulator.send(f"allocate {GPU} 7"))
-
-
 class CommandLineTest(unittest.TestCase):
     def test_version_and_help(self):
         out = subprocess.run([str(BIN / "nvidia-device-plugin"), "--version"], capture_output=True, text=True)
