@@ -1,9 +1,10 @@
 # Everything starts here; each target installs what it needs first (scripts/install-deps.sh is a
 # no-op when nothing is missing).
 #   make demo   build, then run the plugin on a simulated DGX A100 against the kubelet emulator
-#   make test   build, run every test, then again under ASan+UBSan
+#   make test   build, run every test, then again under ASan+UBSan, and the threaded parts
+#               under TSan
 #   make bench  benchmarks, with a report
-.PHONY: all deps build test test-release test-asan demo bench format clean gpu-check-bundle
+.PHONY: all deps build test test-release test-asan test-tsan demo bench format clean gpu-check-bundle
 
 all: build
 
@@ -14,7 +15,7 @@ build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release
 
-test: test-release test-asan
+test: test-release test-asan test-tsan
 
 test-release: build
 	ctest --preset release
@@ -23,6 +24,11 @@ test-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan
 	ctest --preset asan
+
+test-tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan
+	ctest --preset tsan
 
 demo: build
 	@scripts/demo.sh
