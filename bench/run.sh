@@ -10,3 +10,5 @@ echo
 "$NVDP_BUILD_DIR/bench/preferred-allocation-bench" --sim-root "$NVDP_BUILD_DIR/sim-root"
 echo
 /usr/bin/python3 bench/preferred_allocation_latency.py
+echo
+/usr/bin/python3 bench/health_latency.py
