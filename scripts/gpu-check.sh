@@ -10,7 +10,8 @@
 #  - dry-run JSON vs pynvml / nvidia-smi for every GPU (UUID, name, memory, bus id, minor, CC)
 #  - the device plugin on the real driver against the kubelet emulator: registration, the device
 #    list, an Allocate, a simulated kubelet restart, SIGTERM clean-up; start-to-registered time
-#    and idle RSS on real hardware
+#    and idle RSS on real hardware; the health probes on the real driver (no GPU may go
+#    Unhealthy, no NVML error) through /healthz, /readyz and /metrics
 # build/glibc (optional: `make gpu-check-bundle`) holds this build's glibc; it is used only when
 # the machine's own glibc is too old for the programs.
 set -u
@@ -102,12 +103,19 @@ if [ -x "$B/nvidia-device-plugin" ] && [ -x "$B/kubelet-emulator" ]; then
   timeout 40 $RUN "$B/kubelet-emulator" --dir "$D/dp" --json < "$D/cmd" > "$OUT/emulator.jsonl" 2> "$OUT/emulator.err" &
   EMU=$!; exec 9> "$D/cmd"; sleep 0.3
   T0=$(python3 -c 'import time;print(int(time.monotonic()*1000))')
-  $RUN "$B/nvidia-device-plugin" --driver-root-ctr-path / --kubelet-socket "$D/dp/kubelet.sock" > "$OUT/plugin.log" 2>&1 &
+  $RUN "$B/nvidia-device-plugin" --driver-root-ctr-path / --kubelet-socket "$D/dp/kubelet.sock" \
+    --metrics-address 127.0.0.1:0 --health-probe-interval 300ms > "$OUT/plugin.log" 2>&1 &
   PLUGIN=$!
   { echo "wait registered nvidia.com/gpu timeout=10"; echo "wait devices nvidia.com/gpu $N healthy=$N timeout=5";
     echo "allocate nvidia.com/gpu 1"; echo "sleep 1500"; } >&9
   sleep 2.2
   RSS=$(awk '/VmRSS/{print $2}' /proc/$PLUGIN/status 2>/dev/null)
+  PORT=$(sed -n 's/.*Serving \/healthz.*(port \([0-9]*\)).*/\1/p' "$OUT/plugin.log" | head -1)
+  for path in healthz readyz metrics; do
+    python3 -c "import sys,urllib.request as u
+try: r=u.urlopen('http://127.0.0.1:$PORT/$path',timeout=3); print(r.status); print(r.read().decode())
+except Exception as e: print(getattr(e,'code','error'), e)" > "$OUT/http-$path.txt" 2>&1
+  done
   { echo "restart"; echo "wait registered nvidia.com/gpu count=2 timeout=5";
     echo "wait devices nvidia.com/gpu $N timeout=5"; echo "allocate nvidia.com/gpu 1"; } >&9
   sleep 1.5; kill -TERM $PLUGIN; wait $PLUGIN; PRC=$?
@@ -126,6 +134,18 @@ if dev: print(f"  devices: {dev[-1]['healthy']}/{dev[-1]['total']} healthy, NUMA
 for a in alloc: print(f"  allocate ok={a['ok']} {a.get('response', {}).get('envs', a.get('error'))} ({a['latency_us']} us)")
 if len(reg) > 1: print(f"  re-registered {reg[1]['t_ms'] - [l for l in lines if l.get('event') == 'restarted'][0]['t_ms']} ms after the kubelet restart")
 print(f"  SIGTERM exit code {rc}; files left in the plugin dir: {[f for f in left if f != 'kubelet.sock'] or 'none'}")
+PY
+  python3 - "$OUT" >> "$S" 2>&1 <<'PY'
+import sys
+out = sys.argv[1]
+first = lambda p: open(f"{out}/http-{p}.txt").read().split("\n", 1)
+for p in ("healthz", "readyz"):
+    status, body = first(p)
+    print(f"  /{p}: {status} {body.strip()}")
+status, text = first("metrics")
+keep = [l for l in text.splitlines() if l.startswith(("nvidia_device_plugin_devices", "nvidia_device_plugin_nvml_errors_total",
+                                                       "nvidia_device_plugin_marked_unhealthy_total", "nvidia_device_plugin_nvml_hung_calls"))]
+print(f"  /metrics: {status}; " + ("; ".join(keep) if keep else "no health series"))
 PY
   grep -E "^[EW]" "$OUT/plugin.log" | head -5 | sed 's/^/  plugin log: /' >> "$S"
   rm -rf "$D"

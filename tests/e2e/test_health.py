@@ -193,6 +193,16 @@ class RecoveryTest(E2ETest):
 
 
 class EndpointTest(E2ETest):
+    @staticmethod
+    def poll(plugin, path, status, timeout=3):
+        """Waits until `path` answers `status`; returns the last status seen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = plugin.get(path)[0]
+            if seen == status or time.monotonic() > deadline:
+                return seen
+            time.sleep(0.05)
+
     def start(self, *args, profile_name="pcie-4xt4"):
         emulator = self.emulator()
         plugin = self.plugin(profile_name, args=["--metrics-address=127.0.0.1:0", *args])
@@ -203,6 +213,7 @@ class EndpointTest(E2ETest):
         emulator, plugin = self.start()
         self.assertReplyOk(emulator.send(f"wait devices {GPU} 4 healthy=4"))
         self.assertEqual(plugin.get("/healthz"), (200, "ok\n"))
+        self.assertEqual(self.poll(plugin, "/readyz", 200), 200)
         self.assertEqual(plugin.get("/readyz"), (200, "ready: 1 resource(s) served\n"))
         self.assertEqual(plugin.get("/nope")[0], 404)
 
@@ -234,33 +245,32 @@ class EndpointTest(E2ETest):
 
         plugin.signal(signal.SIGHUP)
         self.assertReplyOk(emulator.send(f"wait registered {GPU} count=2 timeout=3"))
-        time.sleep(0.2)
-        m = parse_prometheus(plugin.get("/metrics")[1])
+        deadline = time.monotonic() + 3
+        while True:
+            m = parse_prometheus(plugin.get("/metrics")[1])
+            if m.get(("nvidia_device_plugin_registrations_total", (r,))) == 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         self.assertEqual(m[("nvidia_device_plugin_restarts_total", (("reason", "sighup"),))], 1)
         self.assertEqual(m[("nvidia_device_plugin_registrations_total", (r,))], 2)
 
     def test_readyz_fails_while_the_kubelet_is_gone(self):
         emulator, plugin = self.start()
-        self.assertEqual(plugin.get("/readyz")[0], 200)
+        self.assertEqual(self.poll(plugin, "/readyz", 200), 200)
         (self.plugin_dir / "kubelet.sock").unlink()
         emulator.close()
-        deadline = time.monotonic() + 3
-        while plugin.get("/readyz")[0] == 200 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        self.assertEqual(self.poll(plugin, "/readyz", 503), 503)
         self.assertEqual(plugin.get("/readyz"), (503, f"{GPU}: not registered with the kubelet\n"))
         self.assertEqual(plugin.get("/healthz")[0], 200)  # alive: no reason to restart it
         emulator = self.emulator()
         self.assertReplyOk(emulator.send(f"wait registered {GPU} timeout=3"))
-        time.sleep(0.1)
-        self.assertEqual(plugin.get("/readyz")[0], 200)
+        self.assertEqual(self.poll(plugin, "/readyz", 200), 200)
 
     def test_a_hung_driver_fails_healthz_and_grpc_keeps_answering(self):
         emulator, plugin = self.start("--health-probe-interval=200ms")
         self.assertReplyOk(emulator.send(f"wait devices {GPU} 4 healthy=4"))
         plugin.inject("delay nvmlDeviceGetMemoryInfo 8000")
-        deadline = time.monotonic() + 8
-        while plugin.get("/healthz")[0] == 200 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        self.poll(plugin, "/healthz", 503, timeout=8)
         status, body = plugin.get("/healthz")
         self.assertEqual(status, 503)
         self.assertRegex(body, r"NVML call hung: nvmlDeviceGetMemoryInfo for GPU-\S+ \(running \d+\.\d s\)")
