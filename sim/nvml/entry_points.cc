@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/strings.h"
 #include "machine.h"
 #include "nvml/error.h"
 #include "nvml/nvml_abi.h"
@@ -204,6 +205,35 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t* memory) 
       << 20;
   memory->used = 0;
   memory->free = memory->total;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetGpuFabricInfo(nvmlDevice_t device, nvmlGpuFabricInfo_t* info) {
+  Machine::Call call(M(), "nvmlDeviceGetGpuFabricInfo", device, Machine::Handle::kGpu);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (info == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  const auto& fabric = call.gpu()->spec.fabric;
+  if (!fabric) return NVML_ERROR_NOT_SUPPORTED;
+  *info = {};
+  nvdp::ParseUuidBytes(fabric->cluster_uuid, info->clusterUuid);
+  info->status = static_cast<nvmlReturn_t>(fabric->status);
+  info->cliqueId = fabric->clique_id;
+  info->state = static_cast<unsigned char>(fabric->state);
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetGpuFabricInfoV(nvmlDevice_t device, nvmlGpuFabricInfo_v2_t* info) {
+  Machine::Call call(M(), "nvmlDeviceGetGpuFabricInfoV", device, Machine::Handle::kGpu);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (info == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  if (info->version != nvmlGpuFabricInfo_v2) return NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
+  const auto& fabric = call.gpu()->spec.fabric;
+  if (!fabric) return NVML_ERROR_NOT_SUPPORTED;
+  nvdp::ParseUuidBytes(fabric->cluster_uuid, info->clusterUuid);
+  info->status = static_cast<nvmlReturn_t>(fabric->status);
+  info->cliqueId = fabric->clique_id;
+  info->state = static_cast<unsigned char>(fabric->state);
+  info->healthMask = 0;
   return NVML_SUCCESS;
 }
 

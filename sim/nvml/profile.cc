@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/strings.h"
 #include "common/yaml_tree.h"
 #include "nvml/error.h"
 #include "nvml/nvml_abi.h"
@@ -148,6 +149,38 @@ MigInstanceSpec ParseMigInstance(const Reader& r, const YamlNode& node, const st
   return instance;
 }
 
+FabricSpec ParseFabric(const Reader& r, const YamlNode& node, const std::string& where) {
+  if (!node.IsMapping()) r.Fail(where, "expected cluster_uuid, clique_id, state, status");
+  FabricSpec fabric;
+  for (const auto& [key, value] : node.entries) {
+    const std::string at = where + "." + key;
+    if (key == "cluster_uuid") {
+      fabric.cluster_uuid = r.String(value, at);
+      if (!ParseUuidBytes(fabric.cluster_uuid, nullptr)) r.Fail(at, "expected a UUID");
+    } else if (key == "clique_id") {
+      fabric.clique_id = static_cast<unsigned>(r.Integer(value, at, "an integer"));
+    } else if (key == "state") {
+      const std::string state = r.String(value, at);
+      const char* names[] = {"not_supported", "not_started", "in_progress", "completed"};
+      bool known = false;
+      for (unsigned i = 0; i < 4; ++i) {
+        if (state == names[i]) {
+          fabric.state = i;
+          known = true;
+        }
+      }
+      if (!known) r.Fail(at, "expected not_supported, not_started, in_progress or completed");
+    } else if (key == "status") {
+      auto code = nvml::ParseReturnCode(r.String(value, at));
+      if (!code) r.Fail(at, "expected an NVML return code name such as SUCCESS");
+      fabric.status = *code;
+    } else {
+      r.Fail(at, "unknown key");
+    }
+  }
+  return fabric;
+}
+
 // Applies every key of `node` that a GPU can carry; unknown keys are errors (typos matter).
 void ApplyGpuFields(const Reader& r, const YamlNode& node, const std::string& where,
                     GpuProfile& gpu) {
@@ -173,6 +206,10 @@ void ApplyGpuFields(const Reader& r, const YamlNode& node, const std::string& wh
       gpu.minor = static_cast<unsigned>(r.Integer(value, at, "a device minor number"));
     else if (key == "numa_node")
       gpu.numa_node = static_cast<int>(r.Integer(value, at, "an integer", -1));
+    else if (key == "pci_class")
+      gpu.pci_class = static_cast<unsigned>(r.Integer(value, at, "a class such as 0x030200"));
+    else if (key == "fabric")
+      gpu.fabric = ParseFabric(r, value, at);
     else if (key == "pcie")
       gpu.pcie = r.Strings(value, at, "a list of names from the CPU down");
     else if (key == "board")
@@ -321,6 +358,8 @@ Profile ParseProfile(const std::string& yaml_text, const std::string& origin) {
       p.name = r.String(value, key);
     else if (key == "description")
       p.description = r.String(value, key);
+    else if (key == "machine_type")
+      p.machine_type = r.String(value, key);
     else if (key == "driver_version")
       p.driver_version = r.String(value, key);
     else if (key == "cuda_driver_version")

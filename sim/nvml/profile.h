@@ -31,6 +31,14 @@ struct MigInstanceSpec {
   std::vector<unsigned> compute_slices;  // empty: one compute instance covering the GPU instance
 };
 
+// What nvmlDeviceGetGpuFabricInfo reports; absent: NVML_ERROR_NOT_SUPPORTED (pre-Hopper).
+struct FabricSpec {
+  std::string cluster_uuid;  // canonical UUID text; all zeros when not in a cluster
+  unsigned clique_id = 0;
+  unsigned state = 3;  // NVML_GPU_FABRIC_STATE_*: 0 not supported ... 3 completed
+  int status = 0;      // nvmlReturn_t of the fabric registration
+};
+
 struct GpuProfile {
   std::string uuid;
   std::string name;
@@ -42,6 +50,8 @@ struct GpuProfile {
   unsigned pci_subsystem_id = 0;
   unsigned minor = 0;
   std::optional<int> numa_node;
+  unsigned pci_class = 0x030200;  // sysfs class: 0x030200 3D controller, 0x030000 VGA
+  std::optional<FabricSpec> fabric;
   // PCIe path from the CPU down to the GPU's own switch: [cpu, host bridge, switch, ...].
   std::vector<std::string> pcie;
   std::string board;  // GPUs on the same board (e.g. K80) share it
@@ -62,6 +72,7 @@ struct NvLinkPair {
 struct Profile {
   std::string name;
   std::string description;
+  std::string machine_type;  // DMI product name (/sys/class/dmi/id/product_name)
   std::string driver_version;
   int cuda_driver_version = 0;
   std::string nvml_version;

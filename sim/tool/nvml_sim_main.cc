@@ -4,14 +4,16 @@
 //   nvml-sim check <profile.yaml>...       validate profiles (exit 1 on the first error)
 //   nvml-sim root --out <dir> [profile]...   write what the programs read outside NVML for these
 //                                           profiles (default: all built-in) under a driver root:
-//                                           sys/bus/pci/devices/<id>/numa_node,
-//                                           proc/driver/nvidia-caps/mig-minors, dev/nvidia* nodes
+//                                           sys/bus/pci/devices/<id>/{numa_node,class,vendor},
+//                                           proc/driver/nvidia-caps/mig-minors, dev/nvidia* nodes,
+//                                           and for one profile sys/class/dmi/id/product_name
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,7 @@ int ShowJson(const Profile& p) {
   nlohmann::ordered_json doc;
   doc["name"] = p.name;
   doc["description"] = p.description;
+  doc["machineType"] = p.machine_type;
   doc["driverVersion"] = p.driver_version;
   doc["cudaDriverVersion"] = p.cuda_driver_version;
   doc["initError"] = p.init_error;
@@ -77,7 +80,13 @@ int ShowJson(const Profile& p) {
          {"computeCapability", {g.cc_major, g.cc_minor}},
          {"pciBusId", g.bus_id},
          {"minor", g.minor},
-         {"numaNode", g.numa_node ? nlohmann::ordered_json(*g.numa_node) : nullptr}});
+         {"numaNode", g.numa_node ? nlohmann::ordered_json(*g.numa_node) : nullptr},
+         {"pciClass", g.pci_class},
+         {"fabric", g.fabric ? nlohmann::ordered_json{{"clusterUuid", g.fabric->cluster_uuid},
+                                                      {"cliqueId", g.fabric->clique_id},
+                                                      {"state", g.fabric->state},
+                                                      {"status", g.fabric->status}}
+                             : nlohmann::ordered_json(nullptr)}});
   }
   doc["nvlinks"] = nlohmann::ordered_json::array();
   for (const auto& link : p.nvlinks) doc["nvlinks"].push_back({link.a, link.b, link.links});
@@ -154,25 +163,50 @@ void WriteDeviceNodes(const fs::path& root) {
 }
 
 int Sysfs(const fs::path& out, std::vector<std::string> names) {
+  const bool one_profile = names.size() == 1;
   if (names.empty()) {
     for (const auto& [name, text] : nvdp::sim::BuiltinProfiles()) names.push_back(name);
   }
-  std::map<std::string, std::pair<int, std::string>> written;  // bus id -> (node, profile)
+  // bus id -> (NUMA node, PCI class, profile): profiles sharing a bus id must agree.
+  struct Written {
+    std::optional<int> numa;
+    unsigned pci_class;
+    std::string profile;
+  };
+  std::map<std::string, Written> written;
   for (const std::string& name : names) {
     Profile p = nvdp::sim::LoadProfile(name);
     for (const auto& gpu : p.gpus) {
-      if (!gpu.numa_node) continue;
       std::string id = NormalizedBusId(gpu.bus_id);
-      auto [it, inserted] = written.try_emplace(id, *gpu.numa_node, p.name);
-      if (!inserted && it->second.first != *gpu.numa_node) {
-        std::cerr << "nvml-sim: bus id " << id << " is on NUMA node " << it->second.first
-                  << " in profile " << it->second.second << " but " << *gpu.numa_node
-                  << " in profile " << p.name << "; give the profiles distinct bus ids\n";
+      auto [it, inserted] = written.try_emplace(id, Written{gpu.numa_node, gpu.pci_class, p.name});
+      if (!inserted &&
+          (it->second.numa != gpu.numa_node || it->second.pci_class != gpu.pci_class)) {
+        std::cerr << "nvml-sim: bus id " << id << " has another NUMA node or PCI class in profile "
+                  << it->second.profile << " than in profile " << p.name
+                  << "; give the profiles distinct bus ids\n";
         return 1;
       }
       fs::path dir = out / "sys/bus/pci/devices" / id;
       fs::create_directories(dir);
-      std::ofstream(dir / "numa_node") << *gpu.numa_node << "\n";
+      if (gpu.numa_node) std::ofstream(dir / "numa_node") << *gpu.numa_node << "\n";
+      char pci_class[16];
+      std::snprintf(pci_class, sizeof pci_class, "0x%06x", gpu.pci_class);
+      std::ofstream(dir / "class") << pci_class << "\n";
+      std::ofstream(dir / "vendor") << "0x10de\n";
+      // 256 bytes of config space: IDs, class, no capability list (not a vGPU).
+      std::string config(256, '\0');
+      config[0] = '\xde';
+      config[1] = '\x10';
+      config[2] = static_cast<char>(gpu.pci_device_id >> 16 & 0xFF);
+      config[3] = static_cast<char>(gpu.pci_device_id >> 24 & 0xFF);
+      config[0x0A] = static_cast<char>(gpu.pci_class >> 8 & 0xFF);
+      config[0x0B] = static_cast<char>(gpu.pci_class >> 16 & 0xFF);
+      std::ofstream(dir / "config", std::ios::binary) << config;
+    }
+    // The machine type (DMI product name) only for a root of one machine.
+    if (one_profile && !p.machine_type.empty()) {
+      fs::create_directories(out / "sys/class/dmi/id");
+      std::ofstream(out / "sys/class/dmi/id/product_name") << p.machine_type << "\n";
     }
   }
   return 0;

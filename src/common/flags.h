@@ -80,6 +80,13 @@ class FlagSet {
   std::map<std::string, Value, std::less<>> values_;  // by primary name
 };
 
+// The config-file merge rule (spec §2.1) for one flag: its value replaces the config's when the
+// flag was given (command line or environment), and fills the config field only when unset.
+template <typename T>
+void MergeFlag(std::optional<T>& field, const Value& flag, T value) {
+  if (flag.is_set() || !field) field = std::move(value);
+}
+
 // Go's strconv.ParseBool.
 std::optional<bool> ParseGoBool(std::string_view text);
 // Go's time.ParseDuration, in nanoseconds ("1m30s", "250ms", "0"). A bare non-zero number fails.

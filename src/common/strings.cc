@@ -1,5 +1,6 @@
 #include "common/strings.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -54,6 +55,43 @@ static bool ParseWhole(std::string_view text, T* value) {
 bool ParseInt64(std::string_view text, long long* value) { return ParseWhole(text, value); }
 bool ParseUint64(std::string_view text, unsigned long long* value) {
   return ParseWhole(text, value);
+}
+
+bool ParseUuidBytes(std::string_view text, unsigned char* bytes) {
+  if (text.size() != 36) return false;
+  unsigned char parsed[16];
+  size_t out = 0;
+  for (size_t i = 0; i < text.size();) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-') return false;
+      ++i;
+      continue;
+    }
+    int value = 0;
+    for (int half = 0; half < 2; ++half, ++i) {
+      const char c = text[i];
+      int digit = c >= '0' && c <= '9'   ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                         : -1;
+      if (digit < 0) return false;
+      value = value * 16 + digit;
+    }
+    parsed[out++] = static_cast<unsigned char>(value);
+  }
+  if (bytes != nullptr) std::copy(parsed, parsed + 16, bytes);
+  return true;
+}
+
+std::string FormatUuid(const unsigned char* bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string text;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
+    text += kHex[bytes[i] >> 4];
+    text += kHex[bytes[i] & 0xF];
+  }
+  return text;
 }
 
 }  // namespace nvdp

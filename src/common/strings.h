@@ -14,5 +14,8 @@ std::string ToLower(std::string_view text);
 // Parses a whole decimal integer; false on empty input, junk or overflow.
 bool ParseInt64(std::string_view text, long long* value);
 bool ParseUint64(std::string_view text, unsigned long long* value);
+// "7b968a6d-c8aa-45e1-9e07-e1e51be99c31" <-> 16 bytes. `bytes` may be null to only validate.
+bool ParseUuidBytes(std::string_view text, unsigned char* bytes);
+std::string FormatUuid(const unsigned char* bytes);  // canonical lowercase
 
 }  // namespace nvdp

@@ -151,7 +151,7 @@ Inventory Discover(const nvml::Nvml& nvml, const DiscoveryOptions& options) {
   }
 
   inventory.links = LinkMatrix(inventory.gpus.size());
-  ReadLinks(nvml, handles, inventory.gpus, inventory.links);
+  if (options.links) ReadLinks(nvml, handles, inventory.gpus, inventory.links);
   return inventory;
 }
 

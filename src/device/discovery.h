@@ -14,6 +14,7 @@ struct DiscoveryOptions {
   // the container driver root first so a simulated root can carry its own topology (on a real
   // node both are the same kernel sysfs).
   std::vector<std::string> sysfs_roots = {"/sys"};
+  bool links = true;  // read the pairwise link matrix (n^2 topology and NVLink queries)
 };
 
 // The caller holds an nvml::Session. Throws NvmlError only when NVML itself fails (count, driver

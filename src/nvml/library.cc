@@ -149,6 +149,10 @@ void Library::Resolve() {
       Lookup<nvmlDeviceGetUint_fn>(handle_, {"nvmlDeviceGetComputeInstanceId"});
   a.DeviceGetAttributes =
       Lookup<nvmlDeviceGetAttributes_fn>(handle_, {"nvmlDeviceGetAttributes_v2"});
+  a.DeviceGetGpuFabricInfo =
+      Lookup<nvmlDeviceGetGpuFabricInfo_fn>(handle_, {"nvmlDeviceGetGpuFabricInfo"});
+  a.DeviceGetGpuFabricInfoV =
+      Lookup<nvmlDeviceGetGpuFabricInfoV_fn>(handle_, {"nvmlDeviceGetGpuFabricInfoV"});
   a.DeviceGetGpuInstanceProfileInfo = Lookup<nvmlDeviceGetGpuInstanceProfileInfo_fn>(
       handle_, {"nvmlDeviceGetGpuInstanceProfileInfo"});
   a.DeviceGetGpuInstanceById =

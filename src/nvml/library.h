@@ -52,6 +52,9 @@ struct Api {
   nvmlGpuInstanceGetComputeInstanceProfileInfo_fn GpuInstanceGetComputeInstanceProfileInfo =
       nullptr;
   nvmlComputeInstanceGetInfo_fn ComputeInstanceGetInfo = nullptr;
+  // Fabric (GFD's clique label)
+  nvmlDeviceGetGpuFabricInfo_fn DeviceGetGpuFabricInfo = nullptr;
+  nvmlDeviceGetGpuFabricInfoV_fn DeviceGetGpuFabricInfoV = nullptr;
 };
 
 // Paths tried under a container driver root, in order (empty when the root is "/").

@@ -130,6 +130,35 @@ typedef struct {
   unsigned long long memorySizeMB;
 } nvmlDeviceAttributes_t;
 
+// GPU fabric (spec §7.6, §12.3): v1 is 28 bytes, v2 36 (a version word first, healthMask last).
+enum : unsigned int {
+  NVML_GPU_FABRIC_UUID_LEN = 16,
+  NVML_GPU_FABRIC_STATE_NOT_SUPPORTED = 0,
+  NVML_GPU_FABRIC_STATE_NOT_STARTED = 1,
+  NVML_GPU_FABRIC_STATE_IN_PROGRESS = 2,
+  NVML_GPU_FABRIC_STATE_COMPLETED = 3,
+};
+
+typedef struct {
+  unsigned char clusterUuid[NVML_GPU_FABRIC_UUID_LEN];
+  nvmlReturn_t status;
+  unsigned int cliqueId;
+  unsigned char state;
+} nvmlGpuFabricInfo_t;
+
+typedef struct {
+  unsigned int version;
+  unsigned char clusterUuid[NVML_GPU_FABRIC_UUID_LEN];
+  nvmlReturn_t status;
+  unsigned int cliqueId;
+  unsigned char state;
+  unsigned int healthMask;
+} nvmlGpuFabricInfo_v2_t;
+
+// sizeof | (2 << 24), as NVML_STRUCT_VERSION(GpuFabricInfo, 2) expands.
+inline constexpr unsigned int nvmlGpuFabricInfo_v2 =
+    static_cast<unsigned int>(sizeof(nvmlGpuFabricInfo_v2_t)) | (2u << 24);
+
 typedef struct {
   unsigned int start;
   unsigned int size;
@@ -209,6 +238,8 @@ typedef nvmlReturn_t (*nvmlDeviceGetMigDeviceHandleByIndex_fn)(nvmlDevice_t, uns
 typedef nvmlReturn_t (*nvmlDeviceGetDeviceHandleFromMigDeviceHandle_fn)(nvmlDevice_t,
                                                                         nvmlDevice_t*);
 typedef nvmlReturn_t (*nvmlDeviceGetAttributes_fn)(nvmlDevice_t, nvmlDeviceAttributes_t*);
+typedef nvmlReturn_t (*nvmlDeviceGetGpuFabricInfo_fn)(nvmlDevice_t, nvmlGpuFabricInfo_t*);
+typedef nvmlReturn_t (*nvmlDeviceGetGpuFabricInfoV_fn)(nvmlDevice_t, nvmlGpuFabricInfo_v2_t*);
 typedef nvmlReturn_t (*nvmlDeviceGetGpuInstanceProfileInfo_fn)(nvmlDevice_t, unsigned int,
                                                                nvmlGpuInstanceProfileInfo_t*);
 typedef nvmlReturn_t (*nvmlDeviceGetGpuInstanceById_fn)(nvmlDevice_t, unsigned int,
@@ -232,6 +263,14 @@ static_assert(sizeof(nvmlEventData_t) == 32);
 static_assert(offsetof(nvmlEventData_t, eventData) == 16);
 static_assert(offsetof(nvmlEventData_t, gpuInstanceId) == 24);
 static_assert(offsetof(nvmlEventData_t, computeInstanceId) == 28);
+static_assert(sizeof(nvmlGpuFabricInfo_t) == 28);
+static_assert(offsetof(nvmlGpuFabricInfo_t, status) == 16);
+static_assert(offsetof(nvmlGpuFabricInfo_t, cliqueId) == 20);
+static_assert(offsetof(nvmlGpuFabricInfo_t, state) == 24);
+static_assert(sizeof(nvmlGpuFabricInfo_v2_t) == 36);
+static_assert(offsetof(nvmlGpuFabricInfo_v2_t, clusterUuid) == 4);
+static_assert(offsetof(nvmlGpuFabricInfo_v2_t, state) == 28);
+static_assert(offsetof(nvmlGpuFabricInfo_v2_t, healthMask) == 32);
 static_assert(sizeof(nvmlDeviceAttributes_t) == 40);
 static_assert(offsetof(nvmlDeviceAttributes_t, memorySizeMB) == 32);
 static_assert(sizeof(nvmlGpuInstanceInfo_t) == 24);

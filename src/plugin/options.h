@@ -79,11 +79,6 @@ struct ParsedCommandLine {
 ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
                                    const flags::EnvLookup& env);
 
-// The merge rule of §2.1 for one flag: its value replaces the config's when the flag was given
-// (command line or environment), and fills the config field only when that is unset.
-template <typename T>
-void MergeFlag(std::optional<T>& field, const flags::Value& flag, T value) {
-  if (flag.is_set() || !field) field = std::move(value);
-}
+using flags::MergeFlag;
 
 }  // namespace nvdp::plugin

@@ -1,0 +1,174 @@
+#include "gfd/app.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+
+#include "common/log.h"
+#include "common/unique_fd.h"
+#include "common/version.h"
+#include "config/effective.h"
+#include "gfd/facts.h"
+#include "gfd/output.h"
+#include "gfd/vgpu.h"
+#include "nvml/library.h"
+#include "nvml/nvml.h"
+
+namespace nvdp::gfd {
+namespace {
+
+enum class Next { kExit, kRestart };
+
+UniqueFd OpenSignalFd() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int signal : {SIGHUP, SIGINT, SIGTERM, SIGQUIT}) sigaddset(&set, signal);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return UniqueFd(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+}
+
+// Waits up to `period` for a signal. nullopt: the period passed.
+std::optional<Next> WaitForSignal(int fd, std::chrono::milliseconds period) {
+  const auto deadline = std::chrono::steady_clock::now() + period;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    pollfd pfd{fd, POLLIN, 0};
+    int ready = poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 1 << 30)));
+    if (ready <= 0) continue;
+    signalfd_siginfo info{};
+    if (read(fd, &info, sizeof info) != sizeof info) continue;
+    if (info.ssi_signo == SIGHUP) {
+      LOG_INFO("Received SIGHUP, restarting.");
+      return Next::kRestart;
+    }
+    LOG_INFO("Received signal \"{}\", shutting down.", strsignal(static_cast<int>(info.ssi_signo)));
+    return Next::kExit;
+  }
+}
+
+class Labeller {
+ public:
+  explicit Labeller(const Options& options) : options_(options) {
+    if (options_.container_driver_root != "/" && !options_.container_driver_root.empty()) {
+      sysfs_roots_.push_back(options_.container_driver_root + "/sys");
+    }
+    sysfs_roots_.push_back("/sys");
+    try {
+      nvml_ = std::make_shared<nvml::Nvml>(nvml::Library::Open(options_.container_driver_root));
+      LOG_INFO("Loaded NVML from {}", nvml_->library().path());
+    } catch (const std::exception& error) {
+      load_error_ = error.what();
+    }
+  }
+
+  // One pass: every label source merged. Throws on errors that end the program.
+  Labels Pass(const Labels& timestamp) {
+    Labels labels = timestamp;
+    std::vector<std::string> warnings;
+    for (const auto& [key, value] : DeviceLabelsOrNone(&warnings)) labels[key] = value;
+    std::string vgpu_warning;
+    for (const auto& [key, value] : VgpuLabels(PickSysfsRoot(sysfs_roots_), &vgpu_warning)) {
+      labels[key] = value;
+    }
+    if (!vgpu_warning.empty()) warnings.push_back(vgpu_warning);
+    for (const std::string& warning : warnings) LOG_WARNING("{}", warning);
+    if (labels.size() <= 1) LOG_WARNING("No labels generated from any source");
+    return labels;
+  }
+
+ private:
+  Labels DeviceLabelsOrNone(std::vector<std::string>* warnings) {
+    NodeFacts facts;
+    try {
+      if (!nvml_) throw std::runtime_error(load_error_);
+      nvml::Session session(*nvml_);
+      facts = ReadFacts(*nvml_, {sysfs_roots_, options_.machine_type_file});
+    } catch (const LabelError&) {
+      throw;
+    } catch (const std::exception& error) {
+      if (options_.fail_on_init_error) {
+        throw std::runtime_error(std::string("failed to initialize NVML: ") + error.what());
+      }
+      // Upstream switches to a manager without devices: only the other sources label.
+      LOG_WARNING("NVML unavailable ({}); fail-on-init-error=false: no device labels",
+                  error.what());
+      return {};
+    }
+    return DeviceLabels(facts, options_.mig_strategy, options_.config.sharing, warnings);
+  }
+
+  const Options& options_;
+  std::vector<std::string> sysfs_roots_;
+  std::shared_ptr<nvml::Nvml> nvml_;
+  std::string load_error_;
+};
+
+void RemoveOutput(const Options& options) {
+  if (options.oneshot || options.output_file.empty()) return;
+  std::error_code error;
+  std::filesystem::remove(options.output_file, error);
+  std::filesystem::remove_all(std::filesystem::path(options.output_file).parent_path() / "gfd-tmp",
+                              error);
+}
+
+// One configuration until a signal; returns what to do next or throws on an error.
+Next Run(const Options& options, int signal_fd) {
+  Labeller labeller(options);
+  Labels timestamp;  // fixed for this run, as upstream
+  if (!options.no_timestamp) {
+    timestamp["nvidia.com/gfd.timestamp"] = std::to_string(std::time(nullptr));
+  }
+  while (true) {
+    const Labels labels = labeller.Pass(timestamp);
+    const std::string text = FeatureFileText(labels);
+    if (options.output_file.empty()) {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fflush(stdout);
+    } else {
+      WriteFileAtomically(options.output_file, text);
+      LOG_INFO("Wrote {} labels to {}", labels.size(), options.output_file);
+    }
+    if (options.oneshot) return Next::kExit;
+    if (auto next = WaitForSignal(signal_fd, options.sleep_interval)) return *next;
+  }
+}
+
+}  // namespace
+
+int RunFeatureDiscovery(const CommandLine& command_line) {
+  LOG_INFO("Starting GPU Feature Discovery {}", Version());
+  UniqueFd signals = OpenSignalFd();
+  while (true) {
+    Options options;
+    try {
+      options = command_line.Load();
+    } catch (const std::exception& error) {
+      LOG_ERROR("error: unable to load config: {}", error.what());
+      return 1;
+    }
+    for (const std::string& warning : options.warnings) LOG_WARNING("{}", warning);
+    LOG_INFO("Running with config:\n{}", config::ToJson(options.config));
+    Next next;
+    try {
+      next = Run(options, signals.get());
+    } catch (const std::exception& error) {
+      LOG_ERROR("error: {}", error.what());
+      RemoveOutput(options);
+      return 1;
+    }
+    RemoveOutput(options);
+    if (next == Next::kExit) return 0;
+  }
+}
+
+}  // namespace nvdp::gfd

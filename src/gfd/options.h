@@ -1,0 +1,52 @@
+// gpu-feature-discovery's configuration: flags and environment (spec §1.2) merged with the config
+// file's flags.gfd and shared keys, by the same rules as the device plugin (§2.1).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/flags.h"
+#include "config/config.h"
+
+namespace nvdp::gfd {
+
+inline constexpr const char* kDefaultOutputFile =
+    "/etc/kubernetes/node-feature-discovery/features.d/gfd";
+inline constexpr const char* kDefaultMachineTypeFile = "/sys/class/dmi/id/product_name";
+
+struct Options {
+  config::Config config;              // effective, as logged
+  std::vector<std::string> warnings;  // what finalizing changed
+
+  std::string mig_strategy = "none";  // validated only when labelling (as upstream)
+  bool fail_on_init_error = true;
+  bool oneshot = false;
+  bool no_timestamp = false;
+  std::chrono::milliseconds sleep_interval{60000};
+  std::string output_file = kDefaultOutputFile;  // "" = stdout
+  std::string machine_type_file = kDefaultMachineTypeFile;
+  std::string container_driver_root = "/driver-root";  // where NVML and a simulated sysfs are found
+};
+
+class CommandLine {
+ public:
+  explicit CommandLine(flags::FlagSet set) : set_(std::move(set)) {}
+  // Reads the config file again and merges the flags into it. Throws config::ConfigError.
+  Options Load() const;
+
+ private:
+  flags::FlagSet set_;
+};
+
+struct ParsedCommandLine {
+  std::optional<CommandLine> command_line;
+  int exit_code = 0;
+  std::string output;
+};
+
+ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
+                                   const flags::EnvLookup& env);
+
+}  // namespace nvdp::gfd
