@@ -12,3 +12,6 @@ echo
 /usr/bin/python3 bench/preferred_allocation_latency.py
 echo
 /usr/bin/python3 bench/health_latency.py
+echo
+/usr/bin/python3 bench/gfd_pass.py
+/usr/bin/python3 bench/gfd_pass.py --profile a100-mig-mixed --mig-strategy mixed

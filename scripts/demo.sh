@@ -3,6 +3,7 @@
 # talking to the kubelet emulator over real unix sockets. Shows registration, the device list with
 # health and NUMA nodes, a preferred allocation and an Allocate for 2 GPUs, an injected XID,
 # and a kubelet restart with re-registration; then stops everything and leaves nothing behind.
+# Last, gpu-feature-discovery labels the same simulated node once.
 set -euo pipefail
 
 BUILD=${NVDP_BUILD_DIR:-build}
@@ -80,5 +81,14 @@ wait "$EMULATOR_PID" || true
 EMULATOR_PID=""
 left=$(ls -A "$WORK/dp")
 echo "   sockets left in the plugin directory: ${left:-none}"
+
+bold "gpu-feature-discovery: the node labels NFD would publish for this node (--oneshot)"
+"$BIN/nvml-sim" root --out "$WORK/node-root" "$PROFILE"
+NVML_SIM_PROFILE=$PROFILE NVML_SIM_EVENTS=$WORK/faults \
+  "$BIN/gpu-feature-discovery" --driver-root-ctr-path "$BUILD/sim-root" --oneshot \
+  --machine-type-file "$WORK/node-root/sys/class/dmi/id/product_name" \
+  --output-file "$WORK/features.d/gfd" 2> "$WORK/gfd.log" || { cat "$WORK/gfd.log"; exit 1; }
+sed 's/^/   /' "$WORK/features.d/gfd"
 echo
-echo "Try it yourself: docs/simulator.md (profiles, fault injection) and docs/kubelet-emulator.md."
+echo "Try it yourself: docs/simulator.md (profiles, fault injection), docs/kubelet-emulator.md,"
+echo "docs/gpu-feature-discovery.md."

@@ -1,0 +1,355 @@
+"""gpu-feature-discovery end to end: the real binary on every simulated machine, every MIG
+strategy and sharing setting, compared with label sets derived by hand from spec §7.
+
+The machine facts below are transcribed by hand from sim/profiles/*.yaml; the rules that turn
+them into labels are spec §7.3-7.7 written out again in Python, independently of the C++ code.
+Two complete label files (tests/e2e/golden/) anchor the rules themselves.
+"""
+import os
+import signal
+import subprocess
+import time
+import unittest
+from pathlib import Path
+
+from harness import BIN, SIM_ROOT
+
+GOLDEN = Path(__file__).parent / "golden"
+
+# Per MIG device profile: memory, multiprocessors, slices.gi, slices.ci, copy, decoder, encoder,
+# jpeg, ofa (nvmlDeviceGetAttributes of the simulated MIG device).
+A100_MIG = {
+    "1g.5gb": (4864, 14, 1, 1, 1, 0, 0, 0, 0),
+    "1g.5gb.me": (4864, 14, 1, 1, 1, 1, 0, 1, 1),
+    "1g.10gb": (9856, 14, 1, 1, 1, 1, 0, 0, 0),
+    "2g.10gb": (9856, 28, 2, 2, 2, 1, 0, 0, 0),
+    "3g.20gb": (19968, 42, 3, 3, 3, 2, 0, 0, 0),
+    "2c.4g.20gb": (19968, 28, 4, 2, 4, 2, 0, 0, 0),
+    "7g.40gb": (40192, 98, 7, 7, 7, 5, 0, 1, 1),
+}
+H100_MIG = {
+    "1g.10gb": (9728, 16, 1, 1, 1, 1, 0, 1, 0),
+    "1g.10gb.me": (9728, 16, 1, 1, 1, 1, 0, 1, 1),
+    "1g.20gb": (19968, 16, 1, 1, 1, 1, 0, 1, 0),
+    "2g.20gb": (19968, 32, 2, 2, 2, 2, 0, 2, 0),
+    "3g.40gb": (40448, 60, 3, 3, 3, 3, 0, 3, 0),
+    "4g.40gb": (40448, 64, 4, 4, 4, 4, 0, 4, 0),
+    "7g.80gb": (80896, 132, 7, 7, 8, 7, 0, 7, 1),
+}
+A100 = ("NVIDIA-A100-SXM4-40GB", 40960, 8, 0)
+H100 = ("NVIDIA-H100-80GB-HBM3", 81559, 9, 0)
+V100_16 = ("Tesla-V100-SXM2-16GB", 16160, 7, 0)
+V100_32 = ("Tesla-V100-SXM2-32GB", 32768, 7, 0)
+T4 = ("Tesla-T4", 15360, 7, 5)
+GB200 = ("NVIDIA-GB200", 189471, 10, 0)
+
+# gpus: (model, MIG devices or None when MIG is off).
+PROFILES = {
+    "dgx-a100": dict(driver="550.127.05", cuda="12.4", machine="NVIDIA-DGX-A100", mig_capable=True,
+                     gpus=[(A100, None)] * 8),
+    "a100-mig-mixed": dict(driver="550.127.05", cuda="12.4", machine="NVIDIA-DGX-A100", mig_capable=True,
+                           mig_attributes=A100_MIG,
+                           gpus=[(A100, ["3g.20gb", "2g.10gb", "1g.5gb", "1g.5gb"]), (A100, ["7g.40gb"]),
+                                 (A100, ["2c.4g.20gb", "2c.4g.20gb", "2g.10gb", "1g.5gb"]),
+                                 (A100, ["1g.5gb.me", "1g.10gb", "1g.10gb", "1g.5gb"])] + [(A100, None)] * 4),
+    "a100-mig-single": dict(driver="550.127.05", cuda="12.4", machine="NVIDIA-DGX-A100", mig_capable=True,
+                            mig_attributes=A100_MIG, gpus=[(A100, ["2g.10gb"] * 3)] * 8),
+    "h100-sxm": dict(driver="550.90.07", cuda="12.4", machine="NVIDIA-DGX-H100", mig_capable=True,
+                     gpus=[(H100, None)] * 8),
+    "h100-mig": dict(driver="550.90.07", cuda="12.4", machine="NVIDIA-DGX-H100", mig_capable=True,
+                     mig_attributes=H100_MIG,
+                     gpus=[(H100, ["7g.80gb"]), (H100, ["7g.80gb"]), (H100, ["3g.40gb", "2g.20gb", "1g.20gb"]),
+                           (H100, ["4g.40gb", "3g.40gb"]),
+                           (H100, ["1g.10gb", "1g.10gb.me", "1g.10gb", "1g.20gb", "2g.20gb"])] + [(H100, None)] * 3),
+    "dgx1-v100": dict(driver="535.183.01", cuda="12.2", machine="NVIDIA-DGX-1", mig_capable=False,
+                      gpus=[(V100_16, None)] * 8),
+    "v100-16gpu": dict(driver="535.183.01", cuda="12.2", machine="SYS-4029GP-TVRT-two-NVLink-boards",
+                       mig_capable=False, gpus=[(V100_32, None)] * 16),
+    "pcie-4xt4": dict(driver="535.183.01", cuda="12.2", machine="PowerEdge-R740", mig_capable=False,
+                      gpus=[(T4, None)] * 4),
+    "gb200-nvl": dict(driver="570.124.06", cuda="12.8", machine="GB200-NVL72-Compute-Tray", mig_capable=False,
+                      clique="4f2a0e7c-31b6-4d3e-9a8f-6c1d2b7e5a90.32766", gpus=[(GB200, None)] * 4),
+    "none": dict(gpus=[]),
+}
+
+SHARING = {
+    "none": "",
+    "time-slicing": "sharing:\n  timeSlicing:\n    resources:\n"
+                    "      - {name: nvidia.com/gpu, replicas: 4}\n"
+                    "      - {name: nvidia.com/mig-1g.5gb, replicas: 2}\n",
+    "time-slicing-renamed": "sharing:\n  timeSlicing:\n    renameByDefault: true\n    resources:\n"
+                            "      - {name: nvidia.com/gpu, replicas: 4}\n"
+                            "      - {name: nvidia.com/mig-1g.5gb, replicas: 2}\n",
+    "mps": "sharing:\n  mps:\n    resources:\n      - {name: nvidia.com/gpu, replicas: 4}\n",
+}
+
+
+class LabelError(Exception):
+    pass
+
+
+def family(major, minor):
+    table = {1: "tesla", 2: "fermi", 3: "kepler", 5: "maxwell", 6: "pascal", 9: "hopper",
+             10: "blackwell", 12: "blackwell"}
+    if major == 7:
+        return "volta" if minor < 5 else "turing"
+    if major == 8:
+        return "ampere" if minor < 9 else "ada-lovelace"
+    return table.get(major, "undefined")
+
+
+def sharing_of(sharing, resource, enabled=True):
+    """(replicas, renamed, strategy) of §7.4 for one resource."""
+    if not enabled:
+        return 0, False, "none"
+    replicas = {"none": {}, "mps": {"nvidia.com/gpu": 4}}.get(
+        sharing, {"nvidia.com/gpu": 4, "nvidia.com/mig-1g.5gb": 2}).get(resource, 1)
+    renamed = sharing == "time-slicing-renamed" and resource in ("nvidia.com/gpu", "nvidia.com/mig-1g.5gb")
+    strategy = ("mps" if sharing == "mps" else "time-slicing") if replicas > 1 else "none"
+    return replicas, renamed, strategy
+
+
+def put_shared(labels, resource, base, count, shared):
+    replicas, renamed, strategy = shared
+    labels[f"{resource}.product"] = base + ("-SHARED" if replicas > 1 and not renamed else "")
+    labels[f"{resource}.count"] = str(count)
+    labels[f"{resource}.replicas"] = str(replicas)
+    labels[f"{resource}.sharing-strategy"] = strategy
+
+
+def put_mig(labels, resource, model, profile, count, attributes, sharing):
+    put_shared(labels, resource, f"{model[0]}-MIG-{profile}", count, sharing_of(sharing, resource))
+    names = ["memory", "multiprocessors", "slices.gi", "slices.ci", "engines.copy", "engines.decoder",
+             "engines.encoder", "engines.jpeg", "engines.ofa"]
+    for name, value in zip(names, attributes[profile]):
+        labels[f"{resource}.{name}"] = str(value)
+
+
+def expected_labels(name, strategy, sharing):
+    p = PROFILES[name]
+    labels = {"nvidia.com/vgpu.present": "false"}
+    gpus = p["gpus"]
+    if not gpus:
+        return labels
+    major, minor, rev = p["driver"].split(".")
+    cuda_major, cuda_minor = p["cuda"].split(".")
+    labels.update({
+        "nvidia.com/gpu.machine": p["machine"],
+        "nvidia.com/cuda.driver.major": major, "nvidia.com/cuda.driver.minor": minor,
+        "nvidia.com/cuda.driver.rev": rev,
+        "nvidia.com/cuda.driver-version.major": major, "nvidia.com/cuda.driver-version.minor": minor,
+        "nvidia.com/cuda.driver-version.revision": rev, "nvidia.com/cuda.driver-version.full": p["driver"],
+        "nvidia.com/cuda.runtime.major": cuda_major, "nvidia.com/cuda.runtime.minor": cuda_minor,
+        "nvidia.com/cuda.runtime-version.major": cuda_major,
+        "nvidia.com/cuda.runtime-version.minor": cuda_minor,
+        "nvidia.com/cuda.runtime-version.full": p["cuda"],
+        "nvidia.com/mig.capable": "true" if p["mig_capable"] else "false",
+        "nvidia.com/gpu.mode": "compute",
+    })
+    any_mig = any(migs is not None for _, migs in gpus)
+    if sharing == "mps" and any_mig:
+        raise LabelError("MPS sharing is not supported for mig devices")
+    labels["nvidia.com/mps.capable"] = "true" if sharing == "mps" else "false"
+
+    # §7.4: MIG-enabled models without sharing, then MIG-disabled ones with it.
+    count = {}
+    for model, _ in gpus:
+        count[model] = count.get(model, 0) + 1
+    for enabled in (True, False):
+        for model in dict.fromkeys(m for m, migs in gpus if (migs is not None) == enabled):
+            resource = "nvidia.com/gpu"
+            put_shared(labels, resource, model[0], count[model], sharing_of(sharing, resource, not enabled))
+            labels[f"{resource}.memory"] = str(model[1])
+            labels[f"{resource}.family"] = family(model[2], model[3])
+            labels[f"{resource}.compute.major"] = str(model[2])
+            labels[f"{resource}.compute.minor"] = str(model[3])
+
+    # §7.5
+    groups = {}
+    for model, migs in gpus:
+        for profile in migs or []:
+            groups.setdefault(profile, [model, 0])[1] += 1
+    if strategy == "mixed":
+        labels["nvidia.com/mig.strategy"] = "mixed"
+        for profile, (model, n) in groups.items():
+            put_mig(labels, f"nvidia.com/mig-{profile}", model, profile, n, p["mig_attributes"], sharing)
+    elif strategy == "single":
+        labels["nvidia.com/mig.strategy"] = "single"
+        enabled = [(m, migs) for m, migs in gpus if migs is not None]
+        if enabled:
+            if any(not migs for _, migs in enabled) or len(enabled) != len(gpus) or len(groups) != 1:
+                labels.update({"nvidia.com/gpu.product": f"{enabled[0][0][0]}-MIG-INVALID",
+                               "nvidia.com/gpu.count": "0", "nvidia.com/gpu.replicas": "0",
+                               "nvidia.com/gpu.sharing-strategy": "", "nvidia.com/gpu.memory": "0"})
+            else:
+                (profile, (model, n)), = groups.items()
+                put_mig(labels, "nvidia.com/gpu", model, profile, n, p["mig_attributes"], sharing)
+    if p.get("clique"):
+        labels["nvidia.com/gpu.clique"] = p["clique"]
+    return labels
+
+
+def parse(text):
+    labels = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        assert sep, f"not key=value: {line!r}"
+        assert key not in labels, f"duplicate {key}"
+        labels[key] = value
+    return labels
+
+
+class GfdTest(unittest.TestCase):
+    def setUp(self):
+        import tempfile
+        self.tmp = Path(tempfile.mkdtemp(prefix="nvdp-gfd-"))
+
+    def tearDown(self):
+        subprocess.run(["rm", "-rf", str(self.tmp)])
+
+    def machine_file(self, profile):
+        root = self.tmp / f"root-{profile}"
+        if not root.exists():
+            subprocess.run([str(BIN / "nvml-sim"), "root", "--out", str(root), profile], check=True)
+        return root / "sys/class/dmi/id/product_name"
+
+    def gfd(self, profile, *args, sharing="none", env=None, wait=True):
+        config = self.tmp / f"config-{sharing}.yaml"
+        config.write_text(SHARING[sharing] or "version: v1\n")
+        full_env = dict(os.environ, NVML_SIM_PROFILE=profile, NVML_SIM_EVENTS="/nonexistent")
+        full_env.pop("LD_LIBRARY_PATH", None)
+        full_env.update(env or {})
+        argv = [str(BIN / "gpu-feature-discovery"), "--driver-root-ctr-path", str(SIM_ROOT),
+                "--config-file", str(config)]
+        if profile in PROFILES:
+            argv += ["--machine-type-file", str(self.machine_file(profile))]
+        argv += list(args)
+        if not wait:
+            return subprocess.Popen(argv, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.run(argv, env=full_env, capture_output=True, text=True, timeout=30)
+
+    def oneshot(self, profile, strategy="none", sharing="none", extra=()):
+        out = self.tmp / f"{profile}-{strategy}-{sharing}"
+        result = self.gfd(profile, "--oneshot", f"--mig-strategy={strategy}", "--output-file", str(out),
+                          *extra, sharing=sharing)
+        return result, out
+
+    def test_every_profile_strategy_and_sharing(self):
+        for profile in PROFILES:
+            for strategy in ("none", "single", "mixed"):
+                for sharing in SHARING:
+                    with self.subTest(profile=profile, strategy=strategy, sharing=sharing):
+                        result, out = self.oneshot(profile, strategy, sharing)
+                        try:
+                            expected = expected_labels(profile, strategy, sharing)
+                        except LabelError as error:
+                            self.assertEqual(result.returncode, 1, result.stderr)
+                            self.assertIn(str(error), result.stderr)
+                            self.assertFalse(out.exists())
+                            continue
+                        self.assertEqual(result.returncode, 0, result.stderr)
+                        labels = parse(out.read_text())
+                        self.assertRegex(labels.pop("nvidia.com/gfd.timestamp"), r"^[0-9]{10}$")
+                        self.assertEqual(labels, expected)
+                        self.assertEqual(oct(out.stat().st_mode & 0o777), "0o644")
+
+    def test_golden_files(self):
+        for name, profile, strategy, sharing in [
+            ("dgx-a100.txt", "dgx-a100", "none", "none"),
+            ("a100-mig-mixed-mixed-time-slicing.txt", "a100-mig-mixed", "mixed", "time-slicing"),
+        ]:
+            with self.subTest(golden=name):
+                result, out = self.oneshot(profile, strategy, sharing, extra=["--no-timestamp"])
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(out.read_text(), (GOLDEN / name).read_text())
+
+    def test_stdout_when_the_output_path_is_empty(self):
+        result = self.gfd("pcie-4xt4", "--oneshot", "--output-file", "", "--no-timestamp")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        labels = parse(result.stdout)
+        self.assertEqual(labels["nvidia.com/gpu.product"], "Tesla-T4")
+        self.assertNotIn("nvidia.com/gfd.timestamp", labels)
+
+    def test_loop_rewrites_keeps_the_timestamp_and_removes_the_file_on_sigterm(self):
+        out = self.tmp / "features.d" / "gfd"
+        proc = self.gfd("pcie-4xt4", "--sleep-interval=200ms", "--output-file", str(out), wait=False)
+        try:
+            deadline = time.monotonic() + 5
+            while not out.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            first = parse(out.read_text())
+            first_inode = out.stat().st_ino
+            deadline = time.monotonic() + 5
+            while out.stat().st_ino == first_inode and time.monotonic() < deadline:
+                time.sleep(0.02)
+            self.assertNotEqual(out.stat().st_ino, first_inode, "the file was not rewritten")
+            second = parse(out.read_text())
+            self.assertEqual(first["nvidia.com/gfd.timestamp"], second["nvidia.com/gfd.timestamp"])
+            self.assertEqual(first, second)
+            self.assertEqual(sorted(p.name for p in out.parent.iterdir()), ["gfd"])  # no temp files
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(5), 0)
+            self.assertFalse(out.exists())
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+
+    def test_sighup_reloads_the_config(self):
+        out = self.tmp / "gfd"
+        config = self.tmp / "config-none.yaml"
+        proc = self.gfd("pcie-4xt4", "--sleep-interval=100ms", "--output-file", str(out), wait=False)
+        try:
+            deadline = time.monotonic() + 5
+            while not out.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            self.assertEqual(parse(out.read_text())["nvidia.com/gpu.replicas"], "1")
+            config.write_text(SHARING["time-slicing"])
+            proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                if out.exists() and parse(out.read_text()).get("nvidia.com/gpu.replicas") == "4":
+                    break
+                time.sleep(0.02)
+            self.assertEqual(parse(out.read_text())["nvidia.com/gpu.product"], "Tesla-T4-SHARED")
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(5), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            _, err = proc.communicate()
+        self.assertIn("Received SIGHUP, restarting.", err)
+
+    def test_errors(self):
+        bad_driver = self.tmp / "bad-driver.yaml"
+        bad_driver.write_text((Path(__file__).parents[2] / "sim/profiles/pcie-4xt4.yaml").read_text()
+                              .replace('driver_version: "535.183.01"', 'driver_version: "535"')
+                              .replace("name: pcie-4xt4", "name: bad-driver"))
+        cases = [
+            # (profile, args, exit code, message in stderr or None)
+            (str(bad_driver), [], 1, 'invalid driver version "535"'),
+            ("dgx-a100", ["--mig-strategy=bogus"], 1, "unknown strategy: bogus"),
+            ("none", ["--mig-strategy=bogus"], 0, None),
+            ("driver-not-loaded", [], 1, "failed to initialize NVML"),
+            ("driver-not-loaded", ["--fail-on-init-error=false", "--mig-strategy=bogus"], 0, None),
+            ("pcie-4xt4", ["--use-node-feature-api"], 1, "--use-node-feature-api is not supported"),
+            ("pcie-4xt4", ["--device-discovery-strategy=magic"], 1, "invalid --device-discovery-strategy"),
+        ]
+        for profile, args, code, message in cases:
+            with self.subTest(profile=profile, args=args):
+                out = self.tmp / "errors-out"
+                result = self.gfd(profile, "--oneshot", "--output-file", str(out), *args)
+                self.assertEqual(result.returncode, code, result.stderr)
+                if message:
+                    self.assertIn(message, result.stderr)
+                if code == 0:
+                    labels = parse(out.read_text())
+                    self.assertEqual(set(labels), {"nvidia.com/gfd.timestamp", "nvidia.com/vgpu.present"})
+                out.unlink(missing_ok=True)
+        result, _ = self.oneshot("a100-mig-mixed", "mixed", "mps")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("MPS sharing is not supported for mig devices", result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
