@@ -12,6 +12,7 @@
 #    list, an Allocate, a simulated kubelet restart, SIGTERM clean-up; start-to-registered time
 #    and idle RSS on real hardware; the health probes on the real driver (no GPU may go
 #    Unhealthy, no NVML error) through /healthz, /readyz and /metrics
+#  - gpu-feature-discovery --oneshot on the real driver, its labels compared with pynvml
 # build/glibc (optional: `make gpu-check-bundle`) holds this build's glibc; it is used only when
 # the machine's own glibc is too old for the programs.
 set -u
@@ -152,7 +153,24 @@ PY
 fi
 
 if [ -x "$B/gpu-feature-discovery" ]; then
-  timeout 30 $RUN "$B/gpu-feature-discovery" --oneshot --no-timestamp --output-file "$OUT/gfd.labels" > "$OUT/gfd.log" 2>&1
+  timeout 30 $RUN "$B/gpu-feature-discovery" --driver-root-ctr-path / --oneshot --no-timestamp \
+    --output-file "$OUT/gfd.labels" > "$OUT/gfd.log" 2>&1
   say "gfd rc=$? ($(wc -l < "$OUT/gfd.labels" 2>/dev/null || echo 0) labels)"
+  python3 - "$OUT/gfd.labels" "$OUT/truth.json" >> "$S" 2>&1 <<'PY'
+import json, re, sys
+labels = dict(l.rstrip("\n").split("=", 1) for l in open(sys.argv[1]) if "=" in l)
+print("  gfd labels: " + ", ".join(f"{k.replace('nvidia.com/', '')}={v}" for k, v in sorted(labels.items())))
+try: truth = json.load(open(sys.argv[2]))
+except Exception: sys.exit()
+g = truth["gpus"][0]
+sanitise = lambda s: "-".join(re.sub(r"[^A-Za-z0-9\-_. ]", "", s).split())
+want = {"gpu.product": sanitise(g["name"]), "gpu.memory": str(g["memory_mib"]), "gpu.count": str(len(truth["gpus"])),
+        "gpu.compute.major": str(g["cc"][0]), "gpu.compute.minor": str(g["cc"][1]),
+        "cuda.driver-version.full": truth["driver"],
+        "cuda.runtime-version.full": f"{truth['cuda'] // 1000}.{truth['cuda'] % 1000 // 10}",
+        "mig.capable": "false" if "Not Supported" in str(g["mig_mode"]) else "true"}
+bad = [f"{k}: gfd={labels.get('nvidia.com/' + k)!r} truth={v!r}" for k, v in want.items() if labels.get("nvidia.com/" + k) != v]
+print("  gfd vs pynvml:", "all match" if not bad else "MISMATCH\n    " + "\n    ".join(bad))
+PY
 fi
 say "outputs in $OUT"
