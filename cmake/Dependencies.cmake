@@ -5,6 +5,10 @@
 # static link list comes from pkg-config. The device plugin only speaks over unix sockets, so it
 # links grpc++_unsecure (no OpenSSL: half the size and RSS).
 
+# Before gRPC's package config, which looks for OpenSSL too: the first search is cached.
+if(NVDP_STATIC)
+  set(OPENSSL_USE_STATIC_LIBS TRUE)
+endif()
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 find_package(Protobuf REQUIRED)
@@ -34,3 +38,8 @@ find_path(LIBYAML_INCLUDE_DIR yaml.h REQUIRED)
 
 # Python with Debian's grpcio, for the end-to-end tests and benchmark scripts.
 find_program(NVDP_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+
+# HTTPS to the Kubernetes API (src/kube): Boost.Beast/Asio are header-only; OpenSSL is linked
+# statically in the default mode, so config-manager and gpu-feature-discovery stay glibc-only.
+find_package(Boost 1.74 REQUIRED)
+find_package(OpenSSL REQUIRED)

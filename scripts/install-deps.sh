@@ -11,7 +11,9 @@ packages=(
   # gRPC + protobuf (kubelet device plugin API)
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   # libraries
-  libyaml-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcurl4-openssl-dev
+  libyaml-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  # HTTPS to the Kubernetes API: Boost.Beast (header-only) over OpenSSL (linked statically)
+  libboost-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio python3-grpc-tools
   procps util-linux

@@ -94,4 +94,39 @@ std::string FormatUuid(const unsigned char* bytes) {
   return text;
 }
 
+bool DecodeBase64(std::string_view text, std::string* out) {
+  out->clear();
+  unsigned buffer = 0;
+  int bits = 0, padding = 0;
+  for (char c : text) {
+    int value;
+    if (c >= 'A' && c <= 'Z') {
+      value = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      value = c - 'a' + 26;
+    } else if (c >= '0' && c <= '9') {
+      value = c - '0' + 52;
+    } else if (c == '+') {
+      value = 62;
+    } else if (c == '/') {
+      value = 63;
+    } else if (c == '=') {
+      ++padding;
+      continue;
+    } else if (std::isspace(static_cast<unsigned char>(c))) {
+      continue;
+    } else {
+      return false;
+    }
+    if (padding > 0) return false;  // data after padding
+    buffer = (buffer << 6) | static_cast<unsigned>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out->push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  return padding <= 2;
+}
+
 }  // namespace nvdp

@@ -17,5 +17,7 @@ bool ParseUint64(std::string_view text, unsigned long long* value);
 // "7b968a6d-c8aa-45e1-9e07-e1e51be99c31" <-> 16 bytes. `bytes` may be null to only validate.
 bool ParseUuidBytes(std::string_view text, unsigned char* bytes);
 std::string FormatUuid(const unsigned char* bytes);  // canonical lowercase
+// Standard base64 with padding; whitespace is skipped. False on any other character.
+bool DecodeBase64(std::string_view text, std::string* out);
 
 }  // namespace nvdp

@@ -17,6 +17,7 @@
 #include "common/version.h"
 #include "config/effective.h"
 #include "gfd/facts.h"
+#include "gfd/nodefeature.h"
 #include "gfd/output.h"
 #include "gfd/vgpu.h"
 #include "nvml/library.h"
@@ -114,7 +115,8 @@ class Labeller {
 };
 
 void RemoveOutput(const Options& options) {
-  if (options.oneshot || options.output_file.empty()) return;
+  // The NodeFeature object stays, as upstream leaves it.
+  if (options.oneshot || options.output_file.empty() || options.use_node_feature_api) return;
   std::error_code error;
   std::filesystem::remove(options.output_file, error);
   std::filesystem::remove_all(std::filesystem::path(options.output_file).parent_path() / "gfd-tmp",
@@ -124,6 +126,17 @@ void RemoveOutput(const Options& options) {
 // One configuration until a signal; returns what to do next or throws on an error.
 Next Run(const Options& options, int signal_fd) {
   Labeller labeller(options);
+  std::unique_ptr<NodeFeatureWriter> node_feature;
+  if (options.use_node_feature_api) {
+    kube::ClientOptions client_options;
+    client_options.qps = options.kube_api_qps;
+    client_options.burst = options.kube_api_burst;
+    node_feature = std::make_unique<NodeFeatureWriter>(
+        std::make_unique<kube::Client>(
+            kube::ResolveClusterConfig(options.kubeconfig, flags::ProcessEnvironment()),
+            client_options),
+        options.namespace_name, options.node_name);
+  }
   Labels timestamp;  // fixed for this run, as upstream
   if (!options.no_timestamp) {
     timestamp["nvidia.com/gfd.timestamp"] = std::to_string(std::time(nullptr));
@@ -131,7 +144,9 @@ Next Run(const Options& options, int signal_fd) {
   while (true) {
     const Labels labels = labeller.Pass(timestamp);
     const std::string text = FeatureFileText(labels);
-    if (options.output_file.empty()) {
+    if (node_feature) {
+      node_feature->Write(labels);
+    } else if (options.output_file.empty()) {
       std::fwrite(text.data(), 1, text.size(), stdout);
       std::fflush(stdout);
     } else {

@@ -130,10 +130,15 @@ Options CommandLine::Load() const {
     throw config::ConfigError("--device-discovery-strategy=" + discovery +
                               " is not supported by this version");
   }
-  if (f.use_node_feature_api.value_or(false)) {
+  o.use_node_feature_api = f.use_node_feature_api.value_or(false);
+  o.kubeconfig = set_.Get("kubeconfig").str();
+  o.kube_api_qps = std::stod(set_.Get("kube-api-qps").str());
+  o.kube_api_burst = static_cast<int>(set_.GetInt("kube-api-burst"));
+  o.namespace_name = set_.Get("namespace").str();
+  o.node_name = set_.Get("node-name").str();
+  if (o.use_node_feature_api && (o.node_name.empty() || o.namespace_name.empty())) {
     throw config::ConfigError(
-        "--use-node-feature-api is not supported by this version yet: write the feature file "
-        "(--output-file) for NFD's local source instead");
+        "--use-node-feature-api needs --node-name (NODE_NAME) and --namespace (NAMESPACE)");
   }
   const config::GfdFlags& g = *f.gfd;
   o.mig_strategy = f.mig_strategy.value_or("none");

@@ -28,6 +28,13 @@ struct Options {
   std::string output_file = kDefaultOutputFile;  // "" = stdout
   std::string machine_type_file = kDefaultMachineTypeFile;
   std::string container_driver_root = "/driver-root";  // where NVML and a simulated sysfs are found
+  // --use-node-feature-api: a NodeFeature object instead of the file.
+  bool use_node_feature_api = false;
+  std::string kubeconfig;  // "" = in-cluster
+  double kube_api_qps = 5;
+  int kube_api_burst = 10;
+  std::string namespace_name = "default";
+  std::string node_name;
 };
 
 class CommandLine {

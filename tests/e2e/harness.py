@@ -107,7 +107,7 @@ class Plugin:
     """nvidia-device-plugin on the simulator, its log captured to a file."""
 
     def __init__(self, workdir, profile_name, args=(), env=None, kubelet_socket=None, faults=None,
-                 wrapper=()):
+                 wrapper=(), binary=None):
         self.workdir = Path(workdir)
         self.faults = self.workdir / "faults"
         if faults is not None:
@@ -117,7 +117,7 @@ class Plugin:
         full_env.pop("LD_LIBRARY_PATH", None)
         full_env.update(env or {})
         socket = kubelet_socket if kubelet_socket is not None else str(self.workdir / "dp" / "kubelet.sock")
-        self.argv = [*wrapper, str(BIN / "nvidia-device-plugin"), "--driver-root-ctr-path", str(SIM_ROOT),
+        self.argv = [*wrapper, str(binary or BIN / "nvidia-device-plugin"), "--driver-root-ctr-path", str(SIM_ROOT),
                      "--kubelet-socket", socket, *args]
         self.started_ms = monotonic_ms()
         with open(self.log_path, "w") as log:

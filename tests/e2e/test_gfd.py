@@ -199,7 +199,9 @@ def parse(text):
     return labels
 
 
-class GfdTest(unittest.TestCase):
+class GfdBase(unittest.TestCase):
+    """Runs gpu-feature-discovery on the simulator; no tests of its own."""
+
     def setUp(self):
         import tempfile
         self.tmp = Path(tempfile.mkdtemp(prefix="nvdp-gfd-"))
@@ -213,9 +215,9 @@ class GfdTest(unittest.TestCase):
             subprocess.run([str(BIN / "nvml-sim"), "root", "--out", str(root), profile], check=True)
         return root / "sys/class/dmi/id/product_name"
 
-    def gfd(self, profile, *args, sharing="none", env=None, wait=True):
+    def gfd(self, profile, *args, sharing="none", env=None, wait=True, config_text=None):
         config = self.tmp / f"config-{sharing}.yaml"
-        config.write_text(SHARING[sharing] or "version: v1\n")
+        config.write_text(config_text or SHARING[sharing] or "version: v1\n")
         full_env = dict(os.environ, NVML_SIM_PROFILE=profile, NVML_SIM_EVENTS="/nonexistent")
         full_env.pop("LD_LIBRARY_PATH", None)
         full_env.update(env or {})
@@ -234,6 +236,8 @@ class GfdTest(unittest.TestCase):
                           *extra, sharing=sharing)
         return result, out
 
+
+class GfdTest(GfdBase):
     def test_every_profile_strategy_and_sharing(self):
         for profile in PROFILES:
             for strategy in ("none", "single", "mixed"):
@@ -332,7 +336,7 @@ class GfdTest(unittest.TestCase):
             ("none", ["--mig-strategy=bogus"], 0, None),
             ("driver-not-loaded", [], 1, "failed to initialize NVML"),
             ("driver-not-loaded", ["--fail-on-init-error=false", "--mig-strategy=bogus"], 0, None),
-            ("pcie-4xt4", ["--use-node-feature-api"], 1, "--use-node-feature-api is not supported"),
+            ("pcie-4xt4", ["--use-node-feature-api"], 1, "--use-node-feature-api needs --node-name"),
             ("pcie-4xt4", ["--device-discovery-strategy=magic"], 1, "invalid --device-discovery-strategy"),
         ]
         for profile, args, code, message in cases:
@@ -353,3 +357,70 @@ class GfdTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class NodeFeatureTest(GfdBase):
+    """--use-node-feature-api against the fake Kubernetes API server."""
+
+    def setUp(self):
+        super().setUp()
+        from fake_apiserver import FakeApiServer, kubeconfig
+        self.api = FakeApiServer().start()
+        self.addCleanup(self.api.stop)
+        self.kubeconfig = kubeconfig(self.tmp / "kubeconfig", self.api.url)
+
+    def nodefeature(self):
+        with self.api.cond:
+            return self.api.nodefeatures.get(("gpu-operator", "nvidia-features-for-gpu-node-1"))
+
+    def test_labels_are_published_and_replaced(self):
+        config = self.tmp / "config-none.yaml"
+        proc = self.gfd("a100-mig-mixed", "--use-node-feature-api", "--node-name", "gpu-node-1",
+                        "--namespace", "gpu-operator", "--kubeconfig", self.kubeconfig,
+                        "--sleep-interval=100ms", "--no-timestamp", wait=False,
+                        config_text="version: v1\nflags: {migStrategy: mixed}\n")
+        try:
+            self.assertTrue(self.api.wait_for(lambda: self.nodefeature() is not None, timeout=10))
+            obj = self.nodefeature()
+            self.assertEqual(obj["apiVersion"], "nfd.k8s-sigs.io/v1alpha1")
+            self.assertEqual(obj["kind"], "NodeFeature")
+            self.assertEqual(obj["metadata"]["labels"], {"nfd.node.kubernetes.io/node-name": "gpu-node-1"})
+            self.assertEqual(obj["spec"]["features"], {"flags": {}, "attributes": {}, "instances": {}})
+            expected = expected_labels("a100-mig-mixed", "mixed", "none")
+            self.assertEqual(obj["spec"]["labels"], expected)
+            # Unchanged passes do not write again.
+            time.sleep(0.5)
+            writes = [r for r in self.api.requests if r[0] in ("POST", "PUT")]
+            self.assertEqual(len(writes), 1)
+
+            # A new config: the MIG labels go, the sharing labels change; nothing stale stays.
+            config.write_text("version: v1\nflags: {migStrategy: none}\n" +
+                              SHARING["time-slicing"].replace("version: v1\n", ""))
+            proc.send_signal(signal.SIGHUP)
+            want = expected_labels("a100-mig-mixed", "none", "time-slicing")
+            self.assertTrue(self.api.wait_for(lambda: self.nodefeature()["spec"]["labels"] == want, timeout=10),
+                            self.nodefeature()["spec"]["labels"])
+            self.assertEqual([r[0] for r in self.api.requests if r[0] in ("POST", "PUT")], ["POST", "PUT"])
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(5), 0)
+            self.assertIsNotNone(self.nodefeature())  # left in place, as upstream
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+
+    def test_oneshot_and_settings(self):
+        result = self.gfd("pcie-4xt4", "--oneshot", "--use-node-feature-api", "--node-name", "gpu-node-1",
+                          "--namespace", "gpu-operator", "--kubeconfig", self.kubeconfig)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.nodefeature()["spec"]["labels"]["nvidia.com/gpu.product"], "Tesla-T4")
+        result = self.gfd("pcie-4xt4", "--oneshot", "--use-node-feature-api", "--kubeconfig", self.kubeconfig)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("--use-node-feature-api needs --node-name (NODE_NAME) and --namespace (NAMESPACE)",
+                      result.stderr)
+        bad = self.tmp / "bad-kubeconfig"
+        bad.write_text("current-context: nowhere\n")
+        result = self.gfd("pcie-4xt4", "--oneshot", "--use-node-feature-api", "--node-name", "n",
+                          "--kubeconfig", str(bad))
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("no context named", result.stderr)

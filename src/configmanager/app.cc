@@ -1,0 +1,107 @@
+#include "configmanager/app.h"
+
+#include <signal.h>
+
+#include <cstring>
+#include <thread>
+
+#include "common/log.h"
+#include "common/version.h"
+#include "configmanager/syncable.h"
+#include "kube/client.h"
+#include "kube/node_watcher.h"
+
+namespace nvdp::configmanager {
+namespace {
+
+constexpr std::chrono::seconds kFirstSyncWait{30};
+
+std::string Describe(const std::string& label, const std::string& value) {
+  return value.empty() ? label + " (unset)" : label + "=" + value;
+}
+
+}  // namespace
+
+int RunConfigManager(const Options& options, const flags::EnvLookup& env) {
+  LOG_INFO("Starting config-manager {}: node {}, label {}, configs in {}, link {}", Version(),
+           options.node_name, options.node_label, options.update.source_dir,
+           options.update.destination);
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGTERM, SIGINT, SIGQUIT, SIGHUP}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::unique_ptr<kube::Client> client;
+  try {
+    client = std::make_unique<kube::Client>(kube::ResolveClusterConfig(options.kubeconfig, env));
+  } catch (const std::exception& error) {
+    LOG_ERROR("error creating the Kubernetes client: {}", error.what());
+    return 1;
+  }
+
+  std::atomic<bool> stop{false};
+  SyncableValue label;
+  std::thread signal_waiter([&] {
+    int received = 0;
+    sigwait(&signals, &received);
+    if (!stop) LOG_INFO("Received signal \"{}\", shutting down.", strsignal(received));
+    stop = true;
+    label.Wake();
+  });
+  kube::NodeLabelWatcher watcher(*client, options.node_name, options.node_label);
+  std::thread watching([&] {
+    watcher.Run([&](const std::string& value) { label.Set(value); }, [&] { label.MarkSynced(); },
+                stop);
+  });
+  auto finish = [&](int code) {
+    if (!stop.exchange(true)) pthread_kill(signal_waiter.native_handle(), SIGTERM);
+    label.Wake();
+    watching.join();
+    signal_waiter.join();
+    return code;
+  };
+
+  std::string current;  // the config we last pointed the link at
+  while (auto value = label.Get(kFirstSyncWait, stop)) {
+    if (current.empty() && !label.synced()) {
+      LOG_WARNING("Could not read node {} within {} s; deciding without its label",
+                  options.node_name, kFirstSyncWait.count());
+    }
+    try {
+      const std::string source = ChooseConfig(options.update, *value);
+      if (!UpdateLink(source, options.update.destination)) {
+        LOG_INFO("Already configured: {} -> {}", options.update.destination, source);
+      } else {
+        LOG_INFO("Updated {} -> {} for {}", options.update.destination, source,
+                 Describe(options.node_label, *value));
+        if (options.send_signal) {
+          int pid = FindProcess("/proc", options.process_to_signal);
+          if (pid == 0) {
+            throw UpdateError("unable to find a process named " + options.process_to_signal +
+                              " to signal");
+          }
+          if (kill(pid, options.signal) != 0) {
+            throw UpdateError("cannot signal process " + std::to_string(pid) + ": " +
+                              std::strerror(errno));
+          }
+          LOG_INFO("Sent signal {} to {} (pid {})", options.signal, options.process_to_signal, pid);
+        }
+      }
+      current = source;
+    } catch (const UpdateError& error) {
+      if (options.oneshot) {
+        LOG_ERROR("error updating the config for {}: {}", Describe(options.node_label, *value),
+                  error.what());
+        return finish(1);
+      }
+      // Upstream exits here and the sidecar crash-loops; keeping the last config is safer.
+      LOG_ERROR("Not applying the config for {}: {}; keeping {} and waiting for the next change",
+                Describe(options.node_label, *value), error.what(),
+                current.empty() ? "the current config" : current);
+    }
+    if (options.oneshot) return finish(0);
+  }
+  return finish(0);
+}
+
+}  // namespace nvdp::configmanager

@@ -1,0 +1,85 @@
+// Kubernetes API calls over HTTPS: get, create, update, list and watch, authenticated with the
+// cluster config's bearer token or client certificate, and rate-limited like client-go
+// (--kube-api-qps / --kube-api-burst).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json_fwd.hpp>
+#include <stdexcept>
+#include <string>
+
+#include "kube/config.h"
+
+namespace nvdp::kube {
+
+// The API server answered with an error status (the message is the Status object's).
+class ApiError : public std::runtime_error {
+ public:
+  ApiError(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  int status() const { return status_; }
+
+ private:
+  int status_;
+};
+
+struct ClientOptions {
+  double qps = 5;  // <= 0: no limit
+  int burst = 10;
+  std::chrono::milliseconds timeout{30000};
+  std::chrono::milliseconds watch_idle_timeout{5 * 60 * 1000};
+};
+
+// A token bucket: `burst` requests at once, then `qps` per second.
+class RateLimiter {
+ public:
+  RateLimiter(double qps, int burst);
+  void Acquire();
+
+ private:
+  std::mutex mutex_;
+  double qps_, burst_, tokens_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+class Client {
+ public:
+  Client(ClusterConfig config, ClientOptions options = {});
+  ~Client();
+
+  nlohmann::json Get(const std::string& path);
+  nlohmann::json Create(const std::string& path, const nlohmann::json& object);  // POST
+  nlohmann::json Update(const std::string& path, const nlohmann::json& object);  // PUT
+
+  // Event types of a watch.
+  enum class Event { kAdded, kModified, kDeleted, kBookmark };
+  using EventHandler = std::function<bool(Event, const nlohmann::json& object)>;
+  // Watches `path` (a collection, with its query) from `resource_version`, with bookmarks. Returns
+  // when the server ends the stream, `cancel` is set or the handler returns false; throws
+  // ApiError (status 410 when the version is too old: list again) and HttpError.
+  void Watch(const std::string& path, const std::string& resource_version,
+             const EventHandler& on_event, const std::atomic<bool>& cancel);
+
+  const ClusterConfig& config() const { return config_; }
+
+ private:
+  HttpRequest Request(const std::string& method, const std::string& path, std::string body = {});
+  nlohmann::json Call(const std::string& method, const std::string& path, std::string body = {});
+  std::string Token();
+
+  ClusterConfig config_;
+  ClientOptions options_;
+  std::unique_ptr<HttpsClient> https_;
+  RateLimiter limiter_;
+  std::mutex token_mutex_;
+  std::string token_;
+  std::chrono::steady_clock::time_point token_read_{};
+};
+
+// Percent-encodes a query value (label and field selectors).
+std::string QueryEscape(const std::string& value);
+
+}  // namespace nvdp::kube

@@ -1,0 +1,299 @@
+"""A fake Kubernetes API server for the end-to-end tests: real HTTPS with the test CA
+(certs/), bearer-token or client-certificate authentication, and just enough of the API for our
+programs: nodes (get, list with a field selector, watch with resource versions, bookmarks, 410
+Gone and dropped connections) and NFD NodeFeature objects (get, create, update with conflicts).
+
+Tests drive it directly (set_label, delete_node, expire_watches, drop_watches) and read what it
+received (requests, nodefeatures)."""
+import copy
+import json
+import re
+import ssl
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+CERTS = Path(__file__).parent / "certs"
+TOKEN = "nvdp-test-token"
+NODEFEATURES = re.compile(r"^/apis/nfd\.k8s-sigs\.io/v1alpha1/namespaces/([^/]+)/nodefeatures(?:/([^/]+))?$")
+
+
+def status(code, reason, message):
+    return {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": code, "reason": reason,
+            "message": message}
+
+
+class FakeApiServer:
+    def __init__(self, token=TOKEN, bookmark_interval=0.5):
+        self.token = token
+        self.bookmark_interval = bookmark_interval
+        self.cond = threading.Condition()
+        self.rv = 100
+        self.nodes = {}          # name -> node object
+        self.history = []        # (rv, type, node) for watches
+        self.too_old_below = 0   # watches from an older version get 410 Gone
+        self.generation = 0      # bumped to drop every open watch
+        self.nodefeatures = {}   # (namespace, name) -> object
+        self.requests = []       # (method, path, authenticated by)
+        self.fail_next = []      # HTTP codes to answer the next requests with
+        self.open_watches = 0
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(CERTS / "server.crt", CERTS / "server.key")
+        context.load_verify_locations(CERTS / "ca.crt")
+        context.verify_mode = ssl.CERT_OPTIONAL
+        server = self
+
+        class Handler(_Handler):
+            api = server
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"https://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        with self.cond:
+            self.generation += 1
+            self.cond.notify_all()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    # --- test controls ------------------------------------------------------------------------
+    def _record(self, kind, node):
+        self.rv += 1
+        node = copy.deepcopy(node)
+        node["metadata"]["resourceVersion"] = str(self.rv)
+        self.history.append((self.rv, kind, node))
+        self.cond.notify_all()
+        return node
+
+    def set_label(self, name, key, value):
+        """Sets (value) or removes (None) a label of node `name`, creating the node if needed."""
+        with self.cond:
+            node = self.nodes.get(name) or {"kind": "Node", "apiVersion": "v1",
+                                             "metadata": {"name": name, "labels": {}}}
+            kind = "MODIFIED" if name in self.nodes else "ADDED"
+            labels = node["metadata"].setdefault("labels", {})
+            if value is None:
+                labels.pop(key, None)
+            else:
+                labels[key] = value
+            self.nodes[name] = self._record(kind, node)
+
+    def delete_node(self, name):
+        with self.cond:
+            node = self.nodes.pop(name)
+            self._record("DELETED", node)
+
+    def expire_watches(self):
+        """Compacts history: open watches get 410 Gone, so do watches from older versions."""
+        with self.cond:
+            self.too_old_below = self.rv + 1
+            self.generation += 1
+            self.cond.notify_all()
+
+    def drop_watches(self):
+        """Closes every open watch connection abruptly."""
+        with self.cond:
+            self.generation += 1
+            self.cond.notify_all()
+
+    def wait_for(self, predicate, timeout=5):
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.cond.wait(left)
+            return True
+
+    def watches(self):
+        return [r for r in self.requests if r[0] == "GET" and "watch=1" in r[1]]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    api = None  # set by FakeApiServer
+
+    def log_message(self, *args):
+        pass
+
+    def _auth(self):
+        header = self.headers.get("Authorization", "")
+        if header == f"Bearer {self.api.token}":
+            return "token"
+        cert = self.connection.getpeercert()
+        if cert:
+            return "client-certificate"
+        return None
+
+    def _send(self, code, body):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        return json.loads(self.rfile.read(length)) if length else None
+
+    def _handle(self, method):
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        auth = self._auth()
+        with self.api.cond:
+            self.api.requests.append((method, self.path, auth))
+            self.api.cond.notify_all()
+            fail = self.api.fail_next.pop(0) if self.api.fail_next else None
+        if auth is None:
+            return self._send(401, status(401, "Unauthorized", "Unauthorized"))
+        if fail:
+            return self._send(fail, status(fail, "InternalError", f"injected failure {fail}"))
+        if url.path == "/api/v1/nodes" and method == "GET":
+            return self._watch_nodes(query) if query.get("watch") in ("1", "true") else self._list_nodes(query)
+        match = re.match(r"^/api/v1/nodes/([^/]+)$", url.path)
+        if match and method == "GET":
+            with self.api.cond:
+                node = self.api.nodes.get(match.group(1))
+            if node is None:
+                return self._send(404, status(404, "NotFound", f'nodes "{match.group(1)}" not found'))
+            return self._send(200, node)
+        match = NODEFEATURES.match(url.path)
+        if match:
+            return self._nodefeature(method, match.group(1), match.group(2))
+        return self._send(404, status(404, "NotFound", f"no route {method} {url.path}"))
+
+    def _selected(self, query, node):
+        selector = query.get("fieldSelector", "")
+        if selector.startswith("metadata.name="):
+            return node["metadata"]["name"] == selector.split("=", 1)[1]
+        return True
+
+    def _list_nodes(self, query):
+        with self.api.cond:
+            items = [n for n in self.api.nodes.values() if self._selected(query, n)]
+            body = {"kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": str(self.api.rv)},
+                    "items": copy.deepcopy(items)}
+        self._send(200, body)
+
+    def _chunk(self, data):
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _watch_nodes(self, query):
+        since = int(query.get("resourceVersion") or 0)
+        bookmarks = query.get("allowWatchBookmarks") == "true"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        api = self.api
+        with api.cond:
+            generation = api.generation
+            api.open_watches += 1
+        try:
+            if since and since < api.too_old_below:
+                gone = status(410, "Expired", f"too old resource version: {since} ({api.too_old_below})")
+                self._chunk(json.dumps({"type": "ERROR", "object": gone}).encode() + b"\n")
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            last_bookmark = time.monotonic()
+            while True:
+                with api.cond:
+                    events = [(rv, kind, node) for rv, kind, node in api.history
+                              if rv > since and self._selected(query, node)]
+                    if not events and api.generation == generation:
+                        api.cond.wait(0.1)
+                    dropped = api.generation != generation
+                    expired = dropped and api.too_old_below > since
+                    rv_now = api.rv
+                for rv, kind, node in events:
+                    self._chunk(json.dumps({"type": kind, "object": node}).encode() + b"\n")
+                    since = rv
+                if expired:
+                    gone = status(410, "Expired", "too old resource version")
+                    self._chunk(json.dumps({"type": "ERROR", "object": gone}).encode() + b"\n")
+                    self.wfile.write(b"0\r\n\r\n")
+                    return
+                if dropped:
+                    self.connection.shutdown(2)  # abrupt: no final chunk
+                    return
+                if bookmarks and time.monotonic() - last_bookmark > api.bookmark_interval:
+                    mark = {"kind": "Node", "apiVersion": "v1", "metadata": {"resourceVersion": str(rv_now)}}
+                    self._chunk(json.dumps({"type": "BOOKMARK", "object": mark}).encode() + b"\n")
+                    since = max(since, rv_now)
+                    last_bookmark = time.monotonic()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass
+        finally:
+            with api.cond:
+                api.open_watches -= 1
+                api.cond.notify_all()
+            self.close_connection = True
+
+    def _nodefeature(self, method, namespace, name):
+        api = self.api
+        with api.cond:
+            if method == "GET" and name:
+                obj = api.nodefeatures.get((namespace, name))
+                if obj is None:
+                    return self._send(404, status(404, "NotFound", f'nodefeatures "{name}" not found'))
+                return self._send(200, obj)
+            body = self._body()
+            if method == "POST" and not name:
+                key = (namespace, body["metadata"]["name"])
+                if key in api.nodefeatures:
+                    return self._send(409, status(409, "AlreadyExists", "already exists"))
+                api.rv += 1
+                body["metadata"]["resourceVersion"] = str(api.rv)
+                body["metadata"]["namespace"] = namespace
+                api.nodefeatures[key] = body
+                api.cond.notify_all()
+                return self._send(201, body)
+            if method == "PUT" and name:
+                current = api.nodefeatures.get((namespace, name))
+                if current is None:
+                    return self._send(404, status(404, "NotFound", f'nodefeatures "{name}" not found'))
+                if body["metadata"].get("resourceVersion") != current["metadata"]["resourceVersion"]:
+                    return self._send(409, status(409, "Conflict", "the object has been modified"))
+                api.rv += 1
+                body["metadata"]["resourceVersion"] = str(api.rv)
+                api.nodefeatures[(namespace, name)] = body
+                api.cond.notify_all()
+                return self._send(200, body)
+        return self._send(405, status(405, "MethodNotAllowed", method))
+
+    def do_GET(self):
+        self._handle("GET")
+
+    def do_POST(self):
+        self._handle("POST")
+
+    def do_PUT(self):
+        self._handle("PUT")
+
+
+def kubeconfig(path, server, token=TOKEN, ca=CERTS / "ca.crt", client_cert=False):
+    """Writes a kubeconfig for `server`; with client_cert, certificate auth instead of a token."""
+    user = ({"client-certificate": str(CERTS / "client.crt"), "client-key": str(CERTS / "client.key")}
+            if client_cert else {"token": token})
+    doc = {"apiVersion": "v1", "kind": "Config", "current-context": "test",
+           "clusters": [{"name": "test", "cluster": {"server": server, "certificate-authority": str(ca)}}],
+           "users": [{"name": "test", "user": user}],
+           "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test"}}]}
+    Path(path).write_text(json.dumps(doc))  # JSON is YAML
+    return str(path)
