@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <cerrno>
 #include <cstring>
 #include <thread>
 
@@ -15,6 +16,23 @@ namespace nvdp::configmanager {
 namespace {
 
 constexpr std::chrono::seconds kFirstSyncWait{30};
+
+// Tells the consumer to reload. A failure is logged, not fatal: the link is in place, and the
+// consumer reads it when it (re)starts.
+void Signal(const Options& options) {
+  const int pid = FindProcess("/proc", options.process_to_signal);
+  if (pid == 0) {
+    LOG_ERROR(
+        "Unable to find a process named {} to signal; it reads the new config when it "
+        "starts",
+        options.process_to_signal);
+  } else if (kill(pid, options.signal) != 0) {
+    LOG_ERROR("Cannot signal {} (pid {}): {}", options.process_to_signal, pid,
+              std::strerror(errno));
+  } else {
+    LOG_INFO("Sent signal {} to {} (pid {})", options.signal, options.process_to_signal, pid);
+  }
+}
 
 std::string Describe(const std::string& label, const std::string& value) {
   return value.empty() ? label + " (unset)" : label + "=" + value;
@@ -74,18 +92,7 @@ int RunConfigManager(const Options& options, const flags::EnvLookup& env) {
       } else {
         LOG_INFO("Updated {} -> {} for {}", options.update.destination, source,
                  Describe(options.node_label, *value));
-        if (options.send_signal) {
-          int pid = FindProcess("/proc", options.process_to_signal);
-          if (pid == 0) {
-            throw UpdateError("unable to find a process named " + options.process_to_signal +
-                              " to signal");
-          }
-          if (kill(pid, options.signal) != 0) {
-            throw UpdateError("cannot signal process " + std::to_string(pid) + ": " +
-                              std::strerror(errno));
-          }
-          LOG_INFO("Sent signal {} to {} (pid {})", options.signal, options.process_to_signal, pid);
-        }
+        if (options.send_signal) Signal(options);
       }
       current = source;
     } catch (const UpdateError& error) {
