@@ -128,9 +128,12 @@ void ValidateForDevicePlugin(const Config& config) {
   }
   if (config.sharing.strategy() == Sharing::Strategy::kMps) {
     if (mig == "mixed") Invalid("using MPS is not supported with the mixed MIG strategy");
-    if (flags.mps_root.value_or("").empty())
-      Invalid("using MPS requires --mps-root to be specified");
-    Invalid("sharing with MPS is not supported by this version yet");
+    const std::string root = flags.mps_root.value_or("");
+    if (root.empty()) Invalid("using MPS requires --mps-root to be specified");
+    if (root.front() != '/') {
+      Invalid("--mps-root must be an absolute host path (e.g. /run/nvidia/mps); found \"" + root +
+              "\"");
+    }
   }
   const auto& ids = config.imex.channel_ids;
   if (!(ids.empty() || (ids.size() == 1 && ids[0] == 0))) {

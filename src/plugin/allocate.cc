@@ -46,6 +46,13 @@ ContainerAllocation BuildContainerAllocation(const Resource& resource,
   }
 
   ContainerAllocation allocation;
+  if (!options.mps_host_root.empty()) {
+    const std::string pipe = "/" + resource.name + "/pipe";
+    allocation.envs["CUDA_MPS_PIPE_DIRECTORY"] = kMpsContainerRoot + pipe;
+    allocation.mounts.push_back(
+        {kMpsContainerRoot + pipe, JoinRoot(options.mps_host_root, pipe), false});
+    allocation.mounts.push_back({"/dev/shm", JoinRoot(options.mps_host_root, "/shm"), false});
+  }
   if (options.envvar) allocation.envs["NVIDIA_VISIBLE_DEVICES"] = Join(ids, ",");
   if (options.volume_mounts) {
     allocation.envs["NVIDIA_VISIBLE_DEVICES"] = kVolumeMountsRoot;

@@ -37,6 +37,8 @@ struct AllocateOptions {
   std::string dev_root = "/";  // host path the device nodes live under (nvidiaDevRoot)
   // Which of ControlDeviceNodes() exist (checked once at start).
   std::vector<std::string> control_nodes;
+  // MPS sharing (spec §4.5 step 5) when not empty: the host's MPS root (--mps-root).
+  std::string mps_host_root;
   bool gdrcopy = false;
   bool gds = false;
   bool mofed = false;
@@ -63,6 +65,8 @@ struct ContainerAllocation {
 };
 
 inline constexpr const char* kVolumeMountsRoot = "/var/run/nvidia-container-devices";
+// Where a workload container finds a resource's MPS pipes: <this>/<resource>/pipe.
+inline constexpr const char* kMpsContainerRoot = "/mps";
 
 // Throws RequestError.
 ContainerAllocation BuildContainerAllocation(const Resource& resource,

@@ -43,7 +43,9 @@ HttpResponse ReadyzResponse(const PluginStatus& status) {
   std::string problem;
   if (!status.problem.empty()) problem += status.problem + "\n";
   for (const PluginStatus::ResourceStatus& resource : status.resources) {
-    if (!resource.serving) {
+    if (!resource.serving && !resource.waiting.empty()) {
+      problem += resource.name + ": " + resource.waiting + "\n";
+    } else if (!resource.serving) {
       problem += resource.name + ": not serving its socket\n";
     } else if (status.registers && !resource.registered) {
       problem += resource.name + ": not registered with the kubelet\n";

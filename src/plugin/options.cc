@@ -92,6 +92,12 @@ flags::FlagSet MakeFlagSet() {
            Kind::kString,
            {""},
            "the MPS root folder on the host, used for MPS pipe and log directories"});
+  set.Add({{"mps-container-root"},
+           {"MPS_CONTAINER_ROOT"},
+           Kind::kString,
+           {"/mps"},
+           "where the MPS root is mounted in this container; the MPS control daemons are checked "
+           "through it before the plugin registers"});
   set.Add({{"device-discovery-strategy"},
            {"DEVICE_DISCOVERY_STRATEGY"},
            Kind::kString,
@@ -230,6 +236,14 @@ Options CommandLine::Load() const {
   o.gdrcopy_enabled = *f.gdrcopy_enabled;
   o.gds_enabled = *f.gds_enabled;
   o.mofed_enabled = *f.mofed_enabled;
+  if (o.config.sharing.strategy() == config::Sharing::Strategy::kMps) {
+    o.mps_root = *f.mps_root;
+    o.mps_container_root = set_.Get("mps-container-root").str();
+    if (o.mps_container_root.empty() || o.mps_container_root.front() != '/') {
+      throw config::ConfigError("--mps-container-root must be an absolute path; found \"" +
+                                o.mps_container_root + "\"");
+    }
+  }
   const std::string policy = set_.Get("shared-devices-allocation-policy").str();
   if (!alloc::ParseSharedPolicy(policy, &o.shared_devices_allocation_policy)) {
     throw config::ConfigError("invalid --shared-devices-allocation-policy: " + policy +

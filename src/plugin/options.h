@@ -34,6 +34,9 @@ struct Options {
   bool gdrcopy_enabled = false;
   bool gds_enabled = false;
   bool mofed_enabled = false;
+  // Set only when the devices are shared with MPS.
+  std::string mps_root;                    // host path (--mps-root)
+  std::string mps_container_root = "/mps";  // the same directory as mounted in this container
 
   // Only on the command line and in the environment.
   alloc::SharedPolicy shared_devices_allocation_policy = alloc::SharedPolicy::kDistributed;

@@ -4,12 +4,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <iterator>
 
 #include "common/log.h"
 #include "config/effective.h"
 #include "device/discovery.h"
 #include "device/mig_caps.h"
+#include "mps/control.h"
+#include "mps/tools.h"
 #include "plugin/kubelet_registration.h"
 
 namespace nvdp::plugin {
@@ -25,6 +28,11 @@ constexpr milliseconds kRetryDelays[] = {milliseconds(20),  milliseconds(50),  m
                                          milliseconds(250), milliseconds(500), milliseconds(1000)};
 constexpr milliseconds kMaxRetry{2000};
 constexpr milliseconds kPeriodicCheck{5000};
+// Checks of an MPS control daemon that is not up yet; upstream retries every 30 s.
+constexpr milliseconds kMpsRetryDelays[] = {milliseconds(250), milliseconds(500),
+                                            milliseconds(1000)};
+constexpr milliseconds kMpsMaxRetry{2000};
+constexpr milliseconds kMpsCheckTimeout{5000};
 
 ino_t InodeOf(const std::string& path) {
   struct stat info {};
@@ -97,6 +105,7 @@ AllocateOptions PluginManager::MakeAllocateOptions() const {
   allocate.gdrcopy = options_.gdrcopy_enabled;
   allocate.gds = options_.gds_enabled;
   allocate.mofed = options_.mofed_enabled;
+  allocate.mps_host_root = options_.mps_root;
   // Upstream checks these in its own container; the container driver root's /dev shows the same
   // host nodes, and a simulated root carries its own.
   for (const std::string& node : ControlDeviceNodes()) {
@@ -133,6 +142,13 @@ Plan PluginManager::Prepare() {
   settings.replicated = options_.config.sharing.replicated();
   settings.mig_caps = caps ? &*caps : nullptr;
   plan.resources = BuildResources(plan.inventory, settings);
+  if (!options_.mps_root.empty()) {
+    for (const Resource& resource : plan.resources) {
+      for (const AllocatableDevice& device : resource.devices) {
+        if (device.mig) throw ResourceError("sharing using MPS is not supported for MIG devices");
+      }
+    }
+  }
   plan.allocate = MakeAllocateOptions();
   plan.pair_scores = alloc::PairScores(plan.inventory.links);
   plan.preference.shared_policy = options_.shared_devices_allocation_policy;
@@ -237,7 +253,7 @@ void PluginManager::PublishStatus(std::string problem) {
   status.registers = !options_.kubelet_socket.empty();
   for (const Plugin& plugin : plugins_) {
     PluginStatus::ResourceStatus resource{
-        plugin.resource->name, plugin.serving, plugin.registered, {}};
+        plugin.resource->name, plugin.serving, plugin.registered, {}, plugin.mps_problem};
     for (const AllocatableDevice& device : plugin.resource->devices) {
       resource.devices.push_back({device.gpu_uuid, device.mig_uuid});
     }
@@ -262,6 +278,7 @@ void PluginManager::ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino
     plugin.serving = false;
     plugin.registered = false;
   }
+  if (!plugin.serving && !MpsDaemonReady(plugin)) return;
   if (!plugin.serving) {
     try {
       plugin.server->Start();
@@ -313,11 +330,50 @@ void PluginManager::ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino
   }
 }
 
+bool PluginManager::MpsDaemonReady(Plugin& plugin) {
+  if (options_.mps_root.empty() || plugin.mps_ready) return true;
+  if (Clock::now() < plugin.next_attempt) return false;
+  const std::string& name = plugin.resource->name;
+  const mps::ResourcePaths paths(options_.mps_container_root, name);
+  try {
+    const char* path_env = std::getenv("PATH");
+    mps::Control control(
+        mps::FindTool(mps::kMpsControl, path_env ? path_env : "", options_.container_driver_root),
+        paths, kMpsCheckTimeout);
+    control.AssertHealthy();
+    LOG_INFO("MPS control daemon for '{}' answers at {}", name, paths.pipe);
+    plugin.mps_ready = true;
+    plugin.mps_problem.clear();
+    plugin.mps_failures = 0;
+    plugin.next_attempt = {};
+    return true;
+  } catch (const std::exception& failure) {
+    ++plugin.mps_failures;
+    const size_t step = static_cast<size_t>(plugin.mps_failures - 1);
+    const milliseconds delay =
+        step < std::size(kMpsRetryDelays) ? kMpsRetryDelays[step] : kMpsMaxRetry;
+    plugin.next_attempt = Clock::now() + delay;
+    plugin.mps_problem = "waiting for the MPS control daemon: " + std::string(failure.what());
+    if (plugin.mps_failures == 1 || plugin.mps_failures % 30 == 0) {
+      LOG_WARNING(
+          "'{}' is not served until its MPS control daemon answers (is mps-control-daemon running "
+          "on this node?): {}; checking again in {} ms",
+          name, failure.what(), delay.count());
+    }
+    return false;
+  }
+}
+
 std::chrono::milliseconds PluginManager::NextReconcileDelay() const {
   milliseconds delay = kPeriodicCheck;
   const auto now = Clock::now();
   for (const Plugin& plugin : plugins_) {
     if (plugin.serving && (plugin.registered || options_.kubelet_socket.empty())) continue;
+    if (!plugin.serving && !plugin.mps_problem.empty()) {
+      auto due = std::chrono::duration_cast<milliseconds>(plugin.next_attempt - now);
+      delay = std::min(delay, std::max(due, milliseconds(0)));
+      continue;
+    }
     if (!plugin.serving) {
       delay = std::min(delay, kMaxRetry);
       continue;

@@ -55,6 +55,7 @@ struct PluginStatus {
     bool serving = false;
     bool registered = false;
     std::vector<Device> devices;
+    std::string waiting;  // what the resource waits for before it is served, e.g. MPS
   };
   std::vector<ResourceStatus> resources;
   std::shared_ptr<const HealthMonitor> monitor;  // null when health checks are off
@@ -108,6 +109,10 @@ class PluginManager {
     ino_t registered_kubelet_inode = 0;
     int failed_attempts = 0;
     std::chrono::steady_clock::time_point next_attempt{};
+    // MPS sharing: the resource's control daemon must answer before the resource is served.
+    bool mps_ready = false;
+    int mps_failures = 0;
+    std::string mps_problem;
   };
 
   std::shared_ptr<nvml::Nvml> OpenNvml();
@@ -117,6 +122,8 @@ class PluginManager {
   std::vector<WatchedGpu> WatchedGpus() const;
   void PublishStatus(std::string problem);
   void ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino_t kubelet_inode);
+  // False (and the next check scheduled) while the resource's MPS control daemon does not answer.
+  bool MpsDaemonReady(Plugin& plugin);
 
   Options options_;
   std::shared_ptr<nvml::Nvml> nvml_;

@@ -73,6 +73,8 @@ TEST(ValidateTest, RejectsWhatUpstreamRejectsNamingIt) {
             "using MPS is not supported with the mixed MIG strategy"},
            {"sharing: {mps: {resources: [{name: gpu, replicas: 2}]}}",
             "using MPS requires --mps-root to be specified"},
+           {"flags: {mpsRoot: run/mps}\nsharing: {mps: {resources: [{name: gpu, replicas: 2}]}}",
+            "--mps-root must be an absolute host path (e.g. /run/nvidia/mps); found \"run/mps\""},
            {"imex: {channelIDs: [1]}",
             "invalid IMEX config: channelIDs must be [] or [0]; found [1]"},
            {"imex: {channelIDs: [0, 0]}", "channelIDs must be [] or [0]; found [0 0]"},
@@ -86,12 +88,15 @@ TEST(ValidateTest, RejectsWhatUpstreamRejectsNamingIt) {
   }
 }
 
+TEST(ValidateTest, MpsWithAnAbsoluteRootIsAccepted) {
+  EXPECT_NO_THROW(ValidateForDevicePlugin(
+      Parse("flags: {mpsRoot: /run/nvidia/mps}\nsharing: {mps: {resources: [{name: gpu, "
+            "replicas: 2}]}}")));
+}
+
 TEST(ValidateTest, FeaturesOfLaterReleasesAreClearErrors) {
   for (const char* yaml : {"flags: {plugin: {deviceListStrategy: cdi-annotations}}",
-                           "flags: {deviceDiscoveryStrategy: tegra}",
-                           "flags: {mpsRoot: /run/nvidia/mps}\nsharing: {mps: {resources: [{name: "
-                           "gpu, replicas: 2}]}}",
-                           "imex: {channelIDs: [0]}"}) {
+                           "flags: {deviceDiscoveryStrategy: tegra}", "imex: {channelIDs: [0]}"}) {
     try {
       ValidateForDevicePlugin(Parse(yaml));
       ADD_FAILURE() << "accepted: " << yaml;

@@ -130,6 +130,30 @@ TEST(AllocateTest, SharedDevicesOneAtATimeWhenAsked) {
   EXPECT_NO_THROW(BuildContainerAllocation(GpuResource(2), {"GPU-0", "GPU-1"}, options));
 }
 
+TEST(AllocateTest, MpsPipeAndSharedMemoryComeFirst) {
+  Resource resource = GpuResource(1);
+  resource.name = "nvidia.com/gpu.shared";
+  resource.devices[0].id = "GPU-0::3";
+  AllocateOptions options;
+  options.mps_host_root = "/run/nvidia/mps/";
+  options.volume_mounts = true;
+  options.fail_requests_greater_than_one = true;  // forced for MPS by the config
+  ContainerAllocation allocation = BuildContainerAllocation(resource, {"GPU-0::3"}, options);
+  EXPECT_EQ(allocation.envs.at("CUDA_MPS_PIPE_DIRECTORY"), "/mps/nvidia.com/gpu.shared/pipe");
+  ASSERT_EQ(allocation.mounts.size(), 3u);
+  EXPECT_EQ(allocation.mounts[0], (Mount{"/mps/nvidia.com/gpu.shared/pipe",
+                                         "/run/nvidia/mps/nvidia.com/gpu.shared/pipe", false}));
+  EXPECT_EQ(allocation.mounts[1], (Mount{"/dev/shm", "/run/nvidia/mps/shm", false}));
+  EXPECT_EQ(allocation.mounts[2].container_path, std::string(kVolumeMountsRoot) + "/GPU-0");
+  EXPECT_EQ(allocation.envs.at("NVIDIA_VISIBLE_DEVICES"), kVolumeMountsRoot);
+}
+
+TEST(AllocateTest, WithoutMpsNoMpsEntries) {
+  ContainerAllocation allocation = BuildContainerAllocation(GpuResource(1), {"GPU-0"}, {});
+  EXPECT_EQ(allocation.envs.count("CUDA_MPS_PIPE_DIRECTORY"), 0u);
+  EXPECT_TRUE(allocation.mounts.empty());
+}
+
 TEST(AllocateTest, FeatureEnvironmentVariables) {
   AllocateOptions options;
   options.gdrcopy = options.gds = options.mofed = true;

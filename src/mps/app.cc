@@ -1,0 +1,204 @@
+#include "mps/app.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+#include "common/log.h"
+#include "common/unique_fd.h"
+#include "common/version.h"
+#include "config/effective.h"
+#include "config/parse.h"
+#include "device/discovery.h"
+#include "mps/daemon.h"
+#include "mps/shm.h"
+#include "mps/tools.h"
+#include "nvml/library.h"
+#include "nvml/nvml.h"
+#include "plugin/resource.h"
+
+namespace nvdp::mps {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+enum class Next { kExit, kRestart };
+
+UniqueFd OpenSignalFd() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int signal : {SIGHUP, SIGINT, SIGTERM, SIGQUIT}) sigaddset(&set, signal);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return UniqueFd(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+}
+
+// Waits up to `period` (forever when nullopt) for a signal. nullopt: the period passed.
+std::optional<Next> WaitForSignal(int fd, std::optional<milliseconds> period) {
+  const auto deadline = std::chrono::steady_clock::now() + period.value_or(milliseconds(0));
+  while (true) {
+    int timeout = -1;
+    if (period) {
+      auto left =
+          std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      timeout = static_cast<int>(std::min<long long>(left.count(), 1 << 30));
+    }
+    pollfd pfd{fd, POLLIN, 0};
+    if (poll(&pfd, 1, timeout) <= 0) continue;
+    signalfd_siginfo info{};
+    if (read(fd, &info, sizeof info) != sizeof info) continue;
+    if (info.ssi_signo == SIGHUP) {
+      LOG_INFO("Received SIGHUP, restarting.");
+      return Next::kRestart;
+    }
+    LOG_INFO("Received signal \"{}\", shutting down.", strsignal(static_cast<int>(info.ssi_signo)));
+    return Next::kExit;
+  }
+}
+
+// A problem that waiting does not fix: the configuration must change (SIGHUP).
+class ConfigProblem : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::vector<DaemonPlan> Plan(const Options& options) {
+  std::unique_ptr<nvml::Nvml> nvml;
+  try {
+    nvml = std::make_unique<nvml::Nvml>(nvml::Library::Open(options.container_driver_root));
+  } catch (const std::exception& error) {
+    throw MpsError(std::string("cannot load NVML: ") + error.what());
+  }
+  device::Inventory inventory;
+  try {
+    nvml::Session session(*nvml);
+    device::DiscoveryOptions discovery;
+    if (!options.container_driver_root.empty() && options.container_driver_root != "/") {
+      discovery.sysfs_roots = {options.container_driver_root + "/sys", "/sys"};
+    }
+    inventory = device::Discover(*nvml, discovery);
+  } catch (const std::exception& error) {
+    throw MpsError(std::string("nvml init failed: ") + error.what());
+  }
+  plugin::ResourceSettings settings;
+  settings.mig_strategy = options.mig_strategy;
+  settings.rules = plugin::DefaultResourceRules(options.mig_strategy, inventory);
+  settings.replicated = options.config.sharing.replicated();
+  try {
+    return PlanDaemons(plugin::BuildResources(inventory, settings), inventory);
+  } catch (const plugin::ResourceError& error) {
+    throw ConfigProblem(error.what());
+  } catch (const MpsError& error) {
+    throw ConfigProblem(error.what());
+  }
+}
+
+class Daemons {
+ public:
+  explicit Daemons(std::string root) : ready_(std::move(root) + "/.ready") {}
+  ~Daemons() { StopAll(); }
+
+  void StartAll(const Options& options, const std::vector<DaemonPlan>& plans) {
+    if (plans.empty()) {
+      LOG_INFO("No devices are configured for MPS sharing; Waiting indefinitely.");
+    } else {
+      const char* path_env = std::getenv("PATH");
+      Tools tools{FindTool(kNvidiaSmi, path_env ? path_env : "", options.container_driver_root),
+                  FindTool(kMpsControl, path_env ? path_env : "", options.container_driver_root)};
+      LOG_INFO("Using {} and {}", tools.nvidia_smi, tools.mps_control);
+      for (const DaemonPlan& plan : plans) {
+        daemons_.push_back(std::make_unique<ResourceDaemon>(plan, options.root, tools));
+        daemons_.back()->Start();
+      }
+    }
+    std::ofstream ready(ready_);
+    if (!ready) throw MpsError("cannot create " + ready_);
+    LOG_INFO("Created {}", ready_);
+  }
+
+  void StopAll() {
+    std::error_code error;
+    if (std::filesystem::remove(ready_, error)) LOG_INFO("Removed {}", ready_);
+    for (auto it = daemons_.rbegin(); it != daemons_.rend(); ++it) (*it)->Stop();
+    daemons_.clear();
+  }
+
+ private:
+  std::string ready_;
+  std::vector<std::unique_ptr<ResourceDaemon>> daemons_;
+};
+
+// One start: load, plan, start, wait for a signal, stop.
+Next RunOnce(const CommandLine& command_line, int signal_fd) {
+  Options options;
+  try {
+    options = command_line.Load();
+  } catch (const config::ConfigError& error) {
+    LOG_ERROR("Invalid configuration: {}; waiting for a new one (SIGHUP)", error.what());
+    return *WaitForSignal(signal_fd, std::nullopt);
+  }
+  for (const std::string& warning : options.warnings) LOG_WARNING("{}", warning);
+  LOG_INFO("Running with config:\n{}", config::ToJson(options.config));
+
+  // Transient failures (NVML, the tools, a daemon that does not start) are retried, sooner than
+  // upstream's fixed 30 s.
+  const milliseconds delays[] = {seconds(1), seconds(2), seconds(4), seconds(8), seconds(16)};
+  for (size_t attempt = 0;; ++attempt) {
+    Daemons daemons(options.root);
+    try {
+      std::vector<DaemonPlan> plans;
+      if (options.config.sharing.strategy() == config::Sharing::Strategy::kMps) {
+        plans = Plan(options);
+      }
+      daemons.StartAll(options, plans);
+      return *WaitForSignal(signal_fd, std::nullopt);
+    } catch (const ConfigProblem& error) {
+      LOG_ERROR("Cannot share the GPUs with MPS: {}; waiting for a new configuration (SIGHUP)",
+                error.what());
+      daemons.StopAll();
+      return *WaitForSignal(signal_fd, std::nullopt);
+    } catch (const std::exception& error) {
+      const milliseconds delay = attempt < std::size(delays) ? delays[attempt] : seconds(30);
+      LOG_ERROR("Failed to start the MPS control daemons: {}; retrying in {} s", error.what(),
+                delay.count() / 1000);
+      daemons.StopAll();
+      if (auto next = WaitForSignal(signal_fd, delay)) return *next;
+    }
+  }
+}
+
+}  // namespace
+
+int RunControlDaemon(const CommandLine& command_line) {
+  LOG_INFO("Starting NVIDIA MPS Control Daemon {}", Version());
+  UniqueFd signal_fd = OpenSignalFd();
+  if (!signal_fd.valid()) {
+    LOG_ERROR("cannot create a signalfd: {}", std::strerror(errno));
+    return 1;
+  }
+  while (RunOnce(command_line, signal_fd.get()) == Next::kRestart) {
+  }
+  return 0;
+}
+
+int RunMountShm(const CommandLine& command_line) {
+  try {
+    MountShm(command_line.root());
+    return 0;
+  } catch (const std::exception& error) {
+    LOG_ERROR("mount-shm failed: {}", error.what());
+    return 1;
+  }
+}
+
+}  // namespace nvdp::mps

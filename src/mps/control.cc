@@ -1,0 +1,50 @@
+#include "mps/control.h"
+
+#include <system_error>
+
+#include "common/subprocess.h"
+
+namespace nvdp::mps {
+
+ResourcePaths::ResourcePaths(const std::string& root, const std::string& resource_name) {
+  std::string base = root;
+  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  dir = base + "/" + resource_name;
+  pipe = dir + "/pipe";
+  log = dir + "/log";
+  started = dir + "/.started";
+}
+
+std::vector<std::string> Control::Environment() const {
+  return {"CUDA_MPS_PIPE_DIRECTORY=" + paths_.pipe, "CUDA_MPS_LOG_DIRECTORY=" + paths_.log};
+}
+
+void Control::StartDaemon() const {
+  SubprocessResult result;
+  try {
+    result = RunSubprocess({tool_, {"-d"}, Environment(), "", timeout_});
+  } catch (const std::system_error& error) {
+    throw MpsError(std::string("failed to start the MPS control daemon: ") + error.what());
+  }
+  if (!result.ok()) {
+    throw MpsError("failed to start the MPS control daemon (" + tool_ +
+                   " -d): " + result.Describe());
+  }
+}
+
+std::string Control::Send(const std::string& command) const {
+  SubprocessResult result;
+  try {
+    result = RunSubprocess({tool_, {}, Environment(), command, timeout_});
+  } catch (const std::system_error& error) {
+    throw MpsError("failed to send command '" + command +
+                   "' to the MPS control daemon: " + error.what());
+  }
+  if (!result.ok()) {
+    throw MpsError("failed to send command '" + command + "' to the MPS control daemon at " +
+                   paths_.pipe + ": " + result.Describe());
+  }
+  return result.out;
+}
+
+}  // namespace nvdp::mps

@@ -1,0 +1,47 @@
+// The MPS control daemon of one resource, driven through nvidia-cuda-mps-control (spec §9.3):
+// every command runs the tool with only the two MPS directory variables in its environment and the
+// command text on stdin, without a trailing newline.
+#pragma once
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nvdp::mps {
+
+class MpsError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// <root>/<resource>/pipe and .../log, e.g. /mps/nvidia.com/gpu/pipe.
+struct ResourcePaths {
+  ResourcePaths(const std::string& root, const std::string& resource_name);
+  std::string dir, pipe, log, started;
+};
+
+class Control {
+ public:
+  Control(std::string tool, ResourcePaths paths,
+          std::chrono::milliseconds timeout = std::chrono::seconds(30))
+      : tool_(std::move(tool)), paths_(std::move(paths)), timeout_(timeout) {}
+
+  // CUDA_MPS_PIPE_DIRECTORY and CUDA_MPS_LOG_DIRECTORY, nothing else.
+  std::vector<std::string> Environment() const;
+  // `nvidia-cuda-mps-control -d`, run to completion. Throws MpsError.
+  void StartDaemon() const;
+  // Sends one command; returns its stdout. Throws MpsError naming the command.
+  std::string Send(const std::string& command) const;
+  // Healthy when the daemon answers get_default_active_thread_percentage. Throws MpsError.
+  void AssertHealthy() const { Send("get_default_active_thread_percentage"); }
+
+  const ResourcePaths& paths() const { return paths_; }
+
+ private:
+  std::string tool_;
+  ResourcePaths paths_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace nvdp::mps
