@@ -517,6 +517,16 @@ class Commands {
         reply["response"] = out;
         text += " ->";
         for (const auto& [k, v] : c.envs()) text += "\n  env " + k + "=" + v;
+        for (const auto& m : c.mounts()) {
+          text += "\n  mount " + m.container_path() + " <- " + m.host_path() +
+                  (m.read_only() ? " (ro)" : "");
+        }
+        for (const auto& d : c.devices()) {
+          text += "\n  device " + d.container_path() + " <- " + d.host_path() + " (" +
+                  d.permissions() + ")";
+        }
+        for (const auto& [k, v] : c.annotations()) text += "\n  annotation " + k + "=" + v;
+        for (const auto& d : c.cdi_devices()) text += "\n  cdi " + d.name();
       } else if (!status.ok()) {
         text += " -> error: " + status.error_message();
       }

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "common/log.h"
+#include "common/signals.h"
 #include "common/unique_fd.h"
 #include "common/version.h"
 #include "config/effective.h"
@@ -26,36 +27,7 @@
 namespace nvdp::gfd {
 namespace {
 
-enum class Next { kExit, kRestart };
-
-UniqueFd OpenSignalFd() {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int signal : {SIGHUP, SIGINT, SIGTERM, SIGQUIT}) sigaddset(&set, signal);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return UniqueFd(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
-}
-
-// Waits up to `period` for a signal. nullopt: the period passed.
-std::optional<Next> WaitForSignal(int fd, std::chrono::milliseconds period) {
-  const auto deadline = std::chrono::steady_clock::now() + period;
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    pollfd pfd{fd, POLLIN, 0};
-    int ready = poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 1 << 30)));
-    if (ready <= 0) continue;
-    signalfd_siginfo info{};
-    if (read(fd, &info, sizeof info) != sizeof info) continue;
-    if (info.ssi_signo == SIGHUP) {
-      LOG_INFO("Received SIGHUP, restarting.");
-      return Next::kRestart;
-    }
-    LOG_INFO("Received signal \"{}\", shutting down.", strsignal(static_cast<int>(info.ssi_signo)));
-    return Next::kExit;
-  }
-}
+using Next = SignalAction;
 
 class Labeller {
  public:

@@ -1,8 +1,5 @@
 #include "mps/app.h"
 
-#include <poll.h>
-#include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +11,7 @@
 #include <optional>
 
 #include "common/log.h"
+#include "common/signals.h"
 #include "common/unique_fd.h"
 #include "common/version.h"
 #include "config/effective.h"
@@ -32,39 +30,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-enum class Next { kExit, kRestart };
-
-UniqueFd OpenSignalFd() {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int signal : {SIGHUP, SIGINT, SIGTERM, SIGQUIT}) sigaddset(&set, signal);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return UniqueFd(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
-}
-
-// Waits up to `period` (forever when nullopt) for a signal. nullopt: the period passed.
-std::optional<Next> WaitForSignal(int fd, std::optional<milliseconds> period) {
-  const auto deadline = std::chrono::steady_clock::now() + period.value_or(milliseconds(0));
-  while (true) {
-    int timeout = -1;
-    if (period) {
-      auto left =
-          std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return std::nullopt;
-      timeout = static_cast<int>(std::min<long long>(left.count(), 1 << 30));
-    }
-    pollfd pfd{fd, POLLIN, 0};
-    if (poll(&pfd, 1, timeout) <= 0) continue;
-    signalfd_siginfo info{};
-    if (read(fd, &info, sizeof info) != sizeof info) continue;
-    if (info.ssi_signo == SIGHUP) {
-      LOG_INFO("Received SIGHUP, restarting.");
-      return Next::kRestart;
-    }
-    LOG_INFO("Received signal \"{}\", shutting down.", strsignal(static_cast<int>(info.ssi_signo)));
-    return Next::kExit;
-  }
-}
+using Next = SignalAction;
 
 // A problem that waiting does not fix: the configuration must change (SIGHUP).
 class ConfigProblem : public std::runtime_error {

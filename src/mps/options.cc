@@ -8,29 +8,9 @@ namespace nvdp::mps {
 
 using flags::Kind;
 
-Options CommandLine::Load() const {
-  Options o;
-  const std::string path = set_.Get("config-file").str();
-  if (!path.empty()) o.config = config::LoadConfigFile(path);
-  flags::MergeFlag(o.config.flags.mig_strategy, set_.Get("mig-strategy"),
-                   set_.Get("mig-strategy").str());
-  o.warnings = config::FinalizeAfterMerge(o.config);
-  o.mig_strategy = o.config.flags.mig_strategy.value_or("none");
-  if (o.mig_strategy != "none" && o.mig_strategy != "single" && o.mig_strategy != "mixed") {
-    throw config::ConfigError("unknown MIG strategy: " + o.mig_strategy +
-                              " (none, single or mixed)");
-  }
-  o.container_driver_root = set_.Get("driver-root-ctr-path").str();
-  o.root = set_.Get("mps-container-root").str();
-  if (o.root.empty() || o.root.front() != '/') {
-    throw config::ConfigError("--mps-container-root must be an absolute path; found \"" + o.root +
-                              "\"");
-  }
-  return o;
-}
+namespace {
 
-ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
-                                   const flags::EnvLookup& env) {
+flags::FlagSet MakeFlagSet() {
   flags::FlagSet set("mps-control-daemon", "NVIDIA MPS Control Daemon",
                      "start an MPS control daemon for each MPS-shared resource\n\n"
                      "COMMANDS:\n   mount-shm  mount the tmpfs shared by MPS clients at "
@@ -59,22 +39,55 @@ ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
            Kind::kString,
            {kContainerRoot},
            "where the host's MPS root (the plugin's --mps-root) is mounted in this container"});
+  return set;
+}
 
+}  // namespace
+
+Options CommandLine::Load() const {
+  Options o;
+  const std::string path = set_.Get("config-file").str();
+  if (!path.empty()) o.config = config::LoadConfigFile(path);
+  flags::MergeFlag(o.config.flags.mig_strategy, set_.Get("mig-strategy"),
+                   set_.Get("mig-strategy").str());
+  o.warnings = config::FinalizeAfterMerge(o.config);
+  o.mig_strategy = o.config.flags.mig_strategy.value_or("none");
+  if (o.mig_strategy != "none" && o.mig_strategy != "single" && o.mig_strategy != "mixed") {
+    throw config::ConfigError("unknown MIG strategy: " + o.mig_strategy +
+                              " (none, single or mixed)");
+  }
+  o.container_driver_root = set_.Get("driver-root-ctr-path").str();
+  o.root = set_.Get("mps-container-root").str();
+  if (o.root.empty() || o.root.front() != '/') {
+    throw config::ConfigError("--mps-container-root must be an absolute path; found \"" + o.root +
+                              "\"");
+  }
+  return o;
+}
+
+ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
+                                   const flags::EnvLookup& env) {
   ParsedCommandLine result;
+  flags::FlagSet set = MakeFlagSet();
   flags::ParseResult parsed = set.Parse(args, env);
+  if (!parsed.exit_code && !parsed.positional.empty() && parsed.positional[0] == "mount-shm") {
+    // The subcommand may be followed by flags: parse again without it.
+    std::vector<std::string> rest = args;
+    rest.erase(rest.begin() + static_cast<long>(args.size() - parsed.positional.size()));
+    set = MakeFlagSet();
+    parsed = set.Parse(rest, env);
+    result.command = Command::kMountShm;
+  }
   if (parsed.exit_code) {
     result.exit_code = *parsed.exit_code;
     result.output = parsed.output;
     return result;
   }
   if (!parsed.positional.empty()) {
-    if (parsed.positional[0] != "mount-shm" || parsed.positional.size() > 1) {
-      result.exit_code = 1;
-      result.output = "mps-control-daemon: unknown command \"" + parsed.positional[0] +
-                      "\" (the only command is mount-shm)\n";
-      return result;
-    }
-    result.command = Command::kMountShm;
+    result.exit_code = 1;
+    result.output = "mps-control-daemon: unknown command \"" + parsed.positional[0] +
+                    "\" (the only command is mount-shm)\n";
+    return result;
   }
   result.command_line.emplace(std::move(set));
   return result;

@@ -16,6 +16,7 @@
 
 #include "common/http_server.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "common/unique_fd.h"
 #include "common/version.h"
 #include "plugin/dry_run.h"
@@ -29,17 +30,6 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kNvmlRetry{30000};
 constexpr milliseconds kHeartbeat{5000};  // the main loop wakes at least this often
-
-// Blocks the signals we handle so they are read from a signalfd (also as PID 1, where the
-// kernel would drop them if they were unblocked with the default action). Threads started
-// later inherit the mask.
-UniqueFd OpenSignalFd() {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int signal : {SIGHUP, SIGINT, SIGTERM, SIGQUIT}) sigaddset(&set, signal);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return UniqueFd(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
-}
 
 // Watches the kubelet socket directory. The watch can fail (directory not there yet); the
 // caller retries.
