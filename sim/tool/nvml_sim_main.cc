@@ -2,10 +2,14 @@
 //   nvml-sim list                          built-in profiles
 //   nvml-sim show <profile> [--json]       GPUs and the link matrix the simulator will report
 //   nvml-sim check <profile.yaml>...       validate profiles (exit 1 on the first error)
-//   nvml-sim root --out <dir> [profile]...   write what the programs read outside NVML for these
+//   nvml-sim root --out <dir> [--libdir <dir>] [profile]...
+//                                           write what the programs read outside NVML for these
 //                                           profiles (default: all built-in) under a driver root:
 //                                           sys/bus/pci/devices/<id>/{numa_node,class,vendor},
 //                                           proc/driver/nvidia-caps/mig-minors, dev/nvidia* nodes,
+//                                           the driver's files for CDI (libraries named with each
+//                                           profile's driver version under --libdir, GSP
+//                                           firmware, the persistenced socket; placeholders),
 //                                           and for one profile sys/class/dmi/id/product_name
 #include <cstdio>
 #include <filesystem>
@@ -27,7 +31,7 @@ namespace {
 
 int Usage() {
   std::cerr << "usage: nvml-sim list | show <profile> [--json] | check <file>... | "
-               "root --out <dir> [profile]...\n"
+               "root --out <dir> [--libdir <dir>] [profile]...\n"
                "A profile is a built-in name (see `nvml-sim list`) or a path to a YAML file.\n";
   return 2;
 }
@@ -154,15 +158,36 @@ void WriteMigMinors(const fs::path& root) {
   }
 }
 
-// Placeholder control device nodes: the plugin checks they exist before passing them on.
+// Placeholder device nodes: the control nodes (the plugin checks they exist before passing them
+// on) and one per possible GPU minor.
 void WriteDeviceNodes(const fs::path& root) {
   fs::create_directories(root / "dev");
   for (const char* node : {"nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset"}) {
     std::ofstream(root / "dev" / node);
   }
+  for (int minor = 0; minor < 16; ++minor)
+    std::ofstream(root / "dev" / ("nvidia" + std::to_string(minor)));
 }
 
-int Sysfs(const fs::path& out, std::vector<std::string> names) {
+// Placeholders for the files a driver installation has, named with the driver version, as the CDI
+// spec generator looks for them.
+void WriteDriverFiles(const fs::path& root, const std::string& libdir, const std::string& version) {
+  fs::create_directories(root / libdir);
+  for (const char* library :
+       {"libcuda.so.", "libnvidia-ml.so.", "libnvidia-ptxjitcompiler.so.", "libnvidia-nvvm.so.",
+        "libcudadebugger.so.", "libnvidia-opencl.so."}) {
+    std::ofstream(root / libdir / (library + version))
+        << "simulated " << library << version << "\n";
+  }
+  fs::create_directories(root / "lib/firmware/nvidia" / version);
+  for (const char* firmware : {"gsp_ga10x.bin", "gsp_tu10x.bin"}) {
+    std::ofstream(root / "lib/firmware/nvidia" / version / firmware) << "simulated\n";
+  }
+  fs::create_directories(root / "var/run/nvidia-persistenced");
+  std::ofstream(root / "var/run/nvidia-persistenced/socket");
+}
+
+int Sysfs(const fs::path& out, const std::string& libdir, std::vector<std::string> names) {
   const bool one_profile = names.size() == 1;
   if (names.empty()) {
     for (const auto& [name, text] : nvdp::sim::BuiltinProfiles()) names.push_back(name);
@@ -176,6 +201,7 @@ int Sysfs(const fs::path& out, std::vector<std::string> names) {
   std::map<std::string, Written> written;
   for (const std::string& name : names) {
     Profile p = nvdp::sim::LoadProfile(name);
+    if (!p.driver_version.empty()) WriteDriverFiles(out, libdir, p.driver_version);
     for (const auto& gpu : p.gpus) {
       std::string id = NormalizedBusId(gpu.bus_id);
       auto [it, inserted] = written.try_emplace(id, Written{gpu.numa_node, gpu.pci_class, p.name});
@@ -230,9 +256,17 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (command == "root" && args.size() >= 3 && args[1] == "--out") {
+      std::string libdir = "usr/lib64";
+      size_t first_profile = 3;
+      if (args.size() >= 5 && args[3] == "--libdir") {
+        libdir = args[4];
+        first_profile = 5;
+      }
       WriteMigMinors(args[2]);
       WriteDeviceNodes(args[2]);
-      return Sysfs(args[2], std::vector<std::string>(args.begin() + 3, args.end()));
+      return Sysfs(
+          args[2], libdir,
+          std::vector<std::string>(args.begin() + static_cast<long>(first_profile), args.end()));
     }
   } catch (const std::exception& error) {
     std::cerr << "nvml-sim: " << error.what() << "\n";

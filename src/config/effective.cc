@@ -111,9 +111,6 @@ void ValidateForDevicePlugin(const Config& config) {
       Invalid("invalid strategy: " + strategy +
               " (envvar, volume-mounts, cdi-annotations or cdi-cri)");
     }
-    if (strategy.starts_with("cdi-")) {
-      Invalid("device list strategy " + strategy + " is not supported by this version yet");
-    }
   }
   const std::string id_strategy = plugin.device_id_strategy.value_or("uuid");
   if (!OneOf(id_strategy, {"uuid", "index"})) {
@@ -141,7 +138,6 @@ void ValidateForDevicePlugin(const Config& config) {
     for (long long id : ids) shown.push_back(std::to_string(id));
     Invalid("invalid IMEX config: channelIDs must be [] or [0]; found [" + Join(shown, " ") + "]");
   }
-  if (!ids.empty()) Invalid("IMEX channels are not supported by this version yet");
 }
 
 std::string ToJson(const Config& config) {

@@ -1,6 +1,10 @@
 #include "plugin/allocate.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <random>
+
+#include "cdi/spec.h"
 
 #include "common/strings.h"
 
@@ -15,6 +19,17 @@ std::string JoinRoot(const std::string& root, const std::string& path) {
   std::string joined = root;
   while (!joined.empty() && joined.back() == '/') joined.pop_back();
   return joined + path;
+}
+
+std::string CdiAnnotationKey(const std::string& prefix) {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  const unsigned long long high = random(), low = random();
+  char uuid[40];
+  // Version 4, variant 10xx.
+  std::snprintf(uuid, sizeof uuid, "%08llx-%04llx-4%03llx-%04llx-%012llx", high >> 32,
+                (high >> 16) & 0xFFFF, high & 0xFFF, (low >> 48 & 0x3FFF) | 0x8000,
+                low & 0xFFFFFFFFFFFFULL);
+  return prefix + "nvidia-device-plugin_" + uuid;
 }
 
 ContainerAllocation BuildContainerAllocation(const Resource& resource,
@@ -46,6 +61,21 @@ ContainerAllocation BuildContainerAllocation(const Resource& resource,
   }
 
   ContainerAllocation allocation;
+  const bool cdi = options.cdi_annotations || options.cdi_cri;
+  if (cdi) {
+    std::vector<std::string> names;
+    for (const std::string& id : ids) names.push_back(cdi::QualifiedName("gpu", id));
+    for (const std::string& channel : options.imex_channels) {
+      names.push_back(cdi::QualifiedName("imex-channel", channel));
+    }
+    for (const std::string& mode : options.cdi_modes) {
+      names.push_back(cdi::QualifiedName(mode, "all"));
+    }
+    if (options.cdi_annotations) {
+      allocation.annotations[CdiAnnotationKey(options.cdi_annotation_prefix)] = Join(names, ",");
+    }
+    if (options.cdi_cri) allocation.cdi_devices = names;
+  }
   if (!options.mps_host_root.empty()) {
     const std::string pipe = "/" + resource.name + "/pipe";
     allocation.envs["CUDA_MPS_PIPE_DIRECTORY"] = kMpsContainerRoot + pipe;
@@ -53,11 +83,22 @@ ContainerAllocation BuildContainerAllocation(const Resource& resource,
         {kMpsContainerRoot + pipe, JoinRoot(options.mps_host_root, pipe), false});
     allocation.mounts.push_back({"/dev/shm", JoinRoot(options.mps_host_root, "/shm"), false});
   }
-  if (options.envvar) allocation.envs["NVIDIA_VISIBLE_DEVICES"] = Join(ids, ",");
+  // With only CDI strategies the runtime does the rest from the CDI specs.
+  if (cdi && !options.envvar && !options.volume_mounts) return allocation;
+  if (options.envvar) {
+    allocation.envs["NVIDIA_VISIBLE_DEVICES"] = Join(ids, ",");
+    if (!options.imex_channels.empty()) {
+      allocation.envs["NVIDIA_IMEX_CHANNELS"] = Join(options.imex_channels, ",");
+    }
+  }
   if (options.volume_mounts) {
     allocation.envs["NVIDIA_VISIBLE_DEVICES"] = kVolumeMountsRoot;
     for (const std::string& id : ids) {
       allocation.mounts.push_back({std::string(kVolumeMountsRoot) + "/" + id, "/dev/null", false});
+    }
+    for (const std::string& channel : options.imex_channels) {
+      allocation.mounts.push_back(
+          {std::string(kVolumeMountsRoot) + "/imex/" + channel, "/dev/null", false});
     }
   }
   if (options.pass_device_specs) {
@@ -67,6 +108,10 @@ ContainerAllocation BuildContainerAllocation(const Resource& resource,
       paths.insert(paths.end(), device->paths.begin(), device->paths.end());
     }
     for (const std::string& path : paths) {
+      allocation.devices.push_back({path, JoinRoot(options.dev_root, path), "rw"});
+    }
+    for (const std::string& channel : options.imex_channels) {
+      const std::string path = std::string(kImexChannelDir) + "/channel" + channel;
       allocation.devices.push_back({path, JoinRoot(options.dev_root, path), "rw"});
     }
   }

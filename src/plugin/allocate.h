@@ -32,6 +32,13 @@ struct AllocateOptions {
   DeviceIdStrategy id_strategy = DeviceIdStrategy::kUuid;
   bool envvar = true;          // NVIDIA_VISIBLE_DEVICES=<ids>
   bool volume_mounts = false;  // NVIDIA_VISIBLE_DEVICES=/var/run/nvidia-container-devices + mounts
+  bool cdi_annotations = false;  // the CDI device names in a container annotation
+  bool cdi_cri = false;          // the CDI device names in the CRI's cdi_devices field
+  std::string cdi_annotation_prefix = "cdi.k8s.io/";
+  // gdrcopy, gds, mofed: the modes that are enabled and had a CDI spec written, in that order.
+  std::vector<std::string> cdi_modes;
+  // IMEX channels that exist on the node ("0"), injected into every allocation.
+  std::vector<std::string> imex_channels;
   bool fail_requests_greater_than_one = false;  // for IDs with a ::<n> replica suffix
   bool pass_device_specs = false;
   std::string dev_root = "/";  // host path the device nodes live under (nvidiaDevRoot)
@@ -62,9 +69,12 @@ struct ContainerAllocation {
   std::map<std::string, std::string> envs;
   std::vector<Mount> mounts;
   std::vector<DeviceSpec> devices;
+  std::map<std::string, std::string> annotations;
+  std::vector<std::string> cdi_devices;  // fully qualified CDI device names
 };
 
 inline constexpr const char* kVolumeMountsRoot = "/var/run/nvidia-container-devices";
+inline constexpr const char* kImexChannelDir = "/dev/nvidia-caps-imex-channels";
 // Where a workload container finds a resource's MPS pipes: <this>/<resource>/pipe.
 inline constexpr const char* kMpsContainerRoot = "/mps";
 
@@ -72,6 +82,10 @@ inline constexpr const char* kMpsContainerRoot = "/mps";
 ContainerAllocation BuildContainerAllocation(const Resource& resource,
                                              const std::vector<std::string>& requested_ids,
                                              const AllocateOptions& options);
+
+// Upstream's annotation key for the CDI device names of one container: the prefix with the
+// key name nvidia-device-plugin_<random UUIDv4>.
+std::string CdiAnnotationKey(const std::string& prefix);
 
 // "<uuid>::3" -> "<uuid>"; IDs without a replica suffix are returned unchanged.
 std::string StripReplicaSuffix(const std::string& id);

@@ -104,6 +104,11 @@ class DevicePluginService final : public v1beta1::DevicePlugin::Service {
           d->set_host_path(spec.host_path);
           d->set_permissions(spec.permissions);
         }
+        for (const auto& [key, value] : allocation.annotations) {
+          (*out->mutable_annotations())[key] = value;
+        }
+        for (const std::string& name : allocation.cdi_devices)
+          out->add_cdi_devices()->set_name(name);
       }
     });
   }

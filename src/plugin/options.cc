@@ -153,6 +153,11 @@ flags::FlagSet MakeFlagSet() {
            Kind::kStringSlice,
            {},
            "a set of feature flags to be passed to the CDI spec generation logic"});
+  set.Add({{"cdi-spec-dir"},
+           {"CDI_SPEC_DIR"},
+           Kind::kString,
+           {"/var/run/cdi"},
+           "where the CDI specs are written with the cdi-* device list strategies"});
   set.Add({{"dry-run"},
            {"DRY_RUN"},
            Kind::kBool,
@@ -236,6 +241,19 @@ Options CommandLine::Load() const {
   o.gdrcopy_enabled = *f.gdrcopy_enabled;
   o.gds_enabled = *f.gds_enabled;
   o.mofed_enabled = *f.mofed_enabled;
+  for (const std::string& strategy : o.device_list_strategy) {
+    o.cdi_annotations = o.cdi_annotations || strategy == "cdi-annotations";
+    o.cdi_cri = o.cdi_cri || strategy == "cdi-cri";
+  }
+  o.cdi_annotation_prefix = p.cdi_annotation_prefix.value_or("cdi.k8s.io/");
+  o.nvidia_cdi_hook_path = p.nvidia_ctk_path.value_or("/usr/bin/nvidia-ctk");
+  o.cdi_spec_dir = set_.Get("cdi-spec-dir").str();
+  o.cdi_feature_flags = set_.Get("cdi-feature-flags").items;
+  if ((o.cdi_annotations || o.cdi_cri) && o.cdi_spec_dir.empty()) {
+    throw config::ConfigError("--cdi-spec-dir must not be empty with a cdi-* strategy");
+  }
+  o.imex_channel_ids = o.config.imex.channel_ids;
+  o.imex_required = o.config.imex.required;
   if (o.config.sharing.strategy() == config::Sharing::Strategy::kMps) {
     o.mps_root = *f.mps_root;
     o.mps_container_root = set_.Get("mps-container-root").str();

@@ -34,8 +34,19 @@ struct Options {
   bool gdrcopy_enabled = false;
   bool gds_enabled = false;
   bool mofed_enabled = false;
+  // CDI (spec §4.7): the strategies, the annotation prefix, the hook binary on the host, where the
+  // specs are written, and the feature flags (accepted and logged; our generator has none).
+  bool cdi_annotations = false;
+  bool cdi_cri = false;
+  std::string cdi_annotation_prefix = "cdi.k8s.io/";
+  std::string nvidia_cdi_hook_path = "/usr/bin/nvidia-ctk";
+  std::string cdi_spec_dir = "/var/run/cdi";
+  std::vector<std::string> cdi_feature_flags;
+  // IMEX channels to inject (only 0 is valid) and whether a missing one is fatal.
+  std::vector<long long> imex_channel_ids;
+  bool imex_required = false;
   // Set only when the devices are shared with MPS.
-  std::string mps_root;                    // host path (--mps-root)
+  std::string mps_root;                     // host path (--mps-root)
   std::string mps_container_root = "/mps";  // the same directory as mounted in this container
 
   // Only on the command line and in the environment.

@@ -7,12 +7,16 @@
 #include <cstdlib>
 #include <iterator>
 
+#include "cdi/generate.h"
+#include "cdi/writer.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "config/effective.h"
 #include "device/discovery.h"
 #include "device/mig_caps.h"
 #include "mps/control.h"
 #include "mps/tools.h"
+#include "plugin/imex.h"
 #include "plugin/kubelet_registration.h"
 
 namespace nvdp::plugin {
@@ -106,6 +110,9 @@ AllocateOptions PluginManager::MakeAllocateOptions() const {
   allocate.gds = options_.gds_enabled;
   allocate.mofed = options_.mofed_enabled;
   allocate.mps_host_root = options_.mps_root;
+  allocate.cdi_annotations = options_.cdi_annotations;
+  allocate.cdi_cri = options_.cdi_cri;
+  allocate.cdi_annotation_prefix = options_.cdi_annotation_prefix;
   // Upstream checks these in its own container; the container driver root's /dev shows the same
   // host nodes, and a simulated root carries its own.
   for (const std::string& node : ControlDeviceNodes()) {
@@ -150,9 +157,52 @@ Plan PluginManager::Prepare() {
     }
   }
   plan.allocate = MakeAllocateOptions();
+  std::vector<std::string> warnings;
+  plan.allocate.imex_channels = ExistingImexChannels(
+      options_.imex_channel_ids, options_.imex_required, options_.container_driver_root, &warnings);
+  for (const std::string& warning : warnings) LOG_WARNING("{}", warning);
+  if (options_.cdi_annotations || options_.cdi_cri) {
+    if (!caps && any_mig)
+      caps = device::MigCaps::Load(HostRoots(options_.container_driver_root, ""));
+    PlanCdi(plan, caps);
+  }
   plan.pair_scores = alloc::PairScores(plan.inventory.links);
   plan.preference.shared_policy = options_.shared_devices_allocation_policy;
   return plan;
+}
+
+// The CDI specs for this node and configuration (spec §4.7-4.9). Throws ResourceError.
+void PluginManager::PlanCdi(Plan& plan, const std::optional<device::MigCaps>& caps) const {
+  if (!options_.cdi_feature_flags.empty()) {
+    LOG_INFO("CDI feature flags {} have no effect on this generator",
+             Join(options_.cdi_feature_flags, ","));
+  }
+  cdi::GpuSpecSettings settings;
+  settings.roots =
+      cdi::Roots::Resolve(options_.container_driver_root, options_.driver_root, options_.dev_root);
+  settings.hook_path = options_.nvidia_cdi_hook_path;
+  settings.index_names = options_.device_id_strategy == DeviceIdStrategy::kIndex;
+  try {
+    plan.cdi_specs.push_back(cdi::GpuSpec(plan.inventory, caps, settings));
+    if (!plan.allocate.imex_channels.empty()) {
+      plan.cdi_specs.push_back(cdi::ImexChannelSpec(plan.allocate.imex_channels, settings.roots));
+    }
+    const std::pair<const char*, bool> modes[] = {{"gdrcopy", options_.gdrcopy_enabled},
+                                                  {"gds", options_.gds_enabled},
+                                                  {"mofed", options_.mofed_enabled}};
+    for (const auto& [mode, enabled] : modes) {
+      if (!enabled) continue;
+      std::optional<cdi::Spec> spec = cdi::ModeSpec(mode, settings.roots);
+      if (!spec) {
+        LOG_WARNING("{} is enabled but none of its devices exist; no CDI spec for it", mode);
+        continue;
+      }
+      plan.cdi_specs.push_back(std::move(*spec));
+      plan.allocate.cdi_modes.push_back(mode);
+    }
+  } catch (const cdi::GenerateError& failure) {
+    throw ResourceError(std::string("failed to create the CDI specs: ") + failure.what());
+  }
 }
 
 PluginManager::StartResult PluginManager::Start(std::string* error) {
@@ -173,6 +223,16 @@ PluginManager::StartResult PluginManager::Start(std::string* error) {
   } catch (const ResourceError& failure) {
     *error = failure.what();
     return StartResult::kFatal;
+  }
+  if (!plan_.cdi_specs.empty()) {
+    try {
+      for (const std::string& path : cdi::WriteSpecs(options_.cdi_spec_dir, plan_.cdi_specs)) {
+        LOG_INFO("Wrote the CDI spec {}", path);
+      }
+    } catch (const std::exception& failure) {
+      *error = std::string("failed to write the CDI specs: ") + failure.what();
+      return StartResult::kFatal;
+    }
   }
   const device::Inventory& inventory = plan_.inventory;
   LOG_INFO("NVIDIA driver {}, CUDA {}.{}, {} GPU(s)", inventory.driver_version,

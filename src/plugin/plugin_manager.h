@@ -13,8 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "cdi/spec.h"
 #include "config/config.h"
 #include "device/inventory.h"
+#include "device/mig_caps.h"
 #include "nvml/nvml.h"
 #include "plugin/device_plugin_server.h"
 #include "plugin/health_monitor.h"
@@ -38,8 +40,9 @@ struct Plan {
   config::Config config;  // the effective configuration, with the default resource rules
   std::vector<Resource> resources;
   AllocateOptions allocate;
-  alloc::PairScores pair_scores;  // from inventory.links, for GetPreferredAllocation
-  PreferenceSettings preference;  // its scores point at pair_scores once the plan is in place
+  alloc::PairScores pair_scores;     // from inventory.links, for GetPreferredAllocation
+  PreferenceSettings preference;     // its scores point at pair_scores once the plan is in place
+  std::vector<cdi::Spec> cdi_specs;  // written at start with the cdi-* strategies
 };
 
 // What /healthz, /readyz and /metrics read, published by the main loop (thread-safe copy).
@@ -119,6 +122,7 @@ class PluginManager {
   device::Inventory LoadInventory();  // throws NvmlUnavailable
   device::Inventory ReadInventory();
   AllocateOptions MakeAllocateOptions() const;
+  void PlanCdi(Plan& plan, const std::optional<device::MigCaps>& caps) const;
   std::vector<WatchedGpu> WatchedGpus() const;
   void PublishStatus(std::string problem);
   void ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino_t kubelet_inode);

@@ -94,9 +94,14 @@ TEST(ValidateTest, MpsWithAnAbsoluteRootIsAccepted) {
             "replicas: 2}]}}")));
 }
 
+TEST(ValidateTest, CdiAndImexAreAccepted) {
+  EXPECT_NO_THROW(ValidateForDevicePlugin(
+      Parse("flags: {plugin: {deviceListStrategy: [cdi-annotations, cdi-cri, envvar]}}")));
+  EXPECT_NO_THROW(ValidateForDevicePlugin(Parse("imex: {channelIDs: [0], required: true}")));
+}
+
 TEST(ValidateTest, FeaturesOfLaterReleasesAreClearErrors) {
-  for (const char* yaml : {"flags: {plugin: {deviceListStrategy: cdi-annotations}}",
-                           "flags: {deviceDiscoveryStrategy: tegra}", "imex: {channelIDs: [0]}"}) {
+  for (const char* yaml : {"flags: {deviceDiscoveryStrategy: tegra}"}) {
     try {
       ValidateForDevicePlugin(Parse(yaml));
       ADD_FAILURE() << "accepted: " << yaml;

@@ -154,6 +154,79 @@ TEST(AllocateTest, WithoutMpsNoMpsEntries) {
   EXPECT_TRUE(allocation.mounts.empty());
 }
 
+TEST(AllocateTest, CdiAnnotationsAloneGiveOnlyTheAnnotation) {
+  AllocateOptions options;
+  options.envvar = false;
+  options.cdi_annotations = true;
+  options.gdrcopy = true;  // envs are for non-CDI strategies only
+  options.cdi_modes = {"gdrcopy"};
+  options.imex_channels = {"0"};
+  ContainerAllocation allocation =
+      BuildContainerAllocation(GpuResource(4), {"GPU-2", "GPU-0"}, options);
+  EXPECT_TRUE(allocation.envs.empty());
+  EXPECT_TRUE(allocation.cdi_devices.empty());
+  ASSERT_EQ(allocation.annotations.size(), 1u);
+  const auto& [key, value] = *allocation.annotations.begin();
+  EXPECT_TRUE(key.starts_with("cdi.k8s.io/nvidia-device-plugin_")) << key;
+  EXPECT_EQ(value,
+            "k8s.device-plugin.nvidia.com/gpu=GPU-2,k8s.device-plugin.nvidia.com/gpu=GPU-0,"
+            "k8s.device-plugin.nvidia.com/imex-channel=0,k8s.device-plugin.nvidia.com/gdrcopy=all");
+}
+
+TEST(AllocateTest, CdiAnnotationKeysAreFreshUuidsUnderThePrefix) {
+  const std::string a = CdiAnnotationKey("example.com/"), b = CdiAnnotationKey("example.com/");
+  EXPECT_NE(a, b);
+  const std::string prefix = "example.com/nvidia-device-plugin_";
+  ASSERT_TRUE(a.starts_with(prefix)) << a;
+  const std::string uuid = a.substr(prefix.size());
+  ASSERT_EQ(uuid.size(), 36u) << uuid;
+  EXPECT_EQ(uuid[14], '4');                                                  // version 4
+  EXPECT_NE(std::string("89ab").find(uuid[19]), std::string::npos) << uuid;  // variant 10xx
+  EXPECT_LE(a.size() - std::string("example.com/").size(), 63u);             // a valid key name
+}
+
+TEST(AllocateTest, CdiCriWithEnvvarAndIndexIds) {
+  AllocateOptions options;
+  options.cdi_cri = true;
+  options.id_strategy = DeviceIdStrategy::kIndex;
+  options.imex_channels = {"0"};
+  ContainerAllocation allocation = BuildContainerAllocation(GpuResource(4), {"GPU-3"}, options);
+  EXPECT_EQ(allocation.cdi_devices,
+            (std::vector<std::string>{"k8s.device-plugin.nvidia.com/gpu=3",
+                                      "k8s.device-plugin.nvidia.com/imex-channel=0"}));
+  EXPECT_TRUE(allocation.annotations.empty());
+  EXPECT_EQ(allocation.envs, (std::map<std::string, std::string>{{"NVIDIA_VISIBLE_DEVICES", "3"},
+                                                                 {"NVIDIA_IMEX_CHANNELS", "0"}}));
+}
+
+TEST(AllocateTest, ImexChannelsInVolumeMountsAndDeviceSpecs) {
+  AllocateOptions options;
+  options.envvar = false;
+  options.volume_mounts = true;
+  options.pass_device_specs = true;
+  options.dev_root = "/run/nvidia/driver";
+  options.imex_channels = {"0"};
+  ContainerAllocation allocation = BuildContainerAllocation(GpuResource(1), {"GPU-0"}, options);
+  EXPECT_EQ(allocation.mounts.back(),
+            (Mount{std::string(kVolumeMountsRoot) + "/imex/0", "/dev/null", false}));
+  EXPECT_EQ(allocation.devices.back(),
+            (DeviceSpec{"/dev/nvidia-caps-imex-channels/channel0",
+                        "/run/nvidia/driver/dev/nvidia-caps-imex-channels/channel0", "rw"}));
+  EXPECT_EQ(allocation.envs.count("NVIDIA_IMEX_CHANNELS"), 0u);  // only with envvar
+}
+
+TEST(AllocateTest, MpsAlsoWithOnlyCdi) {
+  AllocateOptions options;
+  options.envvar = false;
+  options.cdi_cri = true;
+  options.mps_host_root = "/run/nvidia/mps";
+  ContainerAllocation allocation = BuildContainerAllocation(GpuResource(1), {"GPU-0"}, options);
+  EXPECT_EQ(allocation.envs, (std::map<std::string, std::string>{
+                                 {"CUDA_MPS_PIPE_DIRECTORY", "/mps/nvidia.com/gpu/pipe"}}));
+  EXPECT_EQ(allocation.mounts.size(), 2u);
+  EXPECT_EQ(allocation.cdi_devices.size(), 1u);
+}
+
 TEST(AllocateTest, FeatureEnvironmentVariables) {
   AllocateOptions options;
   options.gdrcopy = options.gds = options.mofed = true;

@@ -146,8 +146,8 @@ TEST_F(OptionsTest, InvalidValuesAreExplained) {
   for (const Case& c : std::vector<Case>{
            {{"--mig-strategy=some"}, "unknown MIG strategy: some"},
            {{"--device-list-strategy=envvar,bogus"}, "invalid strategy: bogus"},
-           {{"--device-list-strategy=cdi-cri"},
-            "device list strategy cdi-cri is not supported by this version yet"},
+           {{"--device-list-strategy=cdi-cri", "--cdi-spec-dir="},
+            "--cdi-spec-dir must not be empty with a cdi-* strategy"},
            {{"--device-id-strategy=serial"}, "invalid --device-id-strategy option: serial"},
            {{"--imex-channel-ids=1"}, "channelIDs must be [] or [0]; found [1]"},
            {{"--dry-run", "--output=yaml"}, "invalid --output: yaml"},

@@ -1,0 +1,210 @@
+#include "cdi/generate.h"
+
+#include <glob.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "cdi/driver_files.h"
+
+namespace nvdp::cdi {
+namespace {
+
+constexpr const char* kControlNodes[] = {"/dev/nvidiactl", "/dev/nvidia-uvm",
+                                         "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"};
+const std::vector<std::string> kReadOnlyBind = {"ro", "nosuid", "nodev", "bind"};
+const std::vector<std::string> kSocketBind = {"ro", "nosuid", "nodev", "bind", "noexec"};
+
+std::string Trimmed(std::string root) {
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  return root;
+}
+
+std::string Join(const std::string& root, const std::string& path) {
+  const std::string base = Trimmed(root);
+  return base == "/" ? path : base + path;
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat info {};
+  return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+bool Exists(const std::string& path) {
+  struct stat info {};
+  return stat(path.c_str(), &info) == 0;
+}
+
+Hook MakeHook(const std::string& hook_path, const std::string& name,
+              std::vector<std::string> args) {
+  Hook hook{"createContainer", hook_path, HookArgs(hook_path, name), {"NVIDIA_CTK_DEBUG=false"}};
+  hook.args.insert(hook.args.end(), args.begin(), args.end());
+  return hook;
+}
+
+DeviceNode Node(const Roots& roots, const std::string& path) {
+  return {path, roots.HostDevice(path)};
+}
+
+// Matches of a glob such as /dev/nvidia-fs* under the dev root, as container paths.
+std::vector<std::string> GlobDevices(const Roots& roots, const std::string& pattern) {
+  std::vector<std::string> found;
+  glob_t matches{};
+  const std::string local = roots.LocalDevice(pattern);
+  if (glob(local.c_str(), 0, nullptr, &matches) == 0) {
+    const size_t prefix = local.size() - pattern.size();
+    for (size_t i = 0; i < matches.gl_pathc; ++i) {
+      found.push_back(std::string(matches.gl_pathv[i]).substr(prefix));
+    }
+  }
+  globfree(&matches);
+  return found;
+}
+
+ContainerEdits DriverEdits(const device::Inventory& inventory, const GpuSpecSettings& settings) {
+  const Roots& roots = settings.roots;
+  ContainerEdits edits;
+  edits.env.push_back("NVIDIA_VISIBLE_DEVICES=void");
+  for (const char* node : kControlNodes) {
+    if (Exists(roots.LocalDevice(node))) edits.device_nodes.push_back(Node(roots, node));
+  }
+  const DriverFiles files = FindDriverFiles(roots.driver_root, inventory.driver_version);
+  for (const std::string& path : files.ipc) {
+    edits.mounts.push_back({roots.HostFile(path), path, kSocketBind});
+  }
+  for (const auto* list : {&files.libraries, &files.binaries, &files.firmware}) {
+    for (const std::string& path : *list) {
+      edits.mounts.push_back({roots.HostFile(path), path, kReadOnlyBind});
+    }
+  }
+  std::vector<std::string> links;
+  for (const std::string& library : files.libraries) {
+    const std::string dir = library.substr(0, library.rfind('/'));
+    const std::string name = library.substr(library.rfind('/') + 1);
+    // Programs dlopen the unversioned names that only development packages provide.
+    if (name.starts_with("libcuda.so.")) {
+      links.insert(links.end(), {"--link", "libcuda.so.1::" + dir + "/libcuda.so"});
+    } else if (name.starts_with("libGLX_nvidia.so.")) {
+      links.insert(links.end(), {"--link", name + "::" + dir + "/libGLX_indirect.so.0"});
+    } else if (name.starts_with("libnvidia-opticalflow.so.")) {
+      links.insert(links.end(),
+                   {"--link", "libnvidia-opticalflow.so.1::" + dir + "/libnvidia-opticalflow.so"});
+    }
+  }
+  if (!links.empty()) edits.hooks.push_back(MakeHook(settings.hook_path, "create-symlinks", links));
+  edits.hooks.push_back(MakeHook(settings.hook_path, "enable-cuda-compat",
+                                 {"--host-driver-version=" + inventory.driver_version}));
+  std::vector<std::string> folders;
+  for (const std::string& dir : files.LibraryDirectories()) {
+    folders.insert(folders.end(), {"--folder", dir});
+  }
+  edits.hooks.push_back(MakeHook(settings.hook_path, "update-ldcache", folders));
+  edits.hooks.push_back(MakeHook(settings.hook_path, "disable-device-node-modification", {}));
+  return edits;
+}
+
+}  // namespace
+
+Roots Roots::Resolve(const std::string& driver_root, const std::string& host_driver_root,
+                     const std::string& host_dev_root) {
+  Roots roots;
+  roots.driver_root = driver_root.empty() ? "/" : Trimmed(driver_root);
+  roots.dev_root = IsDirectory(Join(roots.driver_root, "/dev")) ? roots.driver_root : "/";
+  roots.host_driver_root = host_driver_root.empty() ? "/" : Trimmed(host_driver_root);
+  roots.host_dev_root = host_dev_root.empty() ? roots.host_driver_root : Trimmed(host_dev_root);
+  return roots;
+}
+
+std::string Roots::HostFile(const std::string& path) const { return Join(host_driver_root, path); }
+std::string Roots::HostDevice(const std::string& path) const { return Join(host_dev_root, path); }
+std::string Roots::LocalDevice(const std::string& path) const { return Join(dev_root, path); }
+
+std::vector<std::string> HookArgs(const std::string& hook_path, const std::string& hook) {
+  const std::string base = hook_path.substr(hook_path.rfind('/') + 1);
+  if (base == "nvidia-ctk") return {base, "hook", hook};
+  return {base, hook};
+}
+
+Spec GpuSpec(const device::Inventory& inventory, const std::optional<device::MigCaps>& caps,
+             const GpuSpecSettings& settings) {
+  Spec spec;
+  spec.kind = std::string(kVendor) + "/gpu";
+  Device all{"all", {}};
+  for (const device::GpuInfo& gpu : inventory.gpus) {
+    const std::string node = "/dev/nvidia" + std::to_string(gpu.minor);
+    Device device{settings.index_names ? std::to_string(gpu.index) : gpu.uuid, {}};
+    device.edits.device_nodes.push_back(Node(settings.roots, node));
+    all.edits.Merge(device.edits);
+    spec.devices.push_back(device);
+    for (const device::MigDeviceInfo& mig : gpu.mig_devices) {
+      std::optional<std::string> gi, ci;
+      if (caps) {
+        gi = caps->GpuInstancePath(gpu.minor, mig.gpu_instance);
+        ci = caps->ComputeInstancePath(gpu.minor, mig.gpu_instance, mig.compute_instance);
+      }
+      if (!gi || !ci) {
+        throw GenerateError(
+            "no MIG capability device for " + mig.uuid + " (GPU " + std::to_string(gpu.index) +
+            ", GPU instance " + std::to_string(mig.gpu_instance) + ", compute instance " +
+            std::to_string(mig.compute_instance) + ") in /proc/driver/nvidia-caps/mig-minors");
+      }
+      Device mig_device{settings.index_names
+                            ? std::to_string(gpu.index) + ":" + std::to_string(mig.index)
+                            : mig.uuid,
+                        {}};
+      for (const std::string& path : {node, *gi, *ci}) {
+        mig_device.edits.device_nodes.push_back(Node(settings.roots, path));
+      }
+      all.edits.Merge(mig_device.edits);
+      spec.devices.push_back(mig_device);
+    }
+  }
+  spec.devices.push_back(all);
+  spec.edits = DriverEdits(inventory, settings);
+  return spec;
+}
+
+Spec ImexChannelSpec(const std::vector<std::string>& channels, const Roots& roots) {
+  Spec spec;
+  spec.kind = std::string(kVendor) + "/imex-channel";
+  for (const std::string& channel : channels) {
+    Device device{channel, {}};
+    device.edits.device_nodes.push_back(
+        Node(roots, "/dev/nvidia-caps-imex-channels/channel" + channel));
+    spec.devices.push_back(device);
+  }
+  return spec;
+}
+
+std::optional<Spec> ModeSpec(const std::string& mode, const Roots& roots) {
+  ContainerEdits edits;
+  auto add_nodes = [&](const std::string& pattern) {
+    for (const std::string& path : GlobDevices(roots, pattern)) {
+      edits.device_nodes.push_back(Node(roots, path));
+    }
+  };
+  if (mode == "gdrcopy") {
+    add_nodes("/dev/gdrdrv");
+  } else if (mode == "gds") {
+    add_nodes("/dev/nvidia-fs*");
+    if (!edits.device_nodes.empty()) {  // the files only matter with the devices
+      for (const char* path : {"/run/udev", "/etc/cufile.json"}) {
+        if (Exists(Join(roots.driver_root, path))) {
+          edits.mounts.push_back({roots.HostFile(path), path, kReadOnlyBind});
+        }
+      }
+    }
+  } else if (mode == "mofed") {
+    add_nodes("/dev/infiniband/uverbs*");
+    add_nodes("/dev/infiniband/rdma_cm");
+  } else {
+    throw GenerateError("unknown CDI mode: " + mode);
+  }
+  if (edits.empty()) return std::nullopt;
+  Spec spec;
+  spec.kind = std::string(kVendor) + "/" + mode;
+  spec.devices.push_back({"all", edits});
+  return spec;
+}
+
+}  // namespace nvdp::cdi
