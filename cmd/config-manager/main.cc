@@ -7,7 +7,9 @@
 #include "configmanager/app.h"
 #include "configmanager/options.h"
 
-int main(int argc, char** argv) {
+int ConfigManagerMain(int argc, char** argv);
+
+int ConfigManagerMain(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto env = nvdp::flags::ProcessEnvironment();
   nvdp::configmanager::ParsedCommandLine parsed = nvdp::configmanager::ParseCommandLine(args, env);
@@ -17,3 +19,8 @@ int main(int argc, char** argv) {
   }
   return nvdp::configmanager::RunConfigManager(*parsed.options, env);
 }
+
+// In the multi-call binary (cmd/nvdp) this file provides only the entry point above.
+#ifndef NVDP_MULTICALL
+int main(int argc, char** argv) { return ConfigManagerMain(argc, argv); }
+#endif

@@ -7,7 +7,9 @@
 #include "gfd/app.h"
 #include "gfd/options.h"
 
-int main(int argc, char** argv) {
+int GpuFeatureDiscoveryMain(int argc, char** argv);
+
+int GpuFeatureDiscoveryMain(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   nvdp::gfd::ParsedCommandLine parsed =
       nvdp::gfd::ParseCommandLine(args, nvdp::flags::ProcessEnvironment());
@@ -17,3 +19,8 @@ int main(int argc, char** argv) {
   }
   return nvdp::gfd::RunFeatureDiscovery(*parsed.command_line);
 }
+
+// In the multi-call binary (cmd/nvdp) this file provides only the entry point above.
+#ifndef NVDP_MULTICALL
+int main(int argc, char** argv) { return GpuFeatureDiscoveryMain(argc, argv); }
+#endif

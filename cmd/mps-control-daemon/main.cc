@@ -7,7 +7,9 @@
 #include "mps/app.h"
 #include "mps/options.h"
 
-int main(int argc, char** argv) {
+int MpsControlDaemonMain(int argc, char** argv);
+
+int MpsControlDaemonMain(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   nvdp::mps::ParsedCommandLine parsed =
       nvdp::mps::ParseCommandLine(args, nvdp::flags::ProcessEnvironment());
@@ -20,3 +22,8 @@ int main(int argc, char** argv) {
   }
   return nvdp::mps::RunControlDaemon(*parsed.command_line);
 }
+
+// In the multi-call binary (cmd/nvdp) this file provides only the entry point above.
+#ifndef NVDP_MULTICALL
+int main(int argc, char** argv) { return MpsControlDaemonMain(argc, argv); }
+#endif

@@ -6,7 +6,9 @@
 #include "plugin/app.h"
 #include "plugin/options.h"
 
-int main(int argc, char** argv) {
+int NvidiaDevicePluginMain(int argc, char** argv);
+
+int NvidiaDevicePluginMain(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   nvdp::plugin::ParsedCommandLine parsed =
       nvdp::plugin::ParseCommandLine(args, nvdp::flags::ProcessEnvironment());
@@ -16,3 +18,8 @@ int main(int argc, char** argv) {
   }
   return nvdp::plugin::RunDevicePlugin(*parsed.command_line);
 }
+
+// In the multi-call binary (cmd/nvdp) this file provides only the entry point above.
+#ifndef NVDP_MULTICALL
+int main(int argc, char** argv) { return NvidiaDevicePluginMain(argc, argv); }
+#endif

@@ -1,5 +1,7 @@
 #include "kube/https.h"
 
+#include <openssl/evp.h>
+#include <openssl/provider.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -14,6 +16,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "common/version.h"
+#include "kube/tls_policy.h"
 
 namespace nvdp::kube {
 
@@ -182,6 +185,32 @@ class Session {
   std::string host_;
 };
 
+// Restricts the context to the build's TLS policy. A policy OpenSSL cannot apply is an error: the
+// FIPS build must never fall back to the defaults.
+void ApplyPolicy(SSL_CTX* context, const TlsPolicy& policy) {
+  if (policy.require_fips_provider) {
+    static const bool fips =
+        OSSL_PROVIDER_available(nullptr, "fips") || OSSL_PROVIDER_load(nullptr, "fips") != nullptr;
+    if (fips && EVP_default_properties_enable_fips(nullptr, 1) != 1) {
+      throw HttpError("cannot enable the OpenSSL FIPS provider");
+    }
+  }
+  if (!policy.cipher_list.empty() &&
+      SSL_CTX_set_cipher_list(context, policy.cipher_list.c_str()) != 1) {
+    throw HttpError("TLS policy " + policy.name + ": no usable TLS 1.2 cipher");
+  }
+  if (!policy.ciphersuites.empty() &&
+      SSL_CTX_set_ciphersuites(context, policy.ciphersuites.c_str()) != 1) {
+    throw HttpError("TLS policy " + policy.name + ": no usable TLS 1.3 cipher suite");
+  }
+  if (!policy.groups.empty() && SSL_CTX_set1_groups_list(context, policy.groups.c_str()) != 1) {
+    throw HttpError("TLS policy " + policy.name + ": no usable key exchange group");
+  }
+  if (!policy.sigalgs.empty() && SSL_CTX_set1_sigalgs_list(context, policy.sigalgs.c_str()) != 1) {
+    throw HttpError("TLS policy " + policy.name + ": no usable signature algorithm");
+  }
+}
+
 }  // namespace
 
 HttpsClient::HttpsClient(std::string host, std::string port, TlsSettings tls)
@@ -190,6 +219,7 @@ HttpsClient::HttpsClient(std::string host, std::string port, TlsSettings tls)
   context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   context.set_verify_mode(ssl::verify_peer);
+  ApplyPolicy(context.native_handle(), ActiveTlsPolicy());
   error_code ec;
   if (tls.ca_pem.empty()) {
     context.set_default_verify_paths(ec);

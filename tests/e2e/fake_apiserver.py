@@ -26,7 +26,8 @@ def status(code, reason, message):
 
 
 class FakeApiServer:
-    def __init__(self, token=TOKEN, bookmark_interval=0.5):
+    def __init__(self, token=TOKEN, bookmark_interval=0.5, tls12_ciphers=None):
+        """tls12_ciphers: serve TLS 1.2 only, with these OpenSSL ciphers (to test TLS policies)."""
         self.token = token
         self.bookmark_interval = bookmark_interval
         self.cond = threading.Condition()
@@ -43,6 +44,9 @@ class FakeApiServer:
         context.load_cert_chain(CERTS / "server.crt", CERTS / "server.key")
         context.load_verify_locations(CERTS / "ca.crt")
         context.verify_mode = ssl.CERT_OPTIONAL
+        if tls12_ciphers:
+            context.maximum_version = ssl.TLSVersion.TLSv1_2
+            context.set_ciphers(tls12_ciphers)
         server = self
 
         class Handler(_Handler):

@@ -22,13 +22,13 @@ CONFIGS = {
 
 
 class ConfigManager:
-    def __init__(self, workdir, args, env):
+    def __init__(self, workdir, args, env, command=None):
         self.log_path = Path(workdir) / f"config-manager-{time.monotonic_ns()}.log"
         full_env = dict(os.environ)
         full_env.pop("KUBERNETES_SERVICE_HOST", None)
         full_env.update(env)
         with open(self.log_path, "w") as log:
-            self.proc = subprocess.Popen([str(BIN / "config-manager"), *args], env=full_env,
+            self.proc = subprocess.Popen([*(command or [str(BIN / "config-manager")]), *args], env=full_env,
                                          stdout=log, stderr=subprocess.STDOUT)
 
     def log(self):
@@ -216,3 +216,31 @@ class ConfigManagerTest(E2ETest):
                                 timeout=10)
         self.assertEqual(result.returncode, 1)
         self.assertIn("not running in a cluster", result.stderr)
+
+
+class FipsTlsTest(E2ETest):
+    """nvdp-fips (the FIPS image's binary) talks to the API server only with approved algorithms."""
+
+    def start(self, api, command):
+        self.addCleanup(api.stop)
+        configs = self.tmp / "available-configs"
+        configs.mkdir(exist_ok=True)
+        (configs / "default").write_text("version: v1\n")
+        api.set_label(NODE, "kubernetes.io/hostname", NODE)
+        env = {"KUBECONFIG": kubeconfig(self.tmp / "kubeconfig", api.url), "NODE_NAME": NODE,
+               "CONFIG_FILE_SRCDIR": str(configs), "CONFIG_FILE_DST": str(self.tmp / "config.yaml"),
+               "FALLBACK_STRATEGIES": "named,single", "ONESHOT": "true", "SEND_SIGNAL": "false"}
+        manager = ConfigManager(self.tmp, [], env, command=command)
+        self.addCleanup(manager.stop)
+        return manager
+
+    def test_chacha20_is_refused_and_aes_gcm_accepted(self):
+        fips = [str(BIN / "nvdp-fips"), "config-manager"]
+        refused = self.start(FakeApiServer(tls12_ciphers="ECDHE-RSA-CHACHA20-POLY1305").start(), fips)
+        refused.wait_log(r"TLS handshake with 127.0.0.1 failed: sslv3 alert handshake failure")
+        refused.stop()
+        accepted = self.start(FakeApiServer(tls12_ciphers="ECDHE-RSA-CHACHA20-POLY1305").start(),
+                              [str(BIN / "nvdp"), "config-manager"])
+        self.assertEqual(accepted.proc.wait(20), 0, accepted.log())  # the default build takes it
+        fips_ok = self.start(FakeApiServer(tls12_ciphers="ECDHE-RSA-AES256-GCM-SHA384").start(), fips)
+        self.assertEqual(fips_ok.proc.wait(20), 0, fips_ok.log())
