@@ -4,7 +4,9 @@
 #   make test   build, run every test, then again under ASan+UBSan, and the threaded parts
 #               under TSan
 #   make bench  benchmarks, with a report
-.PHONY: all deps build test test-release test-asan test-tsan demo bench format clean gpu-check-bundle
+#   make image  the container images (runtime, compat, fips, dev) as OCI archives with SBOMs in
+#               build/image/
+.PHONY: all deps build test test-release test-asan test-tsan demo bench image format clean gpu-check-bundle
 
 all: build
 
@@ -36,6 +38,9 @@ demo: build
 bench: build
 	@bench/run.sh
 
+image: build
+	@scripts/build-image.sh
+
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
@@ -47,4 +52,4 @@ gpu-check-bundle: build
 	@echo "carry build/bin build/sim-root build/glibc; run: OUT=<dir> bash scripts/gpu-check.sh"
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan

@@ -6,6 +6,10 @@ execute_process(COMMAND git -C "${SOURCE_DIR}" rev-parse --short=12 HEAD
 if(NOT git_result EQUAL 0)
   set(NVDP_GIT_COMMIT "")
 endif()
+# Image builds have no .git in their context; they pass the commit in NVDP_REVISION.
+if(NOT NVDP_GIT_COMMIT AND DEFINED ENV{NVDP_REVISION})
+  set(NVDP_GIT_COMMIT "$ENV{NVDP_REVISION}")
+endif()
 execute_process(COMMAND git -C "${SOURCE_DIR}" status --porcelain --untracked-files=no
                 OUTPUT_VARIABLE dirty OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
 if(NVDP_GIT_COMMIT AND dirty)

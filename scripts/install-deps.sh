@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages this project builds and tests with. Idempotent: when every
 # package is already installed it returns at once without touching apt.
-#   scripts/install-deps.sh          install what is missing
-#   scripts/install-deps.sh --check  exit 1 (and list them) when something is missing
+#   scripts/install-deps.sh             install what is missing
+#   scripts/install-deps.sh --check     exit 1 (and list them) when something is missing
+#   scripts/install-deps.sh --no-tools  only what building needs (the image's build stage): no
+#                                       container tools, no helm/kubectl
 set -euo pipefail
+mode=${1:-}
+here=$(cd "$(dirname "$0")" && pwd)
 
 packages=(
   # toolchain
@@ -17,8 +21,12 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio python3-grpc-tools
   python3-jsonschema
-  procps util-linux
+  procps util-linux ca-certificates
 )
+if [ "$mode" != "--no-tools" ]; then
+  # images (make image, the image tests): build, run, a Debian base for the dev variant
+  packages+=(buildah podman runc debootstrap)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -26,10 +34,15 @@ for p in "${packages[@]}"; do
   [ "$status" = "installed" ] || missing+=("$p")
 done
 
+fetch_tools() {
+  [ "$mode" = "--no-tools" ] || /usr/bin/python3 "$here/fetch-k8s-tools.py"
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  [ "$mode" = "--check" ] || fetch_tools
   exit 0
 fi
-if [ "${1:-}" = "--check" ]; then
+if [ "$mode" = "--check" ]; then
   echo "missing packages: ${missing[*]}" >&2
   exit 1
 fi
@@ -44,3 +57,4 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done" >&2
+fetch_tools
