@@ -20,7 +20,7 @@ packages=(
   libboost-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio python3-grpc-tools
-  python3-jsonschema
+  python3-jsonschema python3-yaml
   procps util-linux ca-certificates
 )
 if [ "$mode" != "--no-tools" ]; then

@@ -102,13 +102,16 @@ int FindProcess(const std::string& proc_root, const std::string& name) {
   }
   closedir(dir);
   std::sort(pids.begin(), pids.end());
+  auto base = [](const std::string& path) { return path.substr(path.rfind('/') + 1); };
+  int same_file_name = 0;
   for (int pid : pids) {
     std::ifstream in(proc_root + "/" + std::to_string(pid) + "/cmdline", std::ios::binary);
     std::string argv0;
     if (!std::getline(in, argv0, '\0') || argv0.empty()) continue;  // kernel threads, races
     if (argv0 == name) return pid;
+    if (same_file_name == 0 && base(argv0) == base(name)) same_file_name = pid;
   }
-  return 0;
+  return same_file_name;
 }
 
 }  // namespace nvdp::configmanager

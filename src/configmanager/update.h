@@ -31,7 +31,9 @@ std::string ChooseConfig(const UpdateSettings& settings, const std::string& labe
 bool UpdateLink(const std::string& source, const std::string& destination);
 
 // The first process under `proc_root` whose argv[0] equals `name`; processes without a
-// command line (kernel threads) are skipped. 0 when there is none.
+// command line (kernel threads) are skipped. When none matches exactly, the first whose argv[0]
+// has the same file name (upstream's chart signals /usr/bin/mps-control-daemon, which the pod
+// starts as plain mps-control-daemon). 0 when there is none.
 int FindProcess(const std::string& proc_root, const std::string& name);
 
 }  // namespace nvdp::configmanager

@@ -15,7 +15,7 @@ import tarfile
 import time
 import unittest
 
-from harness import BUILD, GPU, REPO, SIM_ROOT, E2ETest, profile
+from harness import GPU, REPO, SIM_ROOT, E2ETest, profile
 
 VERSION = re.search(r"project\(nvdp VERSION ([0-9.]+)", (REPO / "CMakeLists.txt").read_text()).group(1)
 IMAGES = {"runtime": f"localhost/nvdp:{VERSION}", "compat": f"localhost/nvdp:{VERSION}-compat",
@@ -65,6 +65,7 @@ def layer_files(archive_path):
 
 
 ENV = container_env() if AVAILABLE else None
+IMAGE_DIR = REPO / "build" / "image"  # scripts/build-image.sh always uses the release build
 
 
 @unittest.skipUnless(AVAILABLE, "needs buildah, podman, runc and root")
@@ -82,7 +83,7 @@ class ImageTest(E2ETest):
                       check=False)
 
     def test_runtime_image_holds_only_the_programs_and_their_runtime(self):
-        files, config = layer_files(BUILD / "image" / f"nvdp-{VERSION}.oci.tar")
+        files, config = layer_files(IMAGE_DIR / f"nvdp-{VERSION}.oci.tar")
         self.assertEqual(config["config"]["User"], "65532:65532")
         self.assertEqual(config["config"]["Entrypoint"], ["nvidia-device-plugin"])
         for variable in ("NVIDIA_DISABLE_REQUIRE=true", "NVIDIA_DRIVER_CAPABILITIES=compute,utility",
@@ -107,8 +108,8 @@ class ImageTest(E2ETest):
         self.assertLessEqual(size, 20 * 1000 * 1000, f"{size} bytes")
 
     def test_sbom_lists_every_file_with_its_source(self):
-        files, _ = layer_files(BUILD / "image" / f"nvdp-{VERSION}.oci.tar")
-        sbom = json.loads((BUILD / "image" / f"nvdp-{VERSION}.spdx.json").read_text())
+        files, _ = layer_files(IMAGE_DIR / f"nvdp-{VERSION}.oci.tar")
+        sbom = json.loads((IMAGE_DIR / f"nvdp-{VERSION}.spdx.json").read_text())
         self.assertEqual(sbom["spdxVersion"], "SPDX-2.3")
         by_name = {f["fileName"][2:]: f for f in sbom["files"]}
         owners = {r["relatedSpdxElement"]: r["spdxElementId"] for r in sbom["relationships"]
@@ -131,7 +132,7 @@ class ImageTest(E2ETest):
         self.assertIn("SPDXRef-Package-deb-libgrpc-dev", static)
 
     def test_binary_hardening(self):
-        files, _ = layer_files(BUILD / "image" / f"nvdp-{VERSION}.oci.tar")
+        files, _ = layer_files(IMAGE_DIR / f"nvdp-{VERSION}.oci.tar")
         binary = self.tmp / "nvdp"
         binary.write_bytes(files["usr/bin/nvdp"][1])
         result = subprocess.run([str(REPO / "deployments" / "container" / "check-hardening.sh"), str(binary)],
@@ -158,8 +159,8 @@ class ImageTest(E2ETest):
                     self.assertIn(program, help_text.stdout)
 
     def test_fips_image_carries_the_fips_build(self):
-        default, _ = layer_files(BUILD / "image" / f"nvdp-{VERSION}.oci.tar")
-        fips, config = layer_files(BUILD / "image" / f"nvdp-{VERSION}-fips.oci.tar")
+        default, _ = layer_files(IMAGE_DIR / f"nvdp-{VERSION}.oci.tar")
+        fips, config = layer_files(IMAGE_DIR / f"nvdp-{VERSION}-fips.oci.tar")
         self.assertEqual(config["config"]["User"], "65532:65532")
         marker = b"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384"
         self.assertIn(marker, fips["usr/bin/nvdp"][1])

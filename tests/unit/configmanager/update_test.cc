@@ -96,6 +96,12 @@ TEST_F(UpdateTest, ProcessesAreFoundByArgv0SkippingEmptyCommandLines) {
   fs::create_directories(dir_ / "proc/self");
   EXPECT_EQ(FindProcess(dir_ / "proc", "nvidia-device-plugin"), 42);
   EXPECT_EQ(FindProcess(dir_ / "proc", "gpu-feature-discovery"), 0);
+  // By file name when nothing matches exactly, in either direction.
+  process(50, std::string("mps-control-daemon\0", 19));
+  process(60, std::string("/usr/bin/gpu-feature-discovery\0", 31));
+  EXPECT_EQ(FindProcess(dir_ / "proc", "/usr/bin/mps-control-daemon"), 50);
+  EXPECT_EQ(FindProcess(dir_ / "proc", "gpu-feature-discovery"), 60);
+  EXPECT_EQ(FindProcess(dir_ / "proc", "/usr/bin/nvidia-device-plugin"), 42);
 }
 
 }  // namespace
