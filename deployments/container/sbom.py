@@ -22,6 +22,8 @@ STATIC_COMPONENTS = ["libgrpc-dev", "libgrpc++-dev", "libprotobuf-dev", "libabsl
 # Files the project's staging script writes; everything else in a scratch image is copied from a
 # Debian package.
 PROJECT_FILES = {"etc/passwd", "etc/group", "usr/lib/ssl/cert.pem", "tmp"}
+# The dev image's sources, build tree and staged files.
+PROJECT_DIRS = ("src/", "build/", "out/")
 GENERATED_BY = {"etc/ssl/certs/ca-certificates.crt": "ca-certificates"}
 
 
@@ -121,7 +123,10 @@ def main():
                 owner = debian_package(owners[relative])
             elif relative in GENERATED_BY:
                 owner = debian_package(GENERATED_BY[relative])
-            elif relative.startswith(("usr/bin/nvdp", "usr/bin/", "usr/local/bin/")) or relative in PROJECT_FILES:
+            elif (relative in PROJECT_FILES or relative.startswith(PROJECT_DIRS) or
+                  (relative.startswith(("usr/bin/", "usr/local/bin/")) and
+                   os.path.basename(relative) in ("nvdp", "nvidia-device-plugin", "gpu-feature-discovery",
+                                                  "config-manager", "mps-control-daemon"))):
                 owner = project_id
             else:
                 owner = None
