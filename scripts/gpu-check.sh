@@ -13,6 +13,8 @@
 #    and idle RSS on real hardware; the health probes on the real driver (no GPU may go
 #    Unhealthy, no NVML error) through /healthz, /readyz and /metrics
 #  - gpu-feature-discovery --oneshot on the real driver, its labels compared with pynvml
+#  - CDI spec generation on the real driver root: which driver files and device nodes the spec
+#    lists, that each exists on the host, and nvidia-ctk's own spec for comparison when installed
 # build/glibc (optional: `make gpu-check-bundle`) holds this build's glibc; it is used only when
 # the machine's own glibc is too old for the programs.
 set -u
@@ -172,5 +174,38 @@ want = {"gpu.product": sanitise(g["name"]), "gpu.memory": str(g["memory_mib"]), 
 bad = [f"{k}: gfd={labels.get('nvidia.com/' + k)!r} truth={v!r}" for k, v in want.items() if labels.get("nvidia.com/" + k) != v]
 print("  gfd vs pynvml:", "all match" if not bad else "MISMATCH\n    " + "\n    ".join(bad))
 PY
+fi
+if [ -x "$B/nvidia-device-plugin" ]; then
+  D=$(mktemp -d)
+  timeout 5 $RUN "$B/nvidia-device-plugin" --driver-root-ctr-path / --device-list-strategy=cdi-cri \
+    --cdi-spec-dir "$OUT/cdi" --kubelet-socket "$D/kubelet.sock" > "$OUT/cdi.log" 2>&1
+  say "cdi: $(grep -c 'Wrote the CDI spec' "$OUT/cdi.log") spec(s) written; $(grep -E '^[EF]' "$OUT/cdi.log" | head -1)"
+  command -v nvidia-ctk >/dev/null && nvidia-ctk cdi generate --output "$OUT/nvidia-ctk-spec.yaml" > /dev/null 2>&1
+  python3 - "$OUT" "$OUT/truth.json" >> "$S" 2>&1 <<'PY'
+import json, os, sys
+out = sys.argv[1]
+try: spec = json.load(open(f"{out}/cdi/k8s.device-plugin.nvidia.com-gpu.json"))
+except Exception as e: print(f"  cdi: no gpu spec ({e})"); sys.exit()
+edits = spec["containerEdits"]
+mounts = [m["containerPath"] for m in edits.get("mounts", [])]
+libs = sorted(os.path.basename(m) for m in mounts if ".so" in m)
+missing = [p for p in mounts + [n["hostPath"] for n in edits.get("deviceNodes", [])] if not os.path.exists(p)]
+for d in spec["devices"]:
+    missing += [n["hostPath"] for n in d["containerEdits"].get("deviceNodes", []) if not os.path.exists(n["hostPath"])]
+print(f"  cdi: version {spec['cdiVersion']}, devices {[d['name'] for d in spec['devices']]}")
+print(f"  cdi: {len(libs)} libraries: {', '.join(libs)}")
+print(f"  cdi: other mounts: {[m for m in mounts if '.so' not in m]}")
+print(f"  cdi: control nodes {[n['path'] for n in edits.get('deviceNodes', [])]}; hooks {[h['args'][2] if len(h['args']) > 2 else h['args'] for h in edits.get('hooks', [])]}")
+print(f"  cdi: every listed path exists on the host" if not missing else f"  cdi: MISSING on the host: {missing}")
+try:
+    truth = json.load(open(sys.argv[2]))
+    print("  cdi: libcuda for the running driver: " + ("yes" if f"libcuda.so.{truth['driver']}" in libs else "NO"))
+except Exception: pass
+if os.path.exists(f"{out}/nvidia-ctk-spec.yaml"):
+    theirs = open(f"{out}/nvidia-ctk-spec.yaml").read()
+    only_theirs = sorted({l.split()[-1] for l in theirs.splitlines() if "containerPath:" in l} - set(mounts))
+    print(f"  cdi: nvidia-ctk mounts we do not list: {only_theirs}")
+PY
+  rm -rf "$D"
 fi
 say "outputs in $OUT"

@@ -8,11 +8,11 @@
 namespace nvdp::kube {
 
 struct TlsPolicy {
-  std::string name;          // "default" or "fips"
-  std::string cipher_list;   // TLS 1.2 ciphers (OpenSSL syntax); "" = OpenSSL's default
-  std::string ciphersuites;  // TLS 1.3 suites; "" = default
-  std::string groups;        // key exchange groups; "" = default
-  std::string sigalgs;       // signature algorithms; "" = default
+  std::string name;                    // "default" or "fips"
+  std::string cipher_list;             // TLS 1.2 ciphers (OpenSSL syntax); "" = OpenSSL's default
+  std::string ciphersuites;            // TLS 1.3 suites; "" = default
+  std::string groups;                  // key exchange groups; "" = default
+  std::string sigalgs;                 // signature algorithms; "" = default
   bool require_fips_provider = false;  // use OpenSSL's "fips" provider when it can be loaded
 };
 
