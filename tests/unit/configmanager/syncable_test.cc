@@ -17,14 +17,23 @@ TEST(SyncableValueTest, FirstGetWaitsForTheFirstSyncThenOnlyForChanges) {
     std::this_thread::sleep_for(20ms);
     value.Set("ts-2");
     value.MarkSynced();
-    std::this_thread::sleep_for(20ms);
-    value.Set("ts-2");  // no change: no wake-up for the reader
-    value.Set("ts-3");
-    value.Set("ts-4");  // only the latest counts
   });
   EXPECT_EQ(value.Get(10s, stop), "ts-2");
-  EXPECT_EQ(value.Get(10s, stop), "ts-4");
   watcher.join();
+  // Changes made before the next Get: only the latest counts.
+  value.Set("ts-2");
+  value.Set("ts-3");
+  value.Set("ts-4");
+  EXPECT_EQ(value.Get(10s, stop), "ts-4");
+  // The same value again wakes nobody; a new one does.
+  std::thread later([&] {
+    std::this_thread::sleep_for(20ms);
+    value.Set("ts-4");
+    std::this_thread::sleep_for(20ms);
+    value.Set("ts-5");
+  });
+  EXPECT_EQ(value.Get(10s, stop), "ts-5");
+  later.join();
 }
 
 TEST(SyncableValueTest, WithoutASyncTheFirstGetGivesUpAfterItsWait) {
