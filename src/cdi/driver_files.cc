@@ -1,10 +1,11 @@
 #include "cdi/driver_files.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+
+#include "common/paths.h"
 
 namespace nvdp::cdi {
 namespace {
@@ -34,23 +35,12 @@ constexpr const char* kIpc[] = {"/var/run/nvidia-persistenced/socket",
                                 "/var/run/nvidia-fabricmanager/socket", "/tmp/nvidia-mps"};
 constexpr const char* kFirmwareDirs[] = {"/lib/firmware/updates/nvidia", "/lib/firmware/nvidia"};
 
-std::string Under(const std::string& root, const std::string& path) {
-  std::string base = root;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + path;
-}
-
-bool Exists(const std::string& path) {
-  struct stat info {};
-  return stat(path.c_str(), &info) == 0;
-}
-
 // Regular files (or links to them) in `dir` whose name satisfies `match`, as paths under root.
 template <typename Match>
 void Collect(const std::string& root, const std::string& dir, Match match,
              std::vector<std::string>& into) {
   std::error_code error;
-  for (const fs::directory_entry& entry : fs::directory_iterator(Under(root, dir), error)) {
+  for (const fs::directory_entry& entry : fs::directory_iterator(JoinRoot(root, dir), error)) {
     const std::string name = entry.path().filename().string();
     if (!match(name) || !entry.is_regular_file(error)) continue;
     const std::string path = dir + "/" + name;
@@ -84,7 +74,7 @@ DriverFiles FindDriverFiles(const std::string& driver_root, const std::string& d
   for (const char* binary : kBinaries) {
     for (const char* dir : kBinaryDirs) {
       const std::string path = std::string(dir) + "/" + binary;
-      const std::string found = Under(driver_root, path);
+      const std::string found = JoinRoot(driver_root, path);
       if (access(found.c_str(), X_OK) == 0 && fs::is_regular_file(found)) {
         files.binaries.push_back(path);
         break;
@@ -98,7 +88,7 @@ DriverFiles FindDriverFiles(const std::string& driver_root, const std::string& d
         files.firmware);
   }
   for (const char* path : kIpc) {
-    if (Exists(Under(driver_root, path))) files.ipc.push_back(path);
+    if (PathExists(JoinRoot(driver_root, path))) files.ipc.push_back(path);
   }
   std::sort(files.libraries.begin(), files.libraries.end());
   std::sort(files.binaries.begin(), files.binaries.end());

@@ -1,38 +1,22 @@
 #include "cdi/generate.h"
 
 #include <glob.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 
 #include "cdi/driver_files.h"
+#include "common/paths.h"
+#include "device/control_nodes.h"
 
 namespace nvdp::cdi {
 namespace {
 
-constexpr const char* kControlNodes[] = {"/dev/nvidiactl", "/dev/nvidia-uvm",
-                                         "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"};
 const std::vector<std::string> kReadOnlyBind = {"ro", "nosuid", "nodev", "bind"};
 const std::vector<std::string> kSocketBind = {"ro", "nosuid", "nodev", "bind", "noexec"};
 
 std::string Trimmed(std::string root) {
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   return root;
-}
-
-std::string Join(const std::string& root, const std::string& path) {
-  const std::string base = Trimmed(root);
-  return base == "/" ? path : base + path;
-}
-
-bool IsDirectory(const std::string& path) {
-  struct stat info {};
-  return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
-}
-
-bool Exists(const std::string& path) {
-  struct stat info {};
-  return stat(path.c_str(), &info) == 0;
 }
 
 Hook MakeHook(const std::string& hook_path, const std::string& name,
@@ -65,8 +49,8 @@ ContainerEdits DriverEdits(const device::Inventory& inventory, const GpuSpecSett
   const Roots& roots = settings.roots;
   ContainerEdits edits;
   edits.env.push_back("NVIDIA_VISIBLE_DEVICES=void");
-  for (const char* node : kControlNodes) {
-    if (Exists(roots.LocalDevice(node))) edits.device_nodes.push_back(Node(roots, node));
+  for (const std::string& node : device::ControlDeviceNodes()) {
+    if (PathExists(roots.LocalDevice(node))) edits.device_nodes.push_back(Node(roots, node));
   }
   const DriverFiles files = FindDriverFiles(roots.driver_root, inventory.driver_version);
   for (const std::string& path : files.ipc) {
@@ -109,15 +93,19 @@ Roots Roots::Resolve(const std::string& driver_root, const std::string& host_dri
                      const std::string& host_dev_root) {
   Roots roots;
   roots.driver_root = driver_root.empty() ? "/" : Trimmed(driver_root);
-  roots.dev_root = IsDirectory(Join(roots.driver_root, "/dev")) ? roots.driver_root : "/";
+  roots.dev_root = IsDirectory(JoinRoot(roots.driver_root, "/dev")) ? roots.driver_root : "/";
   roots.host_driver_root = host_driver_root.empty() ? "/" : Trimmed(host_driver_root);
   roots.host_dev_root = host_dev_root.empty() ? roots.host_driver_root : Trimmed(host_dev_root);
   return roots;
 }
 
-std::string Roots::HostFile(const std::string& path) const { return Join(host_driver_root, path); }
-std::string Roots::HostDevice(const std::string& path) const { return Join(host_dev_root, path); }
-std::string Roots::LocalDevice(const std::string& path) const { return Join(dev_root, path); }
+std::string Roots::HostFile(const std::string& path) const {
+  return JoinRoot(host_driver_root, path);
+}
+std::string Roots::HostDevice(const std::string& path) const {
+  return JoinRoot(host_dev_root, path);
+}
+std::string Roots::LocalDevice(const std::string& path) const { return JoinRoot(dev_root, path); }
 
 std::vector<std::string> HookArgs(const std::string& hook_path, const std::string& hook) {
   const std::string base = hook_path.substr(hook_path.rfind('/') + 1);
@@ -189,7 +177,7 @@ std::optional<Spec> ModeSpec(const std::string& mode, const Roots& roots) {
     add_nodes("/dev/nvidia-fs*");
     if (!edits.device_nodes.empty()) {  // the files only matter with the devices
       for (const char* path : {"/run/udev", "/etc/cufile.json"}) {
-        if (Exists(Join(roots.driver_root, path))) {
+        if (PathExists(JoinRoot(roots.driver_root, path))) {
           edits.mounts.push_back({roots.HostFile(path), path, kReadOnlyBind});
         }
       }

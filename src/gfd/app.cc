@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "common/log.h"
+#include "common/paths.h"
 #include "common/signals.h"
 #include "common/unique_fd.h"
 #include "common/version.h"
@@ -32,10 +33,7 @@ using Next = SignalAction;
 class Labeller {
  public:
   explicit Labeller(const Options& options) : options_(options) {
-    if (options_.container_driver_root != "/" && !options_.container_driver_root.empty()) {
-      sysfs_roots_.push_back(options_.container_driver_root + "/sys");
-    }
-    sysfs_roots_.push_back("/sys");
+    sysfs_roots_ = HostRoots(options_.container_driver_root, "/sys");
     try {
       nvml_ = std::make_shared<nvml::Nvml>(nvml::Library::Open(options_.container_driver_root));
       LOG_INFO("Loaded NVML from {}", nvml_->library().path());

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "common/log.h"
+#include "common/paths.h"
 #include "common/signals.h"
 #include "common/unique_fd.h"
 #include "common/version.h"
@@ -49,9 +50,7 @@ std::vector<DaemonPlan> Plan(const Options& options) {
   try {
     nvml::Session session(*nvml);
     device::DiscoveryOptions discovery;
-    if (!options.container_driver_root.empty() && options.container_driver_root != "/") {
-      discovery.sysfs_roots = {options.container_driver_root + "/sys", "/sys"};
-    }
+    discovery.sysfs_roots = HostRoots(options.container_driver_root, "/sys");
     inventory = device::Discover(*nvml, discovery);
   } catch (const std::exception& error) {
     throw MpsError(std::string("nvml init failed: ") + error.what());

@@ -7,6 +7,7 @@
 
 #include <initializer_list>
 
+#include "common/paths.h"
 #include "common/strings.h"
 #include "nvml/error.h"
 
@@ -20,13 +21,6 @@ constexpr const char* kLibraryDirs[] = {
     "/usr/lib64", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
     "/lib64",     "/lib/x86_64-linux-gnu",     "/lib/aarch64-linux-gnu",
 };
-
-std::string JoinRoot(const std::string& root, const std::string& path) {
-  if (root.empty() || root == "/") return path;
-  std::string joined = root;
-  while (joined.size() > 1 && joined.back() == '/') joined.pop_back();
-  return joined + path;
-}
 
 // Returns the first symbol found, newest version first.
 template <typename Fn>

@@ -15,12 +15,6 @@ std::string StripReplicaSuffix(const std::string& id) {
   return separator == std::string::npos ? id : id.substr(0, separator);
 }
 
-std::string JoinRoot(const std::string& root, const std::string& path) {
-  std::string joined = root;
-  while (!joined.empty() && joined.back() == '/') joined.pop_back();
-  return joined + path;
-}
-
 std::string CdiAnnotationKey(const std::string& prefix) {
   thread_local std::mt19937_64 random{std::random_device{}()};
   const unsigned long long high = random(), low = random();

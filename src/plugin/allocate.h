@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/paths.h"  // JoinRoot
+#include "device/control_nodes.h"
 #include "plugin/resource.h"
 
 namespace nvdp::plugin {
@@ -22,11 +24,7 @@ class RequestError : public std::runtime_error {
 enum class DeviceIdStrategy { kUuid, kIndex };
 
 // The device nodes passed with --pass-device-specs when they exist, before the GPUs' own.
-inline const std::vector<std::string>& ControlDeviceNodes() {
-  static const std::vector<std::string> nodes = {"/dev/nvidiactl", "/dev/nvidia-uvm",
-                                                 "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"};
-  return nodes;
-}
+using device::ControlDeviceNodes;
 
 struct AllocateOptions {
   DeviceIdStrategy id_strategy = DeviceIdStrategy::kUuid;
@@ -89,8 +87,5 @@ std::string CdiAnnotationKey(const std::string& prefix);
 
 // "<uuid>::3" -> "<uuid>"; IDs without a replica suffix are returned unchanged.
 std::string StripReplicaSuffix(const std::string& id);
-
-// path.Join(root, path) for absolute `path`.
-std::string JoinRoot(const std::string& root, const std::string& path);
 
 }  // namespace nvdp::plugin

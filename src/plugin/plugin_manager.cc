@@ -10,6 +10,7 @@
 #include "cdi/generate.h"
 #include "cdi/writer.h"
 #include "common/log.h"
+#include "common/paths.h"
 #include "common/strings.h"
 #include "config/effective.h"
 #include "device/discovery.h"
@@ -45,15 +46,6 @@ ino_t InodeOf(const std::string& path) {
 
 std::string JoinPath(const std::string& dir, const std::string& name) {
   return dir.ends_with('/') ? dir + name : dir + "/" + name;
-}
-
-// Where to read a host file such as /sys/... or /dev/...: under the container driver root first
-// (the host's root on a node, or a simulated root), then in this container.
-std::vector<std::string> HostRoots(const std::string& driver_root, const std::string& path) {
-  if (driver_root.empty() || driver_root == "/") return {path.empty() ? "/" : path};
-  std::string root = driver_root;
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
-  return {root + path, path.empty() ? "/" : path};
 }
 
 }  // namespace

@@ -103,7 +103,51 @@ class Emulator:
                 pass
 
 
-class Plugin:
+class LoggedProcess:
+    """A program under test with its stdout and stderr in a log file."""
+
+    def __init__(self, argv, env, log_path):
+        self.argv = list(argv)
+        self.log_path = Path(log_path)
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen(self.argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def log(self):
+        return self.log_path.read_text()
+
+    def wait_log(self, pattern, timeout=5, count=1):
+        """The last of the first `count` matches; fails once the process has exited without them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            exited = self.proc.poll() is not None
+            matches = list(re.finditer(pattern, self.log()))
+            if len(matches) >= count:
+                return matches[count - 1]
+            if exited or time.monotonic() >= deadline:
+                raise AssertionError(f"log never matched {pattern!r} {count}x:\n{self.log()}")
+            time.sleep(0.02)
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout=5):
+        return self.proc.wait(timeout)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, timeout=5):
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+class Plugin(LoggedProcess):
     """nvidia-device-plugin on the simulator, its log captured to a file."""
 
     def __init__(self, workdir, profile_name, args=(), env=None, kubelet_socket=None, faults=None,
@@ -112,19 +156,14 @@ class Plugin:
         self.faults = self.workdir / "faults"
         if faults is not None:
             self.faults.write_text(faults)
-        self.log_path = self.workdir / f"plugin-{monotonic_ms()}.log"
         full_env = dict(os.environ, NVML_SIM_PROFILE=profile_name, NVML_SIM_EVENTS=str(self.faults))
         full_env.pop("LD_LIBRARY_PATH", None)
         full_env.update(env or {})
         socket = kubelet_socket if kubelet_socket is not None else str(self.workdir / "dp" / "kubelet.sock")
-        self.argv = [*wrapper, str(binary or BIN / "nvidia-device-plugin"), "--driver-root-ctr-path", str(SIM_ROOT),
-                     "--kubelet-socket", socket, *args]
+        argv = [*wrapper, str(binary or BIN / "nvidia-device-plugin"), "--driver-root-ctr-path", str(SIM_ROOT),
+                "--kubelet-socket", socket, *args]
         self.started_ms = monotonic_ms()
-        with open(self.log_path, "w") as log:
-            self.proc = subprocess.Popen(self.argv, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-
-    def log(self):
-        return self.log_path.read_text()
+        super().__init__(argv, full_env, self.workdir / f"plugin-{monotonic_ms()}.log")
 
     def http_port(self, timeout=5):
         """The port of --metrics-address (pass 127.0.0.1:0 to get a free one)."""
@@ -143,38 +182,10 @@ class Plugin:
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 
-    def wait_log(self, pattern, timeout=5):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            match = re.search(pattern, self.log())
-            if match:
-                return match
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.02)
-        raise AssertionError(f"log never matched {pattern!r}:\n{self.log()}")
-
     def inject(self, line):
         with open(self.faults, "a") as f:
             f.write(line + "\n")
 
-    def signal(self, sig):
-        self.proc.send_signal(sig)
-
-    def wait(self, timeout=5):
-        return self.proc.wait(timeout)
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self):
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 class E2ETest(unittest.TestCase):

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from fake_apiserver import CERTS, FakeApiServer, kubeconfig
-from harness import BIN, GPU, E2ETest
+from harness import BIN, GPU, E2ETest, LoggedProcess
 
 NODE = "gpu-node-1"
 LABEL = "nvidia.com/device-plugin.config"
@@ -21,37 +21,13 @@ CONFIGS = {
 }
 
 
-class ConfigManager:
+class ConfigManager(LoggedProcess):
     def __init__(self, workdir, args, env, command=None):
-        self.log_path = Path(workdir) / f"config-manager-{time.monotonic_ns()}.log"
         full_env = dict(os.environ)
         full_env.pop("KUBERNETES_SERVICE_HOST", None)
         full_env.update(env)
-        with open(self.log_path, "w") as log:
-            self.proc = subprocess.Popen([*(command or [str(BIN / "config-manager")]), *args], env=full_env,
-                                         stdout=log, stderr=subprocess.STDOUT)
-
-    def log(self):
-        return self.log_path.read_text()
-
-    def wait_log(self, pattern, timeout=5, count=1):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(re.findall(pattern, self.log())) >= count:
-                return
-            time.sleep(0.02)
-        raise AssertionError(f"log never matched {pattern!r} {count}x:\n{self.log()}")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.system(f"gdb -p {self.proc.pid} -batch -ex 'thread apply all bt' > {self.log_path}.gdb 2>&1")
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+        super().__init__([*(command or [str(BIN / "config-manager")]), *args], full_env,
+                         Path(workdir) / f"config-manager-{time.monotonic_ns()}.log")
 
 
 class ConfigManagerTest(E2ETest):

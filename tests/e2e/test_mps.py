@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from harness import BIN, GPU, SIM_ROOT, E2ETest, monotonic_ms, profile
+from harness import BIN, GPU, SIM_ROOT, E2ETest, LoggedProcess, monotonic_ms, profile
 
 MPS_CONFIG = """version: v1
 sharing:
@@ -31,38 +31,22 @@ def wait_for(predicate, timeout, what):
     raise AssertionError(f"{what} did not happen within {timeout}s")
 
 
-class Daemon:
-    """mps-control-daemon on the simulator, its stdout and stderr captured to a file."""
+class Daemon(LoggedProcess):
+    """mps-control-daemon on the simulator."""
 
     def __init__(self, test, profile_name, args=(), env=None):
-        self.log_path = test.tmp / f"mps-daemon-{monotonic_ms()}.log"
         full_env = dict(os.environ, NVML_SIM_PROFILE=profile_name, PATH=test.path_env())
         full_env.pop("LD_LIBRARY_PATH", None)
         full_env.update(env or {})
         argv = [str(BIN / "mps-control-daemon"), "--container-driver-root", str(test.driver_root),
                 "--mps-container-root", str(test.mps), *args]
-        with open(self.log_path, "w") as log:
-            self.proc = subprocess.Popen(argv, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        super().__init__(argv, full_env, test.tmp / f"mps-daemon-{monotonic_ms()}.log")
 
-    def log(self):
-        return self.log_path.read_text()
+    def wait_log(self, pattern, timeout=10, count=1):
+        return super().wait_log(pattern, timeout, count)
 
-    def wait_log(self, pattern, timeout=10):
-        wait_for(lambda: re.search(pattern, self.log()) or self.proc.poll() is not None, timeout,
-                 f"log matching {pattern!r}")
-        match = re.search(pattern, self.log())
-        if not match:
-            raise AssertionError(f"log never matched {pattern!r}:\n{self.log()}")
-        return match
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+    def stop(self, timeout=10):
+        return super().stop(timeout)
 
 
 class MpsTest(E2ETest):

@@ -171,5 +171,24 @@ TEST(CdiModeSpecTest, OnlyWhatExists) {
   EXPECT_THROW(ModeSpec("nvlink", roots), GenerateError);
 }
 
+TEST(CdiModeSpecTest, GdsMountsItsConfigurationOnlyWithItsDevices) {
+  testing::TempDir root;
+  std::filesystem::create_directories(root / "dev");
+  std::filesystem::create_directories(root / "etc");
+  std::ofstream(root / "etc/cufile.json") << "{}";
+  Roots roots = Roots::Resolve(root.path().string(), "/run/nvidia/driver", "/");
+  EXPECT_FALSE(ModeSpec("gds", roots));  // the file alone is no GDS
+  std::ofstream(root / "dev/nvidia-fs0");
+  std::ofstream(root / "dev/nvidia-fs1");
+  std::optional<Spec> gds = ModeSpec("gds", roots);
+  ASSERT_TRUE(gds);
+  const ContainerEdits& edits = gds->devices.at(0).edits;
+  EXPECT_EQ(edits.device_nodes, (std::vector<DeviceNode>{{"/dev/nvidia-fs0", "/dev/nvidia-fs0"},
+                                                         {"/dev/nvidia-fs1", "/dev/nvidia-fs1"}}));
+  ASSERT_EQ(edits.mounts.size(), 1u);  // no /run/udev under this root
+  EXPECT_EQ(edits.mounts[0].container_path, "/etc/cufile.json");
+  EXPECT_EQ(edits.mounts[0].host_path, "/run/nvidia/driver/etc/cufile.json");
+}
+
 }  // namespace
 }  // namespace nvdp::cdi
