@@ -24,6 +24,8 @@ constexpr milliseconds kWatchdogTick{100};
 
 // The threads, each with its own in-flight NVML call slot.
 enum Slot { kEvents, kProbe, kSlots };
+// Every thread: the two with call slots and the watchdog.
+enum Thread { kEventThread, kProbeThread, kWatchdogThread, kThreads };
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -36,10 +38,11 @@ struct HealthMonitor::State {
   HealthSettings settings;
   std::shared_ptr<PluginMetrics> metrics;
 
+  // Set under `mutex` (Sleep waits under it, so a stop request is never missed), read anywhere.
   std::atomic<bool> stop{false};
   mutable std::mutex mutex;    // guards what follows
   std::condition_variable cv;  // stop requests and finished threads
-  bool done[3] = {false, false, false};
+  bool done[kThreads] = {};
   struct InFlight {
     bool active = false;
     bool overdue = false;
@@ -111,10 +114,10 @@ struct HealthMonitor::State {
     return !stop;
   }
 
-  void Finished(Slot slot) {
+  void Finished(Thread thread) {
     {
       std::lock_guard lock(mutex);
-      done[slot] = true;
+      done[thread] = true;
     }
     cv.notify_all();
   }
@@ -140,7 +143,7 @@ struct HealthMonitor::State {
       LOG_ERROR("XID health checks are off: {}", error.what());
     }
     if (initialised) nvml->Shutdown();
-    Finished(kEvents);
+    Finished(kEventThread);
   }
 
   std::vector<std::pair<nvmlDevice_t, const WatchedGpu*>> Register(nvmlEventSet_t events) {
@@ -288,7 +291,7 @@ struct HealthMonitor::State {
       RecoverQuietDevices();
     }
     if (initialised) nvml->Shutdown();
-    Finished(kProbe);
+    Finished(kProbeThread);
   }
 
   // Asks NVML about one GPU or MIG device: its handle, then its memory info.
@@ -317,7 +320,7 @@ struct HealthMonitor::State {
   }
 
   void ProbeRound() {
-    size_t failed = 0;
+    size_t failed = 0;  // GPUs NVML does not answer for, lost ones not counted
     nvmlReturn_t last_error = NVML_SUCCESS;
     std::vector<std::string> answering;
     for (const WatchedGpu& gpu : gpus) {
@@ -335,19 +338,25 @@ struct HealthMonitor::State {
       ++failed;
       last_error = result;
     }
-    if (!gpus.empty() && failed == gpus.size()) {
+    // NVML is down when it answers for no GPU and not every silence is a lost GPU: lost GPUs
+    // must not hide an outage of the others.
+    if (answering.empty() && failed > 0) {
       const std::string why = "NVML answers for no GPU (" + nvml::ReturnCodeName(last_error) + ")";
       if (SetNvmlDown(why)) LOG_ERROR("{}; marking every GPU unhealthy until it does", why);
       for (const WatchedGpu& gpu : gpus) Mark(gpu.uuid, HealthCause::kNvmlDown, why);
       return;
     }
     if (SetNvmlDown("")) LOG_INFO("NVML answers again");
-    auto marks = registry->Marks();
+    const auto marks = registry->Marks();
     for (const std::string& uuid : answering) {
+      // Only the outage clears here; an XID or a hung call that came meanwhile stays.
       auto it = marks.find(uuid);
-      if (it != marks.end() && it->second.cause == HealthCause::kNvmlDown &&
-          registry->Recover(uuid, it->second.last_event)) {
+      if (it == marks.end() || !it->second.Has(HealthCause::kNvmlDown)) continue;
+      if (registry->Clear(uuid, HealthCause::kNvmlDown)) {
         LOG_INFO("'{}' device marked healthy: NVML answers for it again", uuid);
+      } else {
+        LOG_INFO("NVML answers for '{}' again; it stays unhealthy: {}", uuid,
+                 registry->Reason(uuid));
       }
     }
   }
@@ -367,13 +376,21 @@ struct HealthMonitor::State {
     if (settings.recovery_period.count() <= 0) return;
     const auto now = Clock::now();
     for (const auto& [key, mark] : registry->Marks()) {
-      if (stop) return;
-      if (!MayRecover(mark.cause) || now - mark.last_event < settings.recovery_period) continue;
-      if (Probe(key) != NVML_SUCCESS) continue;
-      if (registry->Recover(key, mark.last_event)) {
-        LOG_INFO("'{}' device marked healthy: no health event for {} s and NVML answers for it",
-                 key,
-                 std::chrono::duration_cast<std::chrono::seconds>(now - mark.last_event).count());
+      std::optional<bool> answers;  // probed at most once per key and round
+      for (const auto& [cause, cause_mark] : mark.causes) {
+        if (stop) return;
+        if (!MayRecover(cause) || now - cause_mark.last_event < settings.recovery_period) continue;
+        if (!answers) answers = Probe(key) == NVML_SUCCESS;
+        if (!*answers || !registry->Recover(key, cause, cause_mark.last_event)) continue;
+        const auto quiet =
+            std::chrono::duration_cast<std::chrono::seconds>(now - cause_mark.last_event).count();
+        if (registry->IsHealthy(key)) {
+          LOG_INFO("'{}' device marked healthy: no health event for {} s and NVML answers for it",
+                   key, quiet);
+        } else {
+          LOG_INFO("'{}': {} cleared after {} quiet s; it stays unhealthy: {}", key,
+                   cause_mark.reason, quiet, registry->Reason(key));
+        }
         if (metrics) metrics->recovered.Inc({key});
       }
     }
@@ -383,7 +400,7 @@ struct HealthMonitor::State {
 
   void WatchdogThread() {
     while (Sleep(kWatchdogTick)) CheckDeadlines();
-    Finished(static_cast<Slot>(kSlots));
+    Finished(kWatchdogThread);
   }
 
   void CheckDeadlines() {
@@ -432,7 +449,10 @@ void HealthMonitor::Start() {
 }
 
 void HealthMonitor::RequestStop() {
-  state_->stop = true;
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->stop = true;
+  }
   state_->cv.notify_all();
 }
 

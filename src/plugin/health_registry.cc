@@ -24,21 +24,58 @@ bool MayRecover(HealthCause cause) {
   return cause == HealthCause::kXid || cause == HealthCause::kHung;
 }
 
+std::string HealthMark::Reason() const {
+  std::string reason;
+  for (const auto& [cause, mark] : causes) {
+    if (!reason.empty()) reason += "; ";
+    reason += mark.reason;
+  }
+  return reason;
+}
+
 bool HealthRegistry::MarkUnhealthy(const std::string& key, HealthCause cause,
                                    const std::string& reason) {
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);
-    auto [it, inserted] = marks_.try_emplace(key, HealthMark{cause, reason, now});
+    auto [it, inserted] = marks_[key].causes.try_emplace(cause, CauseMark{reason, now});
     if (!inserted) {
       it->second.last_event = now;
-      if (cause == HealthCause::kLost && it->second.cause != HealthCause::kLost) {
-        it->second.cause = cause;
-        it->second.reason = reason;
-      }
       return false;
     }
-    ++version_;
+    ChangedLocked();
+  }
+  changed_.notify_all();
+  return true;
+}
+
+bool HealthRegistry::Clear(const std::string& key, HealthCause cause) {
+  bool healthy = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = marks_.find(key);
+    if (it == marks_.end() || it->second.causes.erase(cause) == 0) return false;
+    if (it->second.causes.empty()) {
+      marks_.erase(it);
+      healthy = true;
+    }
+    ChangedLocked();
+  }
+  changed_.notify_all();
+  return healthy;
+}
+
+bool HealthRegistry::Recover(const std::string& key, HealthCause cause,
+                             std::chrono::steady_clock::time_point last_event) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = marks_.find(key);
+    if (it == marks_.end()) return false;
+    auto found = it->second.causes.find(cause);
+    if (found == it->second.causes.end() || found->second.last_event != last_event) return false;
+    it->second.causes.erase(found);
+    if (it->second.causes.empty()) marks_.erase(it);
+    ChangedLocked();
   }
   changed_.notify_all();
   return true;
@@ -48,20 +85,7 @@ bool HealthRegistry::MarkHealthy(const std::string& key) {
   {
     std::lock_guard lock(mutex_);
     if (marks_.erase(key) == 0) return false;
-    ++version_;
-  }
-  changed_.notify_all();
-  return true;
-}
-
-bool HealthRegistry::Recover(const std::string& key,
-                             std::chrono::steady_clock::time_point last_event) {
-  {
-    std::lock_guard lock(mutex_);
-    auto it = marks_.find(key);
-    if (it == marks_.end() || it->second.last_event != last_event) return false;
-    marks_.erase(it);
-    ++version_;
+    ChangedLocked();
   }
   changed_.notify_all();
   return true;
@@ -75,10 +99,13 @@ bool HealthRegistry::IsHealthy(std::string_view gpu_uuid, std::string_view mig_u
 
 std::string HealthRegistry::Reason(std::string_view gpu_uuid, std::string_view mig_uuid) const {
   std::lock_guard lock(mutex_);
-  if (auto it = marks_.find(gpu_uuid); it != marks_.end()) return it->second.reason;
-  if (mig_uuid.empty()) return "";
-  auto it = marks_.find(mig_uuid);
-  return it == marks_.end() ? "" : it->second.reason;
+  std::string reason;
+  if (auto it = marks_.find(gpu_uuid); it != marks_.end()) reason = it->second.Reason();
+  if (mig_uuid.empty()) return reason;
+  if (auto it = marks_.find(mig_uuid); it != marks_.end()) {
+    reason += (reason.empty() ? "" : "; ") + it->second.Reason();
+  }
+  return reason;
 }
 
 std::map<std::string, HealthMark, std::less<>> HealthRegistry::Marks() const {

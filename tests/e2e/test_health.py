@@ -297,6 +297,39 @@ class EndpointTest(E2ETest):
         self.assertReplyOk(emulator.send(f"wait devices {GPU} 4 healthy=4 timeout=3"))
         self.assertEqual(plugin.get("/healthz")[0], 200)
 
+    def test_an_xid_during_an_outage_is_not_forgotten(self):
+        """The XID arrives while NVML answers for no GPU; when NVML answers again only the
+        outage ends, and the GPU stays unhealthy (it used to come back Healthy)."""
+        emulator, plugin = self.start("--health-probe-interval=200ms", profile_name="dgx-a100")
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 8 healthy=8"))
+        uuid = profile("dgx-a100")["gpus"][3]["uuid"]
+        plugin.inject("fail nvmlDeviceGetMemoryInfo UNKNOWN")
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 8 healthy=0 timeout=3"))
+        plugin.inject(f"xid {uuid} 48")
+        plugin.wait_log(rf"XidCriticalError: Xid=48 on Device={uuid}")
+        plugin.inject("fail nvmlDeviceGetMemoryInfo SUCCESS")
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 8 healthy=7 timeout=3"))
+        plugin.wait_log(rf"NVML answers for '{uuid}' again; it stays unhealthy: XID 48")
+        time.sleep(0.6)  # three more probe rounds
+        latest = emulator.device_lists()[-1]["devices"]
+        self.assertEqual([d["id"] for d in latest if d["health"] == "Unhealthy"], [uuid])
+        self.assertEqual(plugin.get("/healthz")[0], 200)
+        reply = self.assertReplyOk(emulator.send(f"allocate {GPU} 7"))
+        self.assertNotIn(uuid, reply["request"])
+
+    def test_a_lost_gpu_does_not_hide_an_outage(self):
+        emulator, plugin = self.start("--health-probe-interval=200ms", profile_name="dgx-a100")
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 8 healthy=8"))
+        plugin.inject("lost 0")
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 8 healthy=7 timeout=3"))
+        plugin.inject("fail nvmlDeviceGetMemoryInfo UNKNOWN")
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 8 healthy=0 timeout=3"))
+        self.assertEqual(self.poll(plugin, "/healthz", 503), 503)
+        self.assertEqual(plugin.get("/healthz"), (503, "NVML answers for no GPU (UNKNOWN)\n"))
+        plugin.inject("fail nvmlDeviceGetMemoryInfo SUCCESS")
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 8 healthy=7 timeout=3"))
+        self.assertEqual(self.poll(plugin, "/healthz", 200), 200)
+
     def test_a_bad_address_stops_the_start(self):
         plugin = self.plugin("pcie-4xt4", args=["--metrics-address=8080"])
         self.assertEqual(plugin.wait(5), 1)

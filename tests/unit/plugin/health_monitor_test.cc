@@ -62,7 +62,16 @@ class HealthMonitorTest : public ::testing::Test {
 
   const std::string& Gpu(size_t index) const { return inventory_.gpus[index].uuid; }
   bool Healthy(const std::string& key) const { return registry_->IsHealthy(key); }
-  HealthCause CauseOf(const std::string& key) const { return registry_->Marks().at(key).cause; }
+  // The key's causes, strongest first.
+  std::vector<HealthCause> Causes(const std::string& key) const {
+    std::vector<HealthCause> causes;
+    auto marks = registry_->Marks();
+    if (auto it = marks.find(key); it != marks.end()) {
+      for (const auto& [cause, mark] : it->second.causes) causes.push_back(cause);
+    }
+    return causes;
+  }
+  using Cs = std::vector<HealthCause>;
 
   std::unique_ptr<testing::SimulatedNode> node_;
   device::Inventory inventory_;
@@ -75,7 +84,7 @@ TEST_F(HealthMonitorTest, CriticalXidMarksOnlyThatGpu) {
   Start("dgx-a100");
   node_->Inject("xid 3 48");
   ASSERT_TRUE(WaitFor([&] { return !Healthy(Gpu(3)); }));
-  EXPECT_EQ(CauseOf(Gpu(3)), HealthCause::kXid);
+  EXPECT_EQ(Causes(Gpu(3)), Cs{HealthCause::kXid});
   EXPECT_EQ(registry_->Reason(Gpu(3)), "XID 48");
   EXPECT_EQ(registry_->Marks().size(), 1u);
   EXPECT_EQ(metrics_->xid_events.Value({Gpu(3), "48", "false"}), 1);
@@ -101,7 +110,7 @@ TEST_F(HealthMonitorTest, Xid79LosesTheGpuForGood) {
   Start("dgx-a100", settings);
   node_->Inject("lost 5");
   ASSERT_TRUE(WaitFor([&] { return !Healthy(Gpu(5)); }));
-  EXPECT_EQ(CauseOf(Gpu(5)), HealthCause::kLost);
+  EXPECT_EQ(Causes(Gpu(5)), Cs{HealthCause::kLost});
   std::this_thread::sleep_for(500ms);  // several recovery rounds
   EXPECT_FALSE(Healthy(Gpu(5)));
 }
@@ -112,7 +121,7 @@ TEST_F(HealthMonitorTest, ProbeFindsAGpuLostWithoutAnEvent) {
   Start("dgx-a100", settings);
   node_->Inject("fail * GPU_IS_LOST 6");
   ASSERT_TRUE(WaitFor([&] { return !Healthy(Gpu(6)); }));
-  EXPECT_EQ(CauseOf(Gpu(6)), HealthCause::kLost);
+  EXPECT_EQ(Causes(Gpu(6)), Cs{HealthCause::kLost});
   EXPECT_EQ(registry_->Marks().size(), 1u);
   EXPECT_TRUE(monitor_->NvmlDown().empty());
 }
@@ -194,9 +203,78 @@ TEST_F(HealthMonitorTest, NvmlAnsweringForNoGpuMarksAllUntilItAnswersAgain) {
   ASSERT_TRUE(WaitFor([&] { return !monitor_->NvmlDown().empty(); }));
   EXPECT_EQ(monitor_->NvmlDown(), "NVML answers for no GPU (UNKNOWN)");
   EXPECT_TRUE(WaitFor([&] { return registry_->Marks().size() == 4; }));
-  EXPECT_EQ(CauseOf(Gpu(0)), HealthCause::kNvmlDown);
+  EXPECT_EQ(Causes(Gpu(0)), Cs{HealthCause::kNvmlDown});
   node_->Inject("fail nvmlDeviceGetMemoryInfo SUCCESS");
   EXPECT_TRUE(WaitFor([&] { return monitor_->NvmlDown().empty() && registry_->Marks().empty(); }));
+}
+
+// An XID that arrives while NVML answers for no GPU must outlive the outage (it used to be
+// forgotten: the mark kept only its first cause, and the outage's end cleared it).
+TEST_F(HealthMonitorTest, XidDuringAnOutageOutlivesTheOutage) {
+  HealthSettings settings;
+  settings.probe_interval = 100ms;
+  Start("pcie-4xt4", settings);
+  node_->Inject("fail nvmlDeviceGetMemoryInfo UNKNOWN");
+  ASSERT_TRUE(WaitFor([&] { return registry_->Marks().size() == 4; }));
+  node_->Inject("xid 2 48");
+  ASSERT_TRUE(WaitFor([&] { return Causes(Gpu(2)).size() == 2; }));
+  EXPECT_EQ(Causes(Gpu(2)), (Cs{HealthCause::kXid, HealthCause::kNvmlDown}));
+  node_->Inject("fail nvmlDeviceGetMemoryInfo SUCCESS");
+  ASSERT_TRUE(WaitFor([&] { return monitor_->NvmlDown().empty() && Healthy(Gpu(0)); }));
+  EXPECT_TRUE(WaitFor([&] { return registry_->Marks().size() == 1; }));
+  EXPECT_EQ(Causes(Gpu(2)), Cs{HealthCause::kXid});
+  EXPECT_EQ(registry_->Reason(Gpu(2)), "XID 48");
+  std::this_thread::sleep_for(300ms);  // more probe rounds change nothing
+  EXPECT_FALSE(Healthy(Gpu(2)));
+}
+
+// With a recovery period, the XID recovers by its own clock, not when NVML returns.
+TEST_F(HealthMonitorTest, XidDuringAnOutageRecoversOnlyAfterItsPeriod) {
+  HealthSettings settings;
+  settings.probe_interval = 100ms;
+  settings.recovery_period = 800ms;
+  Start("pcie-4xt4", settings);
+  node_->Inject("fail nvmlDeviceGetMemoryInfo UNKNOWN");
+  ASSERT_TRUE(WaitFor([&] { return registry_->Marks().size() == 4; }));
+  const auto before_xid = Clock::now();  // the XID's clock starts after this
+  node_->Inject("xid 1 48");
+  ASSERT_TRUE(WaitFor([&] { return Causes(Gpu(1)).size() == 2; }));
+  node_->Inject("fail nvmlDeviceGetMemoryInfo SUCCESS");
+  ASSERT_TRUE(WaitFor([&] { return Healthy(Gpu(0)); }));
+  const bool within_period = Clock::now() - before_xid < 800ms;
+  if (within_period) {
+    EXPECT_FALSE(Healthy(Gpu(1)));
+  }
+  EXPECT_TRUE(WaitFor([&] { return Healthy(Gpu(1)); }));
+  EXPECT_GE(Clock::now() - before_xid, 800ms);
+}
+
+// A lost GPU's GPU_IS_LOST must not switch off outage detection for the others.
+TEST_F(HealthMonitorTest, OutageIsFoundWithALostGpu) {
+  HealthSettings settings;
+  settings.probe_interval = 100ms;
+  Start("pcie-4xt4", settings);
+  node_->Inject("lost 0");
+  ASSERT_TRUE(WaitFor([&] { return !Healthy(Gpu(0)); }));
+  node_->Inject("fail nvmlDeviceGetMemoryInfo UNKNOWN");
+  ASSERT_TRUE(WaitFor([&] { return !monitor_->NvmlDown().empty(); }));
+  EXPECT_TRUE(WaitFor([&] { return registry_->Marks().size() == 4; }));
+  EXPECT_EQ(Causes(Gpu(3)), Cs{HealthCause::kNvmlDown});
+  node_->Inject("fail nvmlDeviceGetMemoryInfo SUCCESS");
+  EXPECT_TRUE(WaitFor([&] { return Healthy(Gpu(3)) && monitor_->NvmlDown().empty(); }));
+  EXPECT_EQ(Causes(Gpu(0)).front(), HealthCause::kLost);
+}
+
+// Every GPU lost is not an NVML outage: each is lost, and NVML itself answers.
+TEST_F(HealthMonitorTest, EveryGpuLostIsNoOutage) {
+  HealthSettings settings;
+  settings.probe_interval = 100ms;
+  Start("pcie-4xt4", settings);
+  node_->Inject("fail * GPU_IS_LOST");
+  ASSERT_TRUE(WaitFor([&] { return registry_->Marks().size() == 4; }));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(monitor_->NvmlDown().empty());
+  EXPECT_EQ(Causes(Gpu(1)), Cs{HealthCause::kLost});
 }
 
 TEST_F(HealthMonitorTest, HungCallMarksItsGpuAndStopDoesNotWaitForIt) {
@@ -214,7 +292,7 @@ TEST_F(HealthMonitorTest, HungCallMarksItsGpuAndStopDoesNotWaitForIt) {
   }
   ASSERT_FALSE(gpu.empty()) << hung;
   EXPECT_TRUE(WaitFor([&] { return !Healthy(gpu); }));
-  EXPECT_EQ(CauseOf(gpu), HealthCause::kHung);
+  EXPECT_EQ(Causes(gpu), Cs{HealthCause::kHung});
   EXPECT_TRUE(WaitFor([&] { return metrics_->unhealthy.Value({gpu, "hung"}) == 1; }));
 
   node_->Inject("delay nvmlDeviceGetMemoryInfo 0");

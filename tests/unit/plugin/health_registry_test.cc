@@ -25,6 +25,49 @@ TEST(HealthRegistryTest, TracksUnhealthyGpusWithReasons) {
   EXPECT_EQ(registry.Reason("GPU-a"), "");
 }
 
+TEST(HealthRegistryTest, EveryCauseIsKeptAndClearsOnlyByItself) {
+  HealthRegistry registry;
+  EXPECT_TRUE(registry.MarkUnhealthy("GPU-a", HealthCause::kNvmlDown, "NVML answers for no GPU"));
+  EXPECT_TRUE(registry.MarkUnhealthy("GPU-a", HealthCause::kXid, "XID 48"));
+  EXPECT_EQ(registry.Reason("GPU-a"), "XID 48; NVML answers for no GPU");
+  EXPECT_FALSE(registry.Clear("GPU-a", HealthCause::kNvmlDown));  // the XID remains
+  EXPECT_FALSE(registry.IsHealthy("GPU-a"));
+  EXPECT_EQ(registry.Reason("GPU-a"), "XID 48");
+  EXPECT_FALSE(registry.Clear("GPU-a", HealthCause::kNvmlDown));  // nothing to clear
+  EXPECT_TRUE(registry.Clear("GPU-a", HealthCause::kXid));
+  EXPECT_TRUE(registry.IsHealthy("GPU-a"));
+}
+
+TEST(HealthRegistryTest, LostStaysWhateverElseClears) {
+  HealthRegistry registry;
+  registry.MarkUnhealthy("GPU-a", HealthCause::kXid, "XID 48");
+  registry.MarkUnhealthy("GPU-a", HealthCause::kLost, "XID 79");
+  EXPECT_EQ(registry.Reason("GPU-a"), "XID 79; XID 48");  // strongest first
+  auto marks = registry.Marks();
+  const auto xid_at = marks.at("GPU-a").causes.at(HealthCause::kXid).last_event;
+  EXPECT_TRUE(registry.Recover("GPU-a", HealthCause::kXid, xid_at));
+  EXPECT_FALSE(registry.IsHealthy("GPU-a"));
+  EXPECT_FALSE(registry.Recover("GPU-a", HealthCause::kLost, xid_at));
+}
+
+TEST(HealthRegistryTest, RecoverLosesToARenewal) {
+  HealthRegistry registry;
+  registry.MarkUnhealthy("GPU-a", HealthCause::kXid, "XID 48");
+  const auto first = registry.Marks().at("GPU-a").causes.at(HealthCause::kXid).last_event;
+  std::this_thread::sleep_for(2ms);
+  EXPECT_FALSE(registry.MarkUnhealthy("GPU-a", HealthCause::kXid, "XID 48"));  // renewed
+  EXPECT_FALSE(registry.Recover("GPU-a", HealthCause::kXid, first));
+  EXPECT_FALSE(registry.IsHealthy("GPU-a"));
+}
+
+TEST(HealthRegistryTest, MigDeviceReasonsFollowTheGpus) {
+  HealthRegistry registry;
+  registry.MarkUnhealthy("GPU-a", HealthCause::kNvmlDown, "NVML down");
+  registry.MarkUnhealthy("MIG-b", HealthCause::kXid, "XID 94");
+  EXPECT_EQ(registry.Reason("GPU-a", "MIG-b"), "NVML down; XID 94");
+  EXPECT_TRUE(registry.IsHealthy("GPU-c", "MIG-d"));
+}
+
 TEST(HealthRegistryTest, WaitersWakeOnChange) {
   HealthRegistry registry;
   uint64_t seen = registry.version();
