@@ -1,10 +1,9 @@
 #include "profile.h"
 
 #include <cctype>
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "common/read_file.h"
 #include "common/strings.h"
 #include "common/yaml_tree.h"
 #include "nvml/error.h"
@@ -12,6 +11,10 @@
 
 namespace nvdp::sim {
 namespace {
+
+// A profile describes one node: kilobytes. The bound keeps a wrong path from being read without
+// end.
+constexpr size_t kMaxProfileBytes = 4 << 20;
 
 constexpr unsigned long long kDefaultEvents =
     nvmlEventTypeSingleBitEccError | nvmlEventTypeDoubleBitEccError | nvmlEventTypeXidCriticalError;
@@ -421,16 +424,16 @@ Profile LoadProfile(const std::string& name_or_path) {
   if (auto it = builtin.find(name_or_path); it != builtin.end()) {
     return ParseProfile(it->second, name_or_path);
   }
-  std::ifstream file(name_or_path);
-  if (!file) {
+  std::string text;
+  try {
+    text = ReadBoundedFile(name_or_path, kMaxProfileBytes, "profile");
+  } catch (const ReadFileError& error) {
     std::string names;
-    for (const auto& [name, text] : builtin) names += (names.empty() ? "" : ", ") + name;
-    throw ProfileError("profile \"" + name_or_path + "\" is neither a built-in profile (" + names +
-                       ") nor a readable file");
+    for (const auto& [name, builtin_text] : builtin) names += (names.empty() ? "" : ", ") + name;
+    throw ProfileError(std::string(error.what()) + " (nor is it a built-in profile: " + names +
+                       ")");
   }
-  std::stringstream text;
-  text << file.rdbuf();
-  return ParseProfile(text.str(), name_or_path);
+  return ParseProfile(text, name_or_path);
 }
 
 int CommonAncestorLevel(const GpuProfile& a, const GpuProfile& b) {

@@ -11,6 +11,12 @@ std::vector<std::string> Split(std::string_view text, char separator);
 std::string_view TrimSpace(std::string_view text);
 std::string Join(const std::vector<std::string>& parts, std::string_view separator);
 std::string ToLower(std::string_view text);
+// At most `max` bytes of `text`; a longer one is cut and says how long it was:
+// "abc… (3900000 bytes)".
+std::string Abbreviate(std::string_view text, size_t max);
+// Outside input for a message or a log line: in double quotes, control and non-ASCII bytes as
+// \xNN, at most `max` bytes of it shown (as Abbreviate).
+std::string QuoteInput(std::string_view text, size_t max = 96);
 // Parses a whole decimal integer; false on empty input, junk or overflow.
 bool ParseInt64(std::string_view text, long long* value);
 bool ParseUint64(std::string_view text, unsigned long long* value);

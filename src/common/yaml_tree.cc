@@ -11,7 +11,7 @@ namespace {
 
 class Parser {
  public:
-  explicit Parser(const std::string& text) {
+  Parser(const std::string& text, const YamlLimits& limits) : limits_(limits) {
     yaml_parser_initialize(&parser_);
     yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()),
                                  text.size());
@@ -36,10 +36,16 @@ class Parser {
     return event_;
   }
 
-  // Builds the node that starts with the current event.
-  YamlNode Build(const yaml_event_t& start) {
+  // Builds the node that starts with the current event, `depth` collections deep.
+  YamlNode Build(const yaml_event_t& start, int depth = 0) {
     YamlNode node;
     node.line = static_cast<int>(start.start_mark.line) + 1;
+    if ((start.type == YAML_SEQUENCE_START_EVENT || start.type == YAML_MAPPING_START_EVENT) &&
+        depth >= limits_.max_depth) {
+      throw YamlError("line " + std::to_string(node.line) + ", column " +
+                      std::to_string(start.start_mark.column + 1) + ": nested deeper than " +
+                      std::to_string(limits_.max_depth) + " levels");
+    }
     switch (start.type) {
       case YAML_SCALAR_EVENT: {
         node.scalar.assign(reinterpret_cast<const char*>(start.data.scalar.value),
@@ -56,18 +62,18 @@ class Parser {
         while (true) {
           const yaml_event_t& event = Next();
           if (event.type == YAML_SEQUENCE_END_EVENT) return node;
-          node.items.push_back(Build(event));
+          node.items.push_back(Build(event, depth + 1));
         }
       case YAML_MAPPING_START_EVENT:
         node.kind = YamlNode::Kind::kMapping;
         while (true) {
           const yaml_event_t& key_event = Next();
           if (key_event.type == YAML_MAPPING_END_EVENT) return node;
-          YamlNode key = Build(key_event);
+          YamlNode key = Build(key_event, depth + 1);
           if (!key.IsScalar()) {
             throw YamlError("line " + std::to_string(key.line) + ": mapping keys must be scalars");
           }
-          YamlNode value = Build(Next());
+          YamlNode value = Build(Next(), depth + 1);
           node.entries.emplace_back(std::move(key.scalar), std::move(value));
         }
       case YAML_ALIAS_EVENT:
@@ -78,6 +84,7 @@ class Parser {
   }
 
  private:
+  const YamlLimits limits_;
   yaml_parser_t parser_{};
   yaml_event_t event_{};
   bool has_event_ = false;
@@ -85,8 +92,8 @@ class Parser {
 
 }  // namespace
 
-YamlNode ParseYaml(const std::string& text) {
-  Parser parser(text);
+YamlNode ParseYaml(const std::string& text, const YamlLimits& limits) {
+  Parser parser(text, limits);
   if (parser.Next().type != YAML_STREAM_START_EVENT) throw YamlError("not a YAML stream");
   const yaml_event_t& first = parser.Next();
   if (first.type == YAML_STREAM_END_EVENT) return YamlNode{};  // empty input

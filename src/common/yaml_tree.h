@@ -32,9 +32,15 @@ class YamlError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Bounds on what a document may make the parser build. The tree (and its destruction) recurses
+// once per level, so the depth bound is what keeps hostile nesting from exhausting the stack.
+struct YamlLimits {
+  int max_depth = 64;  // nested sequences and mappings; every input of this project needs < 10
+};
+
 // Parses one document. Throws YamlError("line N, column M: <problem>"). An empty document is a
 // null node. Anchors and aliases are not supported.
-YamlNode ParseYaml(const std::string& text);
+YamlNode ParseYaml(const std::string& text, const YamlLimits& limits = {});
 
 // Scalar conversions; nullopt-like failure is reported by returning false.
 bool ToInt64(const YamlNode& node, long long* value);  // decimal or 0x hex

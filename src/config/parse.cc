@@ -1,14 +1,15 @@
 #include "config/parse.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
-#include <sstream>
+#include <optional>
+#include <set>
 
 #include "common/flags.h"
+#include "common/read_file.h"
 #include "common/strings.h"
 #include "common/yaml_tree.h"
 #include "config/resource_name.h"
@@ -18,37 +19,99 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+constexpr size_t kMaxShown = 120;  // characters of a bad value quoted in a message
+
 // --- YAML to JSON, with the scalar typing of YAML 1.1 as upstream's converter applies it ------
+// Hand-written matchers rather than std::regex: libstdc++'s regex recurses once per character,
+// so a long scalar exhausts the stack.
+
+bool IsDigit(char c, int base) {
+  switch (base) {
+    case 2:
+      return c == '0' || c == '1';
+    case 8:
+      return c >= '0' && c <= '7';
+    case 16:
+      return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+    default:
+      return c >= '0' && c <= '9';
+  }
+}
+
+bool AllDigits(std::string_view text, int base) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (!IsDigit(c, base)) return false;
+  }
+  return true;
+}
+
+// [-+]?(0b[01]+|0x[0-9a-fA-F]+|0[0-7]+|[0-9]+) (underscores already removed).
+std::optional<Json> ResolveInt(std::string_view digits) {
+  bool negative = false;
+  if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) {
+    negative = digits[0] == '-';
+    digits.remove_prefix(1);
+  }
+  int base = 10;
+  if (digits.starts_with("0b")) {
+    base = 2;
+    digits.remove_prefix(2);
+  } else if (digits.starts_with("0x")) {
+    base = 16;
+    digits.remove_prefix(2);
+  } else if (digits.size() > 1 && digits[0] == '0') {
+    base = 8;
+    digits.remove_prefix(1);
+  }
+  if (!AllDigits(digits, base)) return std::nullopt;
+  const std::string body(digits);
+  errno = 0;
+  long long value = std::strtoll(body.c_str(), nullptr, base);
+  if (errno != 0) return std::nullopt;  // out of range: left to the float rule, as upstream
+  return negative ? -value : value;
+}
+
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool IsFloat(std::string_view text) {
+  size_t i = 0;
+  auto digits = [&] {
+    size_t from = i;
+    while (i < text.size() && IsDigit(text[i], 10)) ++i;
+    return i - from;
+  };
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    if (digits() == 0) return false;
+  } else {
+    if (digits() == 0) return false;
+    if (i < text.size() && text[i] == '.') {
+      ++i;
+      digits();
+    }
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == text.size();
+}
 
 Json ResolvePlainScalar(const std::string& text) {
-  static const std::regex kBoolTrue("^(y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$");
-  static const std::regex kBoolFalse("^(n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$");
-  if (std::regex_match(text, kBoolTrue)) return true;
-  if (std::regex_match(text, kBoolFalse)) return false;
+  static const std::set<std::string, std::less<>> kTrue = {
+      "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"};
+  static const std::set<std::string, std::less<>> kFalse = {
+      "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"};
+  if (kTrue.count(text)) return true;
+  if (kFalse.count(text)) return false;
   std::string digits;
   for (char c : text) {
     if (c != '_') digits += c;
   }
-  static const std::regex kInt("^[-+]?(0b[01]+|0x[0-9a-fA-F]+|0[0-7]+|[0-9]+)$");
-  if (std::regex_match(digits, kInt)) {
-    bool negative = digits[0] == '-';
-    std::string body = digits[0] == '-' || digits[0] == '+' ? digits.substr(1) : digits;
-    int base = 10;
-    if (body.starts_with("0b")) {
-      base = 2;
-      body = body.substr(2);
-    } else if (body.starts_with("0x")) {
-      base = 16;
-      body = body.substr(2);
-    } else if (body.size() > 1 && body[0] == '0') {
-      base = 8;
-    }
-    errno = 0;
-    long long value = std::strtoll(body.c_str(), nullptr, base);
-    if (errno == 0) return negative ? -value : value;
-  }
-  static const std::regex kFloat(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
-  if (std::regex_match(digits, kFloat)) return std::strtod(digits.c_str(), nullptr);
+  if (auto value = ResolveInt(digits)) return *value;
+  if (IsFloat(digits)) return std::strtod(digits.c_str(), nullptr);
   return text;
 }
 
@@ -83,7 +146,10 @@ class Decoder {
                       message);
   }
 
-  static std::string Show(const Json& value) { return value.dump(); }
+  // The value as JSON, shortened: messages must not echo a whole hostile input.
+  static std::string Show(const Json& value) {
+    return Abbreviate(value.dump(-1, ' ', false, Json::error_handler_t::replace), kMaxShown);
+  }
 
   std::string String(const Json& value, const std::string& path) const {
     if (!value.is_string()) Fail(path, "expected a string, got " + Show(value));
@@ -258,11 +324,11 @@ std::vector<ResourceRule> DecodeRules(const Decoder& d, const Json& v, const std
   return rules;
 }
 
-bool IsUuid(std::string_view text) {
-  static const std::regex kUuid(
-      "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
-  return std::regex_match(std::string(text), kUuid);
-}
+// 8-4-4-4-12 hex digits.
+bool IsUuid(std::string_view text) { return ParseUuidBytes(text, nullptr); }
+
+// [0-9]+
+bool IsUnsigned(std::string_view text) { return AllDigits(text, 10); }
 
 // One entry of a `devices` list: GPU index, "<gpu>:<mig>", GPU-/MIG- UUIDs, MIG-GPU-<uuid>/gi/ci.
 std::optional<std::string> DeviceReference(const Json& item) {
@@ -272,16 +338,22 @@ std::optional<std::string> DeviceReference(const Json& item) {
   }
   if (!item.is_string()) return std::nullopt;
   const std::string text = item.get<std::string>();
-  static const std::regex kIndex("^[0-9]+(:[0-9]+)?$");
-  if (std::regex_match(text, kIndex)) return text;
-  if (text.starts_with("GPU-") && IsUuid(text.substr(4))) return text;
-  if (text.starts_with("MIG-GPU-")) {
-    static const std::regex kLegacy("^MIG-GPU-([^/]+)/[0-9]+/[0-9]+$");
-    std::smatch match;
-    if (std::regex_match(text, match, kLegacy) && IsUuid(match[1].str())) return text;
+  const std::string_view view = text;
+  if (IsUnsigned(view)) return text;
+  if (size_t colon = view.find(':'); colon != std::string_view::npos &&
+                                     IsUnsigned(view.substr(0, colon)) &&
+                                     IsUnsigned(view.substr(colon + 1))) {
+    return text;
+  }
+  if (view.starts_with("GPU-") && IsUuid(view.substr(4))) return text;
+  if (view.starts_with("MIG-GPU-")) {
+    // MIG-GPU-<uuid>/<gi>/<ci>
+    const std::vector<std::string> parts = Split(view.substr(8), '/');
+    if (parts.size() == 3 && IsUuid(parts[0]) && IsUnsigned(parts[1]) && IsUnsigned(parts[2]))
+      return text;
     return std::nullopt;
   }
-  if (text.starts_with("MIG-") && IsUuid(text.substr(4))) return text;
+  if (view.starts_with("MIG-") && IsUuid(view.substr(4))) return text;
   return std::nullopt;
 }
 
@@ -294,6 +366,10 @@ ReplicatedDevices DecodeDevices(const Decoder& d, const Json& v, const std::stri
   }
   if (v.is_number_integer()) {
     if (v.get<long long>() <= 0) d.Fail(path, "devices count must be > 0, got " + Decoder::Show(v));
+    if (v.get<long long>() > kMaxDeviceCount) {
+      d.Fail(path, "devices count must be <= " + std::to_string(kMaxDeviceCount) + ", got " +
+                       Decoder::Show(v));
+    }
     devices.kind = ReplicatedDevices::Kind::kCount;
     devices.count = static_cast<int>(v.get<long long>());
     return devices;
@@ -332,6 +408,10 @@ ReplicatedResource DecodeReplicatedResource(const Decoder& d, const Json& v,
   long long replicas = d.Int(v["replicas"], path + ".replicas");
   if (replicas < 2) {
     d.Fail(path + ".replicas", "number of replicas must be >= 2, got " + std::to_string(replicas));
+  }
+  if (replicas > kMaxReplicas) {
+    d.Fail(path + ".replicas", "number of replicas must be <= " + std::to_string(kMaxReplicas) +
+                                   ", got " + std::to_string(replicas));
   }
   r.replicas = static_cast<int>(replicas);
   return r;
@@ -416,16 +496,19 @@ Config ParseConfig(const std::string& text, const std::string& origin) {
         }
       });
   if (config.version.empty()) config.version = "v1";
-  if (config.version != "v1") d.Fail("version", "unknown version: " + config.version);
+  if (config.version != "v1")
+    d.Fail("version", "unknown version: " + Abbreviate(config.version, kMaxShown));
   return config;
 }
 
 Config LoadConfigFile(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) throw ConfigError("config file " + path + ": cannot be read: " + std::strerror(errno));
-  std::stringstream text;
-  text << file.rdbuf();
-  return ParseConfig(text.str(), path);
+  std::string text;
+  try {
+    text = ReadBoundedFile(path, kMaxConfigFileBytes, "config file");
+  } catch (const ReadFileError& error) {
+    throw ConfigError(error.what());
+  }
+  return ParseConfig(text, path);
 }
 
 }  // namespace nvdp::config

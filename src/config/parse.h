@@ -17,6 +17,13 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Bounds on a config file (docs/operations.md, "Limits and failure behaviour"). A ConfigMap holds
+// at most 1 MiB, so no real config file is near the first; the others keep a device list the
+// kubelet accepts (config/resource limits) and integers inside the types they feed.
+inline constexpr size_t kMaxConfigFileBytes = 1 << 20;
+inline constexpr long long kMaxReplicas = 16384;
+inline constexpr long long kMaxDeviceCount = 65536;
+
 // `origin` names the input in messages. An empty document is the all-defaults config.
 Config ParseConfig(const std::string& text, const std::string& origin);
 

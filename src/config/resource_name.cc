@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "common/strings.h"
+
 namespace nvdp::config {
 namespace {
 
@@ -25,13 +27,13 @@ std::optional<std::string> NormalizeResourceName(std::string_view name, std::str
   std::string full(name);
   if (!full.starts_with(kResourcePrefix)) full = std::string(kResourcePrefix) + full;
   if (full.size() > 63) {
-    *error = "resource name \"" + full + "\" is longer than 63 characters";
+    *error = "resource name " + QuoteInput(full) + " is longer than 63 characters";
     return std::nullopt;
   }
   std::string_view suffix = std::string_view(full).substr(full.find('/') + 1);
   if (!IsDns1123Subdomain(suffix)) {
-    *error = "invalid resource name \"" + full + "\": \"" + std::string(suffix) +
-             "\" must be lowercase alphanumerics, '-' or '.', starting and ending with an "
+    *error = "invalid resource name " + QuoteInput(full) + ": " + QuoteInput(suffix) +
+             " must be lowercase alphanumerics, '-' or '.', starting and ending with an "
              "alphanumeric";
     return std::nullopt;
   }

@@ -1,21 +1,24 @@
 #include "kube/config.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "common/read_file.h"
 #include "common/strings.h"
 #include "common/yaml_tree.h"
 
 namespace nvdp::kube {
 namespace {
 
+// Kubeconfigs, certificates and tokens are kilobytes; the bound keeps a wrong path (a device, a
+// huge file) from being read without end.
+constexpr size_t kMaxFileBytes = 4 << 20;
+
 std::string ReadFile(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw KubeConfigError("cannot read " + what + " " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  try {
+    return ReadBoundedFile(path, kMaxFileBytes, what);
+  } catch (const ReadFileError& error) {
+    throw KubeConfigError(error.what());
+  }
 }
 
 const YamlNode* Field(const YamlNode& node, const std::string& key) {

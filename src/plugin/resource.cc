@@ -183,7 +183,15 @@ std::vector<Resource> BuildResources(const device::Inventory& inventory,
       auto it = devices.find(shared.name);
       replicated_names.push_back(shared.name);
       if (it == devices.end() || it->second.empty()) continue;
-      auto& target = result[shared.rename.value_or(shared.name)];
+      const std::string& name = shared.rename.value_or(shared.name);
+      auto& target = result[name];
+      const size_t total = target.size() + it->second.size() * static_cast<size_t>(shared.replicas);
+      if (total > kMaxAdvertisedDevices) {
+        throw ResourceError("'" + name + "' would advertise " + std::to_string(total) +
+                            " devices (" + std::to_string(it->second.size()) + " x " +
+                            std::to_string(shared.replicas) + " replicas); the limit is " +
+                            std::to_string(kMaxAdvertisedDevices) + " per resource");
+      }
       auto copies = Replicate(it->second, shared.replicas);
       target.insert(target.end(), copies.begin(), copies.end());
     }

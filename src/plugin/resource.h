@@ -48,6 +48,11 @@ struct ResourceSettings {
   const device::MigCaps* mig_caps = nullptr;  // nullptr: MIG devices get only the parent node
 };
 
+// The most devices one resource may advertise. Each is about 70 bytes in a ListAndWatch
+// response, so this keeps the list near 1.1 MiB, well under the 4 MiB that the kubelet's gRPC
+// client accepts by default (a larger list is rejected and the resource disappears).
+inline constexpr size_t kMaxAdvertisedDevices = 16384;
+
 // nvidia.com/gpu -> nvidia-gpu.sock (spec §4.2).
 std::string SocketName(std::string_view resource_name);
 

@@ -16,6 +16,15 @@ TEST(StringsTest, TrimJoinLower) {
   EXPECT_EQ(ToLower("GPU-ABC"), "gpu-abc");
 }
 
+TEST(StringsTest, AbbreviateAndQuoteBoundWhatTheyShow) {
+  EXPECT_EQ(Abbreviate("short", 10), "short");
+  EXPECT_EQ(Abbreviate(std::string(1000, 'a'), 3), "aaa… (1000 bytes)");
+  EXPECT_EQ(Abbreviate("éé", 3), "é… (4 bytes)");  // not inside a UTF-8 sequence
+  EXPECT_EQ(QuoteInput("GPU-1"), "\"GPU-1\"");
+  EXPECT_EQ(QuoteInput("a\nb\"\\\xff"), "\"a\\x0ab\\x22\\x5c\\xff\"");
+  EXPECT_EQ(QuoteInput(std::string(3900000, 'G'), 4), "\"GGGG\"… (3900000 bytes)");
+}
+
 TEST(StringsTest, ParsesWholeIntegersOnly) {
   long long value = 0;
   EXPECT_TRUE(ParseInt64("-12", &value));

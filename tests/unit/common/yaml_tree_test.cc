@@ -53,6 +53,23 @@ TEST(YamlTreeTest, ScalarConversions) {
 
 TEST(YamlTreeTest, EmptyDocumentIsNull) { EXPECT_TRUE(ParseYaml("").IsNull()); }
 
+TEST(YamlTreeTest, DepthIsBounded) {
+  auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  EXPECT_NO_THROW(ParseYaml(nested(64)));
+  EXPECT_THROW(ParseYaml(nested(65)), YamlError);
+  EXPECT_NO_THROW(ParseYaml(nested(3), YamlLimits{3}));
+  EXPECT_THROW(ParseYaml(nested(4), YamlLimits{3}), YamlError);
+  try {
+    ParseYaml(nested(1000000));
+    FAIL() << "no error";
+  } catch (const YamlError& error) {
+    EXPECT_STREQ(error.what(), "line 1, column 65: nested deeper than 64 levels");
+  }
+  std::string mappings;
+  for (int i = 0; i < 100000; ++i) mappings += "{a: ";
+  EXPECT_THROW(ParseYaml(mappings), YamlError);
+}
+
 TEST(YamlTreeTest, ErrorsCarryTheLine) {
   try {
     ParseYaml("a: 1\nb: [2, 3\n");

@@ -2,6 +2,12 @@
 #include "config/parse.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
 
 namespace nvdp::config {
 namespace {
@@ -214,6 +220,128 @@ TEST(ConfigParseTest, SharingStrategyResolution) {
       "mps: {resources: [{name: gpu, replicas: 3}]}}");
   EXPECT_EQ(both.sharing.strategy(), Sharing::Strategy::kMps);  // MPS wins silently
   EXPECT_EQ(both.sharing.replicated()->resources[0].replicas, 3);
+}
+
+// Inputs that used to crash the programs (SIGSEGV): std::regex recursing over long scalars, the
+// tree builder recursing over deep nesting.
+TEST(ConfigParseHardeningTest, LongScalarsAnywhereAreErrorsNotCrashes) {
+  const std::string digits(30000, '7');
+  EXPECT_ERROR("version: " + digits, "version: expected a string");
+  EXPECT_ERROR("flags: {migStrategy: " + digits + "}", "flags.migStrategy: expected a string");
+  EXPECT_ERROR(
+      "sharing: {timeSlicing: {resources: [{name: gpu, replicas: 2, devices: [" + digits + "]}]}}",
+      "unsupported device reference");
+  EXPECT_ERROR("sharing: {timeSlicing: {resources: [{name: gpu, replicas: 2, devices: ['0:" +
+                   digits + "x']}]}}",
+               "unsupported device reference");
+  EXPECT_ERROR("sharing: {timeSlicing: {resources: [{name: gpu, replicas: " + digits + "}]}}",
+               "replicas: expected an integer");
+  // A long valid-looking index is still an index (upstream accepts any uint string).
+  EXPECT_NO_THROW(Parse("sharing: {timeSlicing: {resources: [{name: gpu, replicas: 2, devices: ['" +
+                        digits + "']}]}}"));
+}
+
+TEST(ConfigParseHardeningTest, DeepNestingIsAnErrorNamingTheLimit) {
+  const std::string yaml = "flags: " + std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_ERROR(yaml, "invalid YAML or JSON: line 1, column 71: nested deeper than 64 levels");
+  std::string json = "{\"flags\": ";
+  for (int i = 0; i < 50000; ++i) json += "{\"a\": ";
+  EXPECT_ERROR(json, "nested deeper than 64 levels");
+  std::string block;  // block style, one level per line
+  for (int i = 0; i < 200; ++i) block += std::string(i, ' ') + "k:\n";
+  EXPECT_ERROR(block, "nested deeper than 64 levels");
+}
+
+TEST(ConfigParseHardeningTest, ScalarTypingMatchesYaml11WithoutRegex) {
+  auto replicas = [](const std::string& value) {
+    return Parse("sharing: {timeSlicing: {resources: [{name: gpu, replicas: " + value + "}]}}")
+        .sharing.time_slicing->resources[0]
+        .replicas;
+  };
+  EXPECT_EQ(replicas("10"), 10);
+  EXPECT_EQ(replicas("+10"), 10);
+  EXPECT_EQ(replicas("1_0"), 10);
+  EXPECT_EQ(replicas("0x10"), 16);
+  EXPECT_EQ(replicas("010"), 8);
+  EXPECT_EQ(replicas("0b11"), 3);
+  for (const char* not_int : {"1.5", "1e3", ".5", "0x", "0b2", "08", "1.", "-", "true", "ten"}) {
+    EXPECT_NE(ErrorOf("sharing: {timeSlicing: {resources: [{name: gpu, replicas: " +
+                      std::string(not_int) + "}]}}")
+                  .find("expected an integer"),
+              std::string::npos)
+        << not_int;
+  }
+  Config config = Parse("flags: {failOnInitError: Off, gdsEnabled: Y}");
+  EXPECT_EQ(config.flags.fail_on_init_error, false);
+  EXPECT_EQ(config.flags.gds_enabled, true);
+  EXPECT_ERROR("flags: {failOnInitError: 1.5e3}", "expected true or false, got 1500.0");
+}
+
+TEST(ConfigParseHardeningTest, NumbersOutOfRangeNameTheKey) {
+  const std::string prefix = "sharing: {timeSlicing: {resources: [{name: gpu, replicas: ";
+  // These used to wrap: 2147483648 to -2147483648, 4294967298 to 2.
+  EXPECT_ERROR(prefix + "2147483648}]}}",
+               "sharing.timeSlicing.resources[0].replicas: number of replicas must be <= 16384, "
+               "got 2147483648");
+  EXPECT_ERROR(prefix + "4294967298}]}}", "must be <= 16384, got 4294967298");
+  EXPECT_ERROR(prefix + "1000000}]}}", "must be <= 16384");
+  EXPECT_EQ(Parse(prefix + "16384}]}}").sharing.time_slicing->resources[0].replicas, 16384);
+  EXPECT_ERROR(prefix + "99999999999999999999}]}}", "replicas: expected an integer");
+  EXPECT_ERROR(prefix + "2, devices: 4294967297}]}}", "devices count must be <= 65536");
+}
+
+TEST(ConfigParseHardeningTest, MessagesDoNotEchoWholeInputs) {
+  const std::string huge(500000, 'x');
+  const std::string error = ErrorOf("version: \"" + huge + "\"");
+  EXPECT_NE(error.find("unknown version: xxx"), std::string::npos);
+  EXPECT_NE(error.find("(500000 bytes)"), std::string::npos);
+  EXPECT_LT(error.size(), 300u);
+  EXPECT_LT(ErrorOf("flags: {migStrategy: [" + std::string(100000, '1') + "]}").size(), 300u);
+  EXPECT_LT(ErrorOf("sharing: {mps: {resources: [{name: '" + huge + "', replicas: 2}]}}").size(),
+            400u);
+}
+
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir_template[] = "/tmp/nvdp-config-test.XXXXXX";
+    ASSERT_NE(mkdtemp(dir_template), nullptr);
+    dir_ = dir_template;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string LoadError(const std::string& path) {
+    try {
+      LoadConfigFile(path);
+    } catch (const ConfigError& error) {
+      return error.what();
+    }
+    return "(no error)";
+  }
+  std::string dir_;
+};
+
+// A directory used to read as an empty file, i.e. the all-defaults config: a time-slicing config
+// mounted wrongly silently advertised 8 devices instead of 16.
+TEST_F(ConfigFileTest, ADirectoryIsAnError) {
+  EXPECT_EQ(LoadError(dir_), "config file " + dir_ + ": is a directory, not a file");
+}
+
+TEST_F(ConfigFileTest, MissingOversizedAndSpecialFilesAreErrors) {
+  EXPECT_EQ(LoadError(dir_ + "/none.yaml"),
+            "config file " + dir_ + "/none.yaml: cannot be read: No such file or directory");
+  const std::string big = dir_ + "/big.yaml";
+  std::ofstream(big) << "version: v1\n# " << std::string(kMaxConfigFileBytes, 'x') << "\n";
+  EXPECT_NE(LoadError(big).find("more than the limit of 1048576"), std::string::npos);
+  const std::string fifo = dir_ + "/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(LoadError(fifo), "config file " + fifo + ": is not a regular file");
+  EXPECT_NE(LoadError("/dev/zero").find("is not a regular file"), std::string::npos);
+}
+
+TEST_F(ConfigFileTest, ALinkToAFileIsFollowed) {  // how a ConfigMap volume presents its keys
+  std::ofstream(dir_ + "/real.yaml") << "version: v1\nflags: {migStrategy: single}\n";
+  ASSERT_EQ(symlink((dir_ + "/real.yaml").c_str(), (dir_ + "/config.yaml").c_str()), 0);
+  EXPECT_EQ(LoadConfigFile(dir_ + "/config.yaml").flags.mig_strategy, "single");
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ TEST_F(KubeconfigTest, RefusesWhatWouldWeakenOrNeedPlugins) {
            {"{server: 'http://a'}", "{token: t}", "only https:// is supported"},
            {"{server: 'https://a'}", "{exec: {command: aws}}", "exec and auth-provider"},
            {"{server: 'https://a', certificate-authority: missing.crt}", "{token: t}",
-            "cannot read certificate-authority"},
+            "missing.crt: cannot be read: No such file"},
            {"{server: 'https://a', certificate-authority-data: '%%%'}", "{token: t}",
             "certificate-authority-data is not base64"},
        }) {

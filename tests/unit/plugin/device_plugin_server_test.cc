@@ -47,6 +47,37 @@ class DevicePluginServerTest : public ::testing::Test {
   std::unique_ptr<v1beta1::DevicePlugin::Stub> stub_;
 };
 
+// The largest resource the limits allow (kMaxAdvertisedDevices replicas with real UUIDs, every one
+// Unhealthy, with NUMA topology) reaches a client with gRPC's default 4 MiB receive limit, as the
+// kubelet has, with room to spare.
+TEST(DevicePluginServerLimitsTest, TheLargestAllowedListFitsTheKubeletsLimit) {
+  Resource resource{"nvidia.com/gpu", {}};
+  HealthRegistry registry;
+  for (size_t i = 0; i < kMaxAdvertisedDevices; ++i) {
+    AllocatableDevice device;
+    device.gpu_uuid = "GPU-" + std::to_string(10000000 + i / 2048) + "-1b2c-4d3e-9f21-6b8e2a7d4c10";
+    device.id = device.gpu_uuid + "::" + std::to_string(i % 2048 + 14000);
+    device.numa_node = 1;
+    if (i % 2048 == 0) registry.MarkUnhealthy(device.gpu_uuid, HealthCause::kXid, "XID 48");
+    resource.devices.push_back(std::move(device));
+  }
+  testing::TempDir dir;
+  DevicePluginServer server(resource, registry, ServerSettings{}, dir / "big.sock");
+  server.Start();
+  auto stub = v1beta1::DevicePlugin::NewStub(
+      grpc::CreateChannel("unix://" + (dir / "big.sock"), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stream = stub->ListAndWatch(&context, v1beta1::Empty());
+  v1beta1::ListAndWatchResponse list;
+  ASSERT_TRUE(stream->Read(&list));
+  EXPECT_EQ(static_cast<size_t>(list.devices_size()), kMaxAdvertisedDevices);
+  EXPECT_EQ(list.devices(0).health(), "Unhealthy");
+  EXPECT_LT(list.ByteSizeLong(), 1200u * 1024);  // docs: "near 1.1 MiB", a quarter of 4 MiB
+  context.TryCancel();
+  server.Stop();
+}
+
 TEST_F(DevicePluginServerTest, OptionsAdvertisePreferredAllocation) {
   v1beta1::DevicePluginOptions options;
   ASSERT_TRUE(stub_->GetDevicePluginOptions(Context().get(), v1beta1::Empty(), &options).ok());

@@ -234,6 +234,20 @@ TEST(ResourceTest, ReplicasOfMigResourcesAndOfMissingResources) {
           {"nvidia.com/gpu", {"GPU-1"}}, {"nvidia.com/mig-1g.5gb", {"MIG-0-0::0", "MIG-0-0::1"}}}));
 }
 
+TEST(ResourceTest, AdvertisedDevicesAreBounded) {
+  Inventory inventory;
+  for (unsigned i = 0; i < 8; ++i) inventory.gpus.push_back(Gpu(i));
+  config::ReplicatedResources shared;
+  shared.resources.push_back({"nvidia.com/gpu", std::nullopt, {}, 2048});
+  ResourceSettings settings = Settings("none", inventory);
+  settings.replicated = &shared;
+  EXPECT_EQ(BuildResources(inventory, settings)[0].devices.size(), kMaxAdvertisedDevices);
+  shared.resources[0].replicas = 2049;
+  EXPECT_EQ(ErrorOf(inventory, settings),
+            "'nvidia.com/gpu' would advertise 16392 devices (8 x 2049 replicas); the limit is "
+            "16384 per resource");
+}
+
 TEST(ResourceTest, NoGpusNoResources) {
   Inventory empty;
   EXPECT_TRUE(BuildResources(empty, Settings("none", empty)).empty());
