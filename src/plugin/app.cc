@@ -163,8 +163,9 @@ int RunDevicePlugin(const CommandLine& command_line) {
       while (read(signals.get(), &info, sizeof(info)) == sizeof(info)) {
         if (info.ssi_signo == SIGHUP) {
           LOG_INFO("Received signal \"hangup\", restarting.");
+          Options reloaded;
           try {
-            manager.set_options(command_line.Load());
+            reloaded = command_line.Load();
           } catch (const std::exception& invalid) {
             LOG_ERROR(
                 "Not restarting: the new configuration is invalid: {}; still serving the "
@@ -173,8 +174,19 @@ int RunDevicePlugin(const CommandLine& command_line) {
             continue;
           }
           manager.metrics()->restarts.Inc({"sighup"});
-          state = start();
-          if (state == PluginManager::StartResult::kFatal) return finish(1);
+          const PluginManager::StartResult result = manager.Restart(std::move(reloaded), &error);
+          if (result == PluginManager::StartResult::kKept) {
+            LOG_ERROR(
+                "Not restarting: the new configuration cannot be served: {}; still serving the "
+                "last good configuration",
+                error);
+            continue;
+          }
+          state = result;
+          if (state == PluginManager::StartResult::kFatal) {
+            LOG_ERROR("error starting plugins: {}", error);
+            return finish(1);
+          }
           last_start = std::chrono::steady_clock::now();
         } else {
           LOG_INFO("Received signal \"{}\", shutting down.",

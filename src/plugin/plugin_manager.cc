@@ -199,10 +199,11 @@ void PluginManager::PlanCdi(Plan& plan, const std::optional<device::MigCaps>& ca
 
 PluginManager::StartResult PluginManager::Start(std::string* error) {
   Stop();
+  prepared_ = false;
   for (const std::string& warning : options_.warnings) LOG_WARNING("{}", warning);
+  Plan plan;
   try {
-    plan_ = Prepare();
-    plan_.preference.scores = &plan_.pair_scores;  // Prepare's copy moved
+    plan = Prepare();
   } catch (const NvmlUnavailable& failure) {
     if (options_.fail_on_init_error) {
       *error = failure.what();
@@ -216,16 +217,57 @@ PluginManager::StartResult PluginManager::Start(std::string* error) {
     *error = failure.what();
     return StartResult::kFatal;
   }
-  if (!plan_.cdi_specs.empty()) {
-    try {
-      for (const std::string& path : cdi::WriteSpecs(options_.cdi_spec_dir, plan_.cdi_specs)) {
-        LOG_INFO("Wrote the CDI spec {}", path);
-      }
-    } catch (const std::exception& failure) {
-      *error = std::string("failed to write the CDI specs: ") + failure.what();
-      return StartResult::kFatal;
-    }
+  try {
+    WriteCdiSpecs(plan);
+  } catch (const std::exception& failure) {
+    *error = failure.what();
+    return StartResult::kFatal;
   }
+  return Serve(std::move(plan));
+}
+
+PluginManager::StartResult PluginManager::Restart(Options options, std::string* error) {
+  if (!prepared_) {  // nothing good is running: a restart is a start
+    options_ = std::move(options);
+    return Start(error);
+  }
+  // Everything that can fail for the new options happens before the running start is touched.
+  Options previous = std::exchange(options_, std::move(options));
+  for (const std::string& warning : options_.warnings) LOG_WARNING("{}", warning);
+  try {
+    Plan plan = Prepare();
+    WriteCdiSpecs(plan);
+    Stop();
+    return Serve(std::move(plan));
+  } catch (const std::exception& failure) {
+    options_ = std::move(previous);
+    *error = failure.what();
+    if (!plan_.cdi_specs.empty()) {
+      try {
+        cdi::WriteSpecs(options_.cdi_spec_dir, plan_.cdi_specs);  // the running start's, again
+      } catch (const std::exception& rewrite) {
+        LOG_ERROR("Could not restore the running configuration's CDI specs: {}", rewrite.what());
+      }
+    }
+    return StartResult::kKept;
+  }
+}
+
+void PluginManager::WriteCdiSpecs(const Plan& plan) const {
+  if (plan.cdi_specs.empty()) return;
+  try {
+    for (const std::string& path : cdi::WriteSpecs(options_.cdi_spec_dir, plan.cdi_specs)) {
+      LOG_INFO("Wrote the CDI spec {}", path);
+    }
+  } catch (const std::exception& failure) {
+    throw std::runtime_error(std::string("failed to write the CDI specs: ") + failure.what());
+  }
+}
+
+PluginManager::StartResult PluginManager::Serve(Plan plan) {
+  plan_ = std::move(plan);
+  plan_.preference.scores = &plan_.pair_scores;  // the plan moved
+  prepared_ = true;
   const device::Inventory& inventory = plan_.inventory;
   LOG_INFO("NVIDIA driver {}, CUDA {}.{}, {} GPU(s)", inventory.driver_version,
            inventory.cuda_driver_version / 1000, inventory.cuda_driver_version % 1000 / 10,

@@ -71,13 +71,12 @@ class PluginManager {
     kNoDevices,        // NVML works but there is nothing to advertise
     kNvmlUnavailable,  // NVML missing or failing, and fail-on-init-error=false
     kFatal,            // the process should exit 1; see error
+    kKept,             // Restart: the new options cannot work (see error); the last start runs on
   };
 
   explicit PluginManager(Options options);
   ~PluginManager();
 
-  // New options (from a re-read config file) take effect at the next Start.
-  void set_options(Options options) { options_ = std::move(options); }
   const Options& options() const { return options_; }
 
   // Loads NVML, reads the inventory and builds the resources exactly as Start does, without
@@ -86,6 +85,11 @@ class PluginManager {
   Plan Prepare();
 
   StartResult Start(std::string* error);
+  // SIGHUP: starts again with new options. Everything that can fail for them (the inventory, the
+  // resources, the CDI specs) is checked before the running start is stopped; on failure that
+  // start keeps running with its options and kKept is returned. When no start succeeded yet
+  // (NVML unavailable), this is Start with the new options.
+  StartResult Restart(Options options, std::string* error);
   // Stops every server (removing its socket) and the health monitor.
   void Stop();
   // Re-creates sockets that vanished and registers every plugin that is not registered with the
@@ -123,6 +127,9 @@ class PluginManager {
   device::Inventory ReadInventory();
   AllocateOptions MakeAllocateOptions() const;
   void PlanCdi(Plan& plan, const std::optional<device::MigCaps>& caps) const;
+  void WriteCdiSpecs(const Plan& plan) const;  // throws std::runtime_error
+  // Stops nothing: takes a prepared plan and serves it.
+  StartResult Serve(Plan plan);
   std::vector<WatchedGpu> WatchedGpus() const;
   void PublishStatus(std::string problem);
   void ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino_t kubelet_inode);
@@ -133,6 +140,7 @@ class PluginManager {
   std::shared_ptr<nvml::Nvml> nvml_;
   std::string nvml_root_;  // driver root nvml_ was loaded from
   Plan plan_;              // of the current start
+  bool prepared_ = false;  // plan_ came from a successful Prepare (serving or no devices)
   std::vector<Plugin> plugins_;
   // Both survive restarts: a GPU marked unhealthy stays so, counters keep counting.
   std::shared_ptr<HealthRegistry> health_ = std::make_shared<HealthRegistry>();
