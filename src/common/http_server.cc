@@ -2,52 +2,184 @@
 
 #include <netdb.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <cerrno>
 #include <cstring>
+#include <list>
 #include <stdexcept>
+#include <thread>
 
 #include "common/log.h"
+#include "common/unique_fd.h"
 
 namespace nvdp {
 namespace {
 
-constexpr size_t kMaxRequestHead = 8192;
-constexpr int kIoTimeoutMs = 2000;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
 
-std::string_view StatusText(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Unknown";
-  }
-}
-
-void WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t written = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return;  // the client went away or timed out
-    data.remove_prefix(static_cast<size_t>(written));
-  }
-}
+constexpr size_t kMaxDrain = 65536;  // unread request bytes read away before closing
+constexpr std::chrono::milliseconds kAcceptRetry{100};
 
 }  // namespace
+
+// Everything lives on the io_context's one thread; Start and Stop reach it only through it.
+struct HttpServer::Impl {
+  class Session;
+
+  Impl(const HttpHandler& h, const HttpServerLimits& l) : handler(h), limits(l) {}
+
+  void Accept();
+  void CloseAll();
+
+  const HttpHandler& handler;
+  const HttpServerLimits& limits;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  asio::steady_timer accept_retry{io};
+  std::list<std::shared_ptr<Session>> sessions;  // oldest first
+  std::thread thread;
+};
+
+class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Impl& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {}
+
+  void Begin(std::list<std::shared_ptr<Session>>::iterator self) {
+    self_ = self;
+    stream_.expires_after(server_.limits.deadline);
+    parser_.header_limit(static_cast<uint32_t>(server_.limits.max_request_head));
+    http::async_read(
+        stream_, buffer_, parser_,
+        [session = shared_from_this()](error_code error, size_t) { session->OnRequest(error); });
+  }
+
+  // Idempotent; the pending operations end with operation_aborted and drop their references.
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+    server_.sessions.erase(self_);
+  }
+
+ private:
+  void OnRequest(error_code error) {
+    if (closed_) return;
+    if (error == beast::error::timeout || error == http::error::end_of_stream ||
+        error == asio::error::eof || error == asio::error::connection_reset ||
+        error == asio::error::operation_aborted) {
+      Close();  // nothing (complete) to answer
+      return;
+    }
+    HttpResponse answer;
+    bool head_only = false;
+    if (error) {
+      answer = {400, "text/plain; charset=utf-8", "malformed request\n"};
+    } else {
+      const auto& request = parser_.get();
+      head_only = request.method() == http::verb::head;
+      if (request.method() != http::verb::get && !head_only) {
+        answer = {405, "text/plain; charset=utf-8", "only GET and HEAD\n"};
+      } else {
+        std::string_view target(request.target().data(), request.target().size());
+        target = target.substr(0, target.find('?'));
+        try {
+          answer = server_.handler(target);
+        } catch (const std::exception& failure) {
+          answer = {500, "text/plain; charset=utf-8", std::string(failure.what()) + "\n"};
+        }
+      }
+    }
+    response_.result(static_cast<unsigned>(answer.status));
+    response_.version(11);
+    response_.set(http::field::content_type, answer.content_type);
+    response_.content_length(answer.body.size());
+    response_.set(http::field::connection, "close");
+    if (!head_only) response_.body() = std::move(answer.body);
+    http::async_write(stream_, response_,
+                      [session = shared_from_this()](error_code, size_t) { session->Drain(); });
+  }
+
+  // Reads what the client still sends before closing, so unread input does not turn the close
+  // into a reset that could discard the answer on its way. Under the same deadline.
+  void Drain() {
+    if (closed_) return;
+    if (!draining_) {
+      draining_ = true;
+      error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    if (drained_ >= kMaxDrain) {
+      Close();
+      return;
+    }
+    stream_.async_read_some(asio::buffer(drain_buffer_),
+                            [session = shared_from_this()](error_code error, size_t got) {
+                              session->drained_ += got;
+                              if (error) {
+                                session->Close();
+                              } else {
+                                session->Drain();
+                              }
+                            });
+  }
+
+  Impl& server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  http::request_parser<http::empty_body> parser_;
+  http::response<http::string_body> response_;
+  std::list<std::shared_ptr<Session>>::iterator self_;
+  char drain_buffer_[4096];
+  size_t drained_ = 0;
+  bool draining_ = false;
+  bool closed_ = false;
+};
+
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept([this](error_code error, tcp::socket socket) {
+    if (error == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (error) {
+      // Out of descriptors, say: wait a little instead of spinning on the error.
+      LOG_WARNING("HTTP server: accept failed: {}", error.message());
+      accept_retry.expires_after(kAcceptRetry);
+      accept_retry.async_wait([this](error_code waited) {
+        if (!waited) Accept();
+      });
+      return;
+    }
+    while (sessions.size() >= limits.max_connections && !sessions.empty()) {
+      std::shared_ptr<Session> oldest = sessions.front();
+      oldest->Close();
+    }
+    auto session = std::make_shared<Session>(*this, std::move(socket));
+    sessions.push_back(session);
+    session->Begin(std::prev(sessions.end()));
+    Accept();
+  });
+}
+
+void HttpServer::Impl::CloseAll() {
+  error_code ignored;
+  acceptor.close(ignored);
+  accept_retry.cancel();
+  while (!sessions.empty()) {
+    std::shared_ptr<Session> session = sessions.front();
+    session->Close();
+  }
+}
 
 bool SplitHostPort(std::string_view address, std::string* host, std::string* port) {
   size_t colon = address.rfind(':');
@@ -68,12 +200,13 @@ bool SplitHostPort(std::string_view address, std::string* host, std::string* por
   return true;
 }
 
-HttpServer::HttpServer(std::string address, HttpHandler handler)
-    : address_(std::move(address)), handler_(std::move(handler)) {}
+HttpServer::HttpServer(std::string address, HttpHandler handler, HttpServerLimits limits)
+    : address_(std::move(address)), handler_(std::move(handler)), limits_(limits) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Start() {
+  Stop();
   std::string host, port;
   if (!SplitHostPort(address_, &host, &port)) {
     throw std::runtime_error("invalid listen address \"" + address_ +
@@ -90,7 +223,9 @@ void HttpServer::Start() {
     throw std::runtime_error("cannot listen on " + address_ + ": " + gai_strerror(rc));
   }
   std::string failure = "no usable address";
-  for (addrinfo* ai = found; ai != nullptr && !listener_.valid(); ai = ai->ai_next) {
+  UniqueFd listener;
+  int family = AF_INET;
+  for (addrinfo* ai = found; ai != nullptr && !listener.valid(); ai = ai->ai_next) {
     UniqueFd fd(socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
     if (!fd.valid()) {
       failure = std::strerror(errno);
@@ -101,103 +236,38 @@ void HttpServer::Start() {
     if (ai->ai_family == AF_INET6 && host.empty()) {
       setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
     }
-    if (bind(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd.get(), 16) != 0) {
+    if (bind(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd.get(), 64) != 0) {
       failure = std::strerror(errno);
       continue;
     }
-    listener_ = std::move(fd);
+    family = ai->ai_family;
+    listener = std::move(fd);
   }
   freeaddrinfo(found);
-  if (!listener_.valid()) throw std::runtime_error("cannot listen on " + address_ + ": " + failure);
+  if (!listener.valid()) throw std::runtime_error("cannot listen on " + address_ + ": " + failure);
 
   sockaddr_storage bound{};
   socklen_t length = sizeof bound;
-  getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&bound), &length);
+  getsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &length);
   port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                             : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  wake_ = UniqueFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  stop_ = false;
-  thread_ = std::thread([this] { Serve(); });
+  impl_ = std::make_unique<Impl>(handler_, limits_);
+  impl_->acceptor.assign(family == AF_INET6 ? tcp::v6() : tcp::v4(), listener.Release());
+  impl_->Accept();
+  impl_->thread = std::thread([impl = impl_.get()] {
+    try {
+      impl->io.run();
+    } catch (const std::exception& error) {  // a handler bug must not end the process
+      LOG_ERROR("HTTP server stopped: {}", error.what());
+    }
+  });
 }
 
 void HttpServer::Stop() {
-  stop_ = true;
-  if (wake_.valid()) {
-    uint64_t one = 1;
-    [[maybe_unused]] ssize_t ignored = write(wake_.get(), &one, sizeof one);
-  }
-  if (thread_.joinable()) thread_.join();
-  listener_.Reset();
-  wake_.Reset();
-}
-
-void HttpServer::Serve() {
-  while (!stop_) {
-    pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      LOG_ERROR("HTTP server on {}: poll failed: {}", address_, std::strerror(errno));
-      return;
-    }
-    if (stop_ || (fds[1].revents & POLLIN)) return;
-    if (!(fds[0].revents & POLLIN)) continue;
-    UniqueFd connection(accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (!connection.valid()) continue;
-    timeval timeout{kIoTimeoutMs / 1000, 0};
-    setsockopt(connection.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    setsockopt(connection.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    Answer(connection.get());
-  }
-}
-
-void HttpServer::Answer(int connection) {
-  std::string head;
-  char buffer[1024];
-  while (head.find("\r\n\r\n") == std::string::npos && head.size() < kMaxRequestHead) {
-    ssize_t got = recv(connection, buffer, sizeof buffer, 0);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    head.append(buffer, static_cast<size_t>(got));
-  }
-  HttpResponse response;
-  bool head_only = false;
-  size_t line_end = head.find("\r\n");
-  std::string_view line =
-      std::string_view(head).substr(0, line_end == std::string::npos ? 0 : line_end);
-  size_t first = line.find(' '), second = line.rfind(' ');
-  if (line.empty() || first == std::string_view::npos || second == first ||
-      line.substr(second + 1).substr(0, 5) != "HTTP/") {
-    response = {400, "text/plain; charset=utf-8", "malformed request\n"};
-  } else {
-    std::string_view method = line.substr(0, first);
-    std::string_view target = line.substr(first + 1, second - first - 1);
-    target = target.substr(0, target.find('?'));
-    head_only = method == "HEAD";
-    if (method != "GET" && method != "HEAD") {
-      response = {405, "text/plain; charset=utf-8", "only GET and HEAD\n"};
-    } else {
-      try {
-        response = handler_(target);
-      } catch (const std::exception& error) {
-        response = {500, "text/plain; charset=utf-8", std::string(error.what()) + "\n"};
-      }
-    }
-  }
-  std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " +
-                    std::string(StatusText(response.status)) +
-                    "\r\nContent-Type: " + response.content_type +
-                    "\r\nContent-Length: " + std::to_string(response.body.size()) +
-                    "\r\nConnection: close\r\n\r\n";
-  if (!head_only) out += response.body;
-  WriteAll(connection, out);
-  // Read what the client still sends before closing, so unread input does not turn the close
-  // into a reset that could discard the answer on its way.
-  shutdown(connection, SHUT_WR);
-  for (size_t drained = 0; drained < 65536;) {
-    ssize_t got = recv(connection, buffer, sizeof buffer, 0);
-    if (got <= 0) break;
-    drained += static_cast<size_t>(got);
-  }
+  if (!impl_) return;
+  asio::post(impl_->io, [impl = impl_.get()] { impl->CloseAll(); });
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_.reset();
 }
 
 }  // namespace nvdp

@@ -1,14 +1,15 @@
-// A small HTTP/1.1 server for probes and metrics scrapes: GET and HEAD only, one connection at a
-// time on one thread, each answered and closed. Not for anything with a body or many clients.
+// A small HTTP/1.1 server for probes and metrics scrapes: GET and HEAD only, each answered and the
+// connection closed. Connections are served concurrently on one thread (Boost.Beast's parser over
+// Asio), each under a deadline and in a bounded number, so no client, slow or idle or many, can
+// keep a liveness probe from being answered. Not for anything with a body.
 #pragma once
 
-#include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
-
-#include "common/unique_fd.h"
 
 namespace nvdp {
 
@@ -21,11 +22,20 @@ struct HttpResponse {
 // Called on the server thread with the path (query string removed).
 using HttpHandler = std::function<HttpResponse(std::string_view path)>;
 
+struct HttpServerLimits {
+  // Open connections at most; a new one beyond it closes the oldest, which can only be a client
+  // that has not finished its request (answering takes microseconds).
+  size_t max_connections = 64;
+  // From accept to the answer sent: a client dripping its request is cut off here.
+  std::chrono::milliseconds deadline{5000};
+  size_t max_request_head = 8192;  // request line and headers; more is a 400
+};
+
 class HttpServer {
  public:
   // `address` as Go's net.Listen takes it: ":8080" (every interface), "127.0.0.1:8080",
   // "[::1]:8080", "localhost:0" (any free port).
-  HttpServer(std::string address, HttpHandler handler);
+  HttpServer(std::string address, HttpHandler handler, HttpServerLimits limits = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -36,16 +46,12 @@ class HttpServer {
   int port() const { return port_; }  // the bound port, once started
 
  private:
-  void Serve();
-  void Answer(int connection);
-
+  struct Impl;
   std::string address_;
   HttpHandler handler_;
-  UniqueFd listener_;
-  UniqueFd wake_;  // eventfd: Stop() wakes the poll
+  HttpServerLimits limits_;
   int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Splits "host:port" / "[v6]:port" / ":port". Returns false when malformed.

@@ -330,6 +330,36 @@ class EndpointTest(E2ETest):
         self.assertReplyOk(emulator.send(f"wait devices {GPU} 8 healthy=7 timeout=3"))
         self.assertEqual(self.poll(plugin, "/healthz", 200), 200)
 
+    def test_a_misbehaving_client_cannot_block_the_probes(self):
+        """A client dripping its request and a pile of idle connections used to starve every
+        liveness probe (one connection served at a time, 2 s per read)."""
+        import socket
+        emulator, plugin = self.start()
+        port = plugin.http_port()
+        dripper = socket.create_connection(("127.0.0.1", port))
+        dripper.sendall(b"GET /healthz HTTP/1.1\r\nHo")
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
+        try:
+            for _ in range(10):
+                self.assertEqual(plugin.get("/healthz", timeout=2), (200, "ok\n"))
+                dripper.sendall(b"s")
+                time.sleep(0.1)
+            self.assertEqual(plugin.get("/readyz", timeout=2)[0], 200)
+            dripper.setblocking(False)
+            with self.assertRaises(BlockingIOError):  # still connected: it did not have to finish first
+                dripper.recv(1)
+            # The deadline (5 s from accept) ends it.
+            dripper.setblocking(True)
+            dripper.settimeout(8)
+            self.assertEqual(dripper.recv(1), b"")
+            # More idle connections than the server keeps (64): the oldest make room.
+            idle += [socket.create_connection(("127.0.0.1", port)) for _ in range(200)]
+            self.assertEqual(plugin.get("/healthz", timeout=2), (200, "ok\n"))
+        finally:
+            dripper.close()
+            for connection in idle:
+                connection.close()
+
     def test_a_bad_address_stops_the_start(self):
         plugin = self.plugin("pcie-4xt4", args=["--metrics-address=8080"])
         self.assertEqual(plugin.wait(5), 1)
