@@ -27,23 +27,30 @@ std::string Abbreviate(std::string_view text, size_t max) {
   return std::string(text.substr(0, cut)) + "… (" + std::to_string(text.size()) + " bytes)";
 }
 
-std::string QuoteInput(std::string_view text, size_t max) {
+namespace {
+
+std::string Escaped(std::string_view text, size_t max, bool quoted) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string quoted = "\"";
+  std::string out = quoted ? "\"" : "";
   for (char c : text.substr(0, max)) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte >= 0x7f || c == '"' || c == '\\') {
-      quoted += "\\x";
-      quoted += kHex[byte >> 4];
-      quoted += kHex[byte & 15];
+    if (byte < 0x20 || byte >= 0x7f || c == '\\' || (quoted && c == '"')) {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
     } else {
-      quoted += c;
+      out += c;
     }
   }
-  quoted += '"';
-  if (text.size() > max) quoted += "… (" + std::to_string(text.size()) + " bytes)";
-  return quoted;
+  if (quoted) out += '"';
+  if (text.size() > max) out += "… (" + std::to_string(text.size()) + " bytes)";
+  return out;
 }
+
+}  // namespace
+
+std::string PrintableInput(std::string_view text, size_t max) { return Escaped(text, max, false); }
+std::string QuoteInput(std::string_view text, size_t max) { return Escaped(text, max, true); }
 
 std::string_view TrimSpace(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {

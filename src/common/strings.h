@@ -14,8 +14,9 @@ std::string ToLower(std::string_view text);
 // At most `max` bytes of `text`; a longer one is cut and says how long it was:
 // "abc… (3900000 bytes)".
 std::string Abbreviate(std::string_view text, size_t max);
-// Outside input for a message or a log line: in double quotes, control and non-ASCII bytes as
-// \xNN, at most `max` bytes of it shown (as Abbreviate).
+// Outside input for a message or a log line: control and non-ASCII bytes (and '\\') as \xNN, at
+// most `max` bytes of it shown (as Abbreviate). QuoteInput adds double quotes (and escapes them).
+std::string PrintableInput(std::string_view text, size_t max = 96);
 std::string QuoteInput(std::string_view text, size_t max = 96);
 // Parses a whole decimal integer; false on empty input, junk or overflow.
 bool ParseInt64(std::string_view text, long long* value);

@@ -11,6 +11,7 @@
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "common/log.h"
 #include "common/paths.h"
@@ -133,14 +134,21 @@ Next Run(const Options& options, int signal_fd) {
 int RunFeatureDiscovery(const CommandLine& command_line) {
   LOG_INFO("Starting GPU Feature Discovery {}", Version());
   UniqueFd signals = OpenSignalFd();
+  std::optional<Options> last_good;  // a reload that fails keeps it (upstream exits)
   while (true) {
     Options options;
     try {
       options = command_line.Load();
     } catch (const std::exception& error) {
-      LOG_ERROR("error: unable to load config: {}", error.what());
-      return 1;
+      if (!last_good) {
+        LOG_ERROR("error: unable to load config: {}", error.what());
+        return 1;
+      }
+      LOG_ERROR("Not reloading: the new configuration is invalid: {}; keeping the last good one",
+                error.what());
+      options = *last_good;
     }
+    last_good = options;
     for (const std::string& warning : options.warnings) LOG_WARNING("{}", warning);
     LOG_INFO("Running with config:\n{}", config::ToJson(options.config));
     Next next;

@@ -36,7 +36,7 @@ ContainerAllocation BuildContainerAllocation(const Resource& resource,
   bool shared = false;
   for (const std::string& id : requested_ids) {
     const AllocatableDevice* device = resource.Find(id);
-    if (device == nullptr) throw RequestError(prefix + "unknown device: " + id);
+    if (device == nullptr) throw RequestError(prefix + "unknown device: " + PrintableInput(id));
     shared = shared || id.find("::") != std::string::npos;
     devices.push_back(device);
   }

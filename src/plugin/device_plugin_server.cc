@@ -1,8 +1,12 @@
 #include "plugin/device_plugin_server.h"
 
 #include <grpcpp/grpcpp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <atomic>
 #include <cerrno>
@@ -191,6 +195,48 @@ ino_t InodeOf(const std::string& path) {
   return stat(path.c_str(), &info) == 0 ? info.st_ino : 0;
 }
 
+// Says why a socket cannot be created at `path` (gRPC's own failure names no cause), and refuses
+// to replace a socket another process still serves: two plugins on one directory would
+// otherwise take the socket from each other in turn.
+void CheckSocketPath(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : path.substr(0, std::max<size_t>(slash, 1));
+  struct stat info {};
+  if (stat(dir.c_str(), &info) != 0) {
+    if (errno == ENOENT) {
+      throw std::runtime_error("cannot listen on " + path + ": the directory " + dir +
+                               " does not exist (is the kubelet's device-plugins directory "
+                               "mounted?)");
+    }
+    throw std::runtime_error("cannot listen on " + path + ": cannot reach " + dir + ": " +
+                             std::strerror(errno) + " (uid " + std::to_string(getuid()) + ")");
+  }
+  if (access(dir.c_str(), W_OK | X_OK) != 0) {
+    throw std::runtime_error("cannot listen on " + path + ": " + std::strerror(errno) +
+                             " to create a socket in " + dir + " as uid " +
+                             std::to_string(getuid()) +
+                             " (the kubelet's directory is root's: run as root, e.g. "
+                             "podSecurityContext.runAsUser=0)");
+  }
+  if (stat(path.c_str(), &info) != 0 || !S_ISSOCK(info.st_mode)) return;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof address.sun_path) return;  // gRPC reports it
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  const int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (probe < 0) return;
+  const int connected = connect(probe, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  const int error = errno;
+  close(probe);
+  // EAGAIN: a listener whose backlog is full is alive too.
+  if (connected == 0 || error == EAGAIN || error == EINPROGRESS) {
+    throw std::runtime_error("another process is serving " + path +
+                             "; not taking its socket (is a second device plugin running on "
+                             "this node?)");
+  }
+}
+
 }  // namespace
 
 struct DevicePluginServer::Impl {
@@ -212,6 +258,7 @@ DevicePluginServer::~DevicePluginServer() { Stop(); }
 
 void DevicePluginServer::Start() {
   Stop();
+  CheckSocketPath(impl_->socket_path);
   if (unlink(impl_->socket_path.c_str()) != 0 && errno != ENOENT) {
     throw std::runtime_error("cannot remove stale socket " + impl_->socket_path + ": " +
                              std::strerror(errno));

@@ -347,7 +347,11 @@ void PluginManager::PublishStatus(std::string problem) {
   status.registers = !options_.kubelet_socket.empty();
   for (const Plugin& plugin : plugins_) {
     PluginStatus::ResourceStatus resource{
-        plugin.resource->name, plugin.serving, plugin.registered, {}, plugin.mps_problem};
+        plugin.resource->name,
+        plugin.serving,
+        plugin.registered,
+        {},
+        plugin.serve_problem.empty() ? plugin.mps_problem : plugin.serve_problem};
     for (const AllocatableDevice& device : plugin.resource->devices) {
       resource.devices.push_back({device.gpu_uuid, device.mig_uuid});
     }
@@ -377,8 +381,21 @@ void PluginManager::ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino
     try {
       plugin.server->Start();
       plugin.serving = true;
+      if (plugin.serve_failures > 0) {
+        LOG_INFO("Serving '{}' after {} failed attempt(s)", name, plugin.serve_failures);
+      }
+      plugin.serve_failures = 0;
+      plugin.serve_problem.clear();
     } catch (const std::exception& failure) {
-      LOG_ERROR("Could not serve '{}': {}", name, failure.what());
+      ++plugin.serve_failures;
+      // Once, then every 60th retry (a minute) or when the reason changes: a missing kubelet
+      // directory must not log every second.
+      if (plugin.serve_failures == 1 || plugin.serve_failures % 60 == 0 ||
+          plugin.serve_problem != failure.what()) {
+        LOG_ERROR("Could not serve '{}' (attempt {}, retrying): {}", name, plugin.serve_failures,
+                  failure.what());
+      }
+      plugin.serve_problem = failure.what();
       return;
     }
   }

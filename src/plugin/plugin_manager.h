@@ -116,6 +116,8 @@ class PluginManager {
     ino_t registered_kubelet_inode = 0;
     int failed_attempts = 0;
     std::chrono::steady_clock::time_point next_attempt{};
+    int serve_failures = 0;     // failed attempts to create the socket, for the log throttle
+    std::string serve_problem;  // why the socket cannot be created ("" when served)
     // MPS sharing: the resource's control daemon must answer before the resource is served.
     bool mps_ready = false;
     int mps_failures = 0;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "alloc/best_effort.h"
+#include "common/strings.h"
 #include "plugin/allocate.h"
 
 namespace nvdp::plugin {
@@ -27,8 +28,9 @@ std::vector<size_t> PreferredAllocator::Lookup(const std::vector<std::string>& i
   std::vector<bool> seen(resource_.devices.size());
   for (const std::string& id : ids) {
     auto found = by_id_.find(id);
-    if (found == by_id_.end()) throw RequestError(prefix + "unknown device: " + id);
-    if (seen[found->second]) throw RequestError(prefix + "device listed twice: " + id);
+    if (found == by_id_.end()) throw RequestError(prefix + "unknown device: " + PrintableInput(id));
+    if (seen[found->second])
+      throw RequestError(prefix + "device listed twice: " + PrintableInput(id));
     seen[found->second] = true;
     devices.push_back(found->second);
   }
@@ -46,7 +48,8 @@ std::vector<std::string> PreferredAllocator::Choose(const std::vector<std::strin
   const std::vector<size_t> required = Lookup(must_include, prefix);
   for (size_t i = 0; i < required.size(); ++i) {
     if (std::find(candidates.begin(), candidates.end(), required[i]) == candidates.end()) {
-      throw RequestError(prefix + "must-include device " + must_include[i] + " is not available");
+      throw RequestError(prefix + "must-include device " + PrintableInput(must_include[i]) +
+                         " is not available");
     }
   }
   if (required.size() > static_cast<size_t>(size)) {

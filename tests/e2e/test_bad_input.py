@@ -169,3 +169,105 @@ class UnservableConfigTest(BadInput):
         self.config("sharing: {timeSlicing: {resources: [{name: gpu, replicas: 3}]}}\n")
         plugin.signal(signal.SIGHUP)
         self.assertReplyOk(emulator.send(f"wait devices {GPU} 12"))
+
+
+class HostileEnvironmentTest(BadInput):
+    def test_a_missing_kubelet_directory_is_named_and_not_logged_every_second(self):
+        missing = self.tmp / "not-yet"
+        plugin = self.plugin("pcie-4xt4", kubelet_socket=str(missing / "kubelet.sock"))
+        plugin.wait_log(rf"Could not serve 'nvidia.com/gpu' \(attempt 1, retrying\): cannot listen on "
+                        rf"{missing}/nvidia-gpu.sock: the directory {missing} does not exist")
+        time.sleep(3.5)  # three or more retries
+        self.assertEqual(plugin.log().count("Could not serve"), 1, plugin.log())
+        missing.mkdir()
+        plugin.wait_log(r"Serving 'nvidia.com/gpu' after \d+ failed attempt\(s\)", timeout=5)
+        self.assertTrue((missing / "nvidia-gpu.sock").is_socket())
+
+    def test_a_directory_it_may_not_write_is_named(self):
+        import shutil
+        if os.geteuid() != 0 or not shutil.which("setpriv"):
+            self.skipTest("needs root and setpriv(1) to run the plugin as another user")
+        os.chmod(self.tmp, 0o755)  # reachable, but dp/ stays root's 0755
+        (self.tmp / "faults").touch()
+        os.chmod(self.tmp / "faults", 0o644)
+        plugin = self.plugin("pcie-4xt4", args=["--metrics-address=127.0.0.1:0"],
+                             wrapper=["setpriv", "--reuid=65532", "--regid=65532", "--clear-groups"])
+        plugin.wait_log(rf"cannot listen on {self.plugin_dir}/nvidia-gpu.sock: Permission denied to create a "
+                        rf"socket in {self.plugin_dir} as uid 65532")
+        deadline = time.monotonic() + 5
+        while plugin.get("/readyz")[0] != 503 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        status, body = plugin.get("/readyz")
+        self.assertEqual(status, 503)
+        self.assertIn("nvidia.com/gpu: cannot listen on", body)
+        self.assertIn("Permission denied", body)
+
+    def test_a_second_plugin_does_not_take_the_first_ones_socket(self):
+        emulator = self.emulator()
+        first = self.plugin("pcie-4xt4")
+        self.assertReplyOk(emulator.send(f"wait registered {GPU}"))
+        socket_path = self.plugin_dir / "nvidia-gpu.sock"
+        inode = socket_path.stat().st_ino
+        second = self.plugin("pcie-4xt4")
+        second.wait_log(rf"another process is serving {socket_path}; not taking its socket")
+        time.sleep(2.5)  # the second retries; the first must keep its socket all along
+        self.assertEqual(socket_path.stat().st_ino, inode)
+        self.assertEqual(len(emulator.registrations()), 1)
+        self.assertNotIn("was removed; serving", first.log())
+        self.assertEqual(second.log().count("Could not serve"), 1)
+        self.assertReplyOk(emulator.send(f"allocate {GPU} 1"))
+        # When the first goes away, the second takes over.
+        self.assertEqual(first.stop(), 0)
+        self.assertReplyOk(emulator.send(f"wait registered {GPU} count=2 timeout=5"))
+        second.wait_log(r"Serving 'nvidia.com/gpu' after \d+ failed attempt\(s\)")
+
+
+class GfdSignalsTest(BadInput):
+    def test_a_one_millisecond_loop_still_ends_on_sigterm(self):
+        out = self.tmp / "features"
+        env = dict(os.environ, NVML_SIM_PROFILE="pcie-4xt4", NVML_SIM_EVENTS="/nonexistent")
+        env.pop("LD_LIBRARY_PATH", None)
+        proc = subprocess.Popen([str(BIN / "gpu-feature-discovery"), "--driver-root-ctr-path", str(SIM_ROOT),
+                                 "--sleep-interval", "1ms", "--output-file", str(out)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 10
+            while not out.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            self.assertTrue(out.exists())
+            time.sleep(0.3)
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(5), 0)
+            self.assertFalse(out.exists())  # removed on exit, as upstream
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    def test_a_bad_config_at_sighup_keeps_the_last_good_labels(self):
+        out = self.tmp / "features"
+        config = self.config("sharing: {timeSlicing: {resources: [{name: gpu, replicas: 3}]}}\n")
+        env = dict(os.environ, NVML_SIM_PROFILE="pcie-4xt4", NVML_SIM_EVENTS="/nonexistent")
+        env.pop("LD_LIBRARY_PATH", None)
+        log = self.tmp / "gfd.log"
+        with open(log, "w") as sink:
+            proc = subprocess.Popen([str(BIN / "gpu-feature-discovery"), "--driver-root-ctr-path", str(SIM_ROOT),
+                                     "--config-file", config, "--sleep-interval", "100ms", "--output-file",
+                                     str(out)], env=env, stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 10
+            while not out.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            self.assertIn("nvidia.com/gpu.replicas=3", out.read_text())
+            self.config(CRASHERS["deep YAML"][0])
+            proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 5
+            while "Not reloading" not in log.read_text() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertIn("Not reloading: the new configuration is invalid: config file", log.read_text())
+            time.sleep(0.3)
+            self.assertIsNone(proc.poll())
+            self.assertIn("nvidia.com/gpu.replicas=3", out.read_text())
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(5)

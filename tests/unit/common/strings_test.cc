@@ -23,6 +23,7 @@ TEST(StringsTest, AbbreviateAndQuoteBoundWhatTheyShow) {
   EXPECT_EQ(QuoteInput("GPU-1"), "\"GPU-1\"");
   EXPECT_EQ(QuoteInput("a\nb\"\\\xff"), "\"a\\x0ab\\x22\\x5c\\xff\"");
   EXPECT_EQ(QuoteInput(std::string(3900000, 'G'), 4), "\"GGGG\"… (3900000 bytes)");
+  EXPECT_EQ(PrintableInput("GPU-\x01\\\""), "GPU-\\x01\\x5c\"");
 }
 
 TEST(StringsTest, ParsesWholeIntegersOnly) {

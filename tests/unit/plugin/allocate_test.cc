@@ -43,6 +43,20 @@ TEST(AllocateTest, UnknownDeviceIsARequestErrorNamingIt) {
   }
 }
 
+// A 3.9 MiB device ID used to become one 3.9 MiB log line and gRPC message.
+TEST(AllocateTest, AHugeUnknownIdIsShownShortened) {
+  try {
+    BuildContainerAllocation(GpuResource(2), {"GPU-" + std::string(3900000, 'f') + "\n"}, {});
+    FAIL() << "expected RequestError";
+  } catch (const RequestError& error) {
+    const std::string message = error.what();
+    EXPECT_LT(message.size(), 250u);
+    EXPECT_NE(message.find("unknown device: GPU-ffff"), std::string::npos);
+    EXPECT_NE(message.find("(3900005 bytes)"), std::string::npos);
+    EXPECT_EQ(message.find('\n'), std::string::npos);
+  }
+}
+
 TEST(AllocateTest, EmptyRequestIsRefused) {
   EXPECT_THROW(BuildContainerAllocation(GpuResource(2), {}, {}), RequestError);
 }

@@ -121,12 +121,18 @@ TEST_F(PreferredTest, ImpossibleRequestsAreErrors) {
             "2 must-include devices exceed the allocation size 1"},
            {{"GPU-0", "GPU-7"}, {}, 1, "unknown device: GPU-7"},
            {{"GPU-0", "GPU-0"}, {}, 1, "device listed twice: GPU-0"},
+           {{"GPU-0", "GPU-\x1b[2J" + std::string(100000, 'x')},
+            {},
+            1,
+            "unknown device: GPU-\\x1b[2Jxxx"},
+           {{"GPU-0"}, {std::string(100000, 'm')}, 1, "unknown device: mmmm"},
        }) {
     try {
       allocator_.Choose(c.available, c.must, c.size);
       FAIL() << c.message;
     } catch (const RequestError& error) {
       EXPECT_NE(std::string(error.what()).find(c.message), std::string::npos) << error.what();
+      EXPECT_LT(std::string(error.what()).size(), 300u);
     }
   }
 }
