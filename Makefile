@@ -1,12 +1,13 @@
 # Everything starts here; each target installs what it needs first (scripts/install-deps.sh is a
 # no-op when nothing is missing).
 #   make demo   build, then run the plugin on a simulated DGX A100 against the kubelet emulator
-#   make test   build, run every test, then again under ASan+UBSan, and the threaded parts
-#               under TSan
+#   make test   build, run every test, then again under ASan+UBSan, the threaded parts under
+#               TSan, and a one-minute fuzz smoke
+#   make fuzz   every fuzz target for FUZZ_SECONDS (default 60) each, clang + ASan + UBSan
 #   make bench  benchmarks, with a report
 #   make image  the container images (runtime, compat, fips, dev) as OCI archives with SBOMs in
 #               build/image/
-.PHONY: all deps build test test-release test-asan test-tsan demo bench image format clean gpu-check-bundle
+.PHONY: all deps build test test-release test-asan test-tsan fuzz fuzz-smoke demo bench image format clean gpu-check-bundle
 
 all: build
 
@@ -17,7 +18,7 @@ build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release
 
-test: test-release test-asan test-tsan
+test: test-release test-asan test-tsan fuzz-smoke
 
 test-release: build
 	ctest --preset release
@@ -31,6 +32,14 @@ test-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan
 	ctest --preset tsan
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# Six targets for 8 s each: new crashes in a minute, on every make test.
+fuzz-smoke: deps
+	@scripts/fuzz.sh 8
 
 demo: build
 	@scripts/demo.sh
@@ -52,4 +61,4 @@ gpu-check-bundle: build
 	@echo "carry build/bin build/sim-root build/glibc; run: OUT=<dir> bash scripts/gpu-check.sh"
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz

@@ -7,6 +7,16 @@ if(NVDP_SANITIZE)
   endif()
   add_compile_options(-fsanitize=${NVDP_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${NVDP_SANITIZE})
+  if(NVDP_SANITIZE MATCHES "thread" AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # Asio's handler fences (std::atomic_thread_fence) are invisible to TSan; its queues are
+    # mutex-protected, which TSan does see.
+    add_compile_options(-Wno-tsan)
+  endif()
+endif()
+
+if(NVDP_FUZZ)
+  # Coverage instrumentation everywhere; only the fuzz targets link libFuzzer's main.
+  add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 
 if(NVDP_STATIC)

@@ -74,7 +74,7 @@ class Parser {
             throw YamlError("line " + std::to_string(key.line) + ": mapping keys must be scalars");
           }
           YamlNode value = Build(Next(), depth + 1);
-          node.entries.emplace_back(std::move(key.scalar), std::move(value));
+          node.entries.push_back(YamlEntry{std::move(key.scalar), std::move(value)});
         }
       case YAML_ALIAS_EVENT:
         throw YamlError("line " + std::to_string(node.line) + ": aliases are not supported");

@@ -12,19 +12,28 @@
 
 namespace nvdp {
 
+struct YamlEntry;
+
 struct YamlNode {
   enum class Kind { kNull, kScalar, kSequence, kMapping };
   Kind kind = Kind::kNull;
   std::string scalar;
-  bool quoted = false;          // a quoted or block scalar: always a string
-  std::vector<YamlNode> items;  // sequences
-  std::vector<std::pair<std::string, YamlNode>> entries;  // mappings, in document order
-  int line = 0;                                           // 1-based, for messages
+  bool quoted = false;             // a quoted or block scalar: always a string
+  std::vector<YamlNode> items;     // sequences
+  std::vector<YamlEntry> entries;  // mappings, in document order
+  int line = 0;                    // 1-based, for messages
 
   bool IsScalar() const { return kind == Kind::kScalar; }
   bool IsSequence() const { return kind == Kind::kSequence; }
   bool IsMapping() const { return kind == Kind::kMapping; }
   bool IsNull() const { return kind == Kind::kNull; }
+};
+
+// One key of a mapping. A struct rather than std::pair: a pair of an incomplete YamlNode inside
+// YamlNode is not allowed by every standard library.
+struct YamlEntry {
+  std::string first;  // the key
+  YamlNode second;
 };
 
 class YamlError : public std::runtime_error {

@@ -12,6 +12,9 @@ using Json = nlohmann::ordered_json;
 
 [[noreturn]] void Invalid(const std::string& message) { throw ConfigError(message); }
 
+// A configured value quoted in a message: at most this much of it.
+std::string Shown(const std::string& value) { return Abbreviate(value, 120); }
+
 bool OneOf(const std::string& value, std::initializer_list<const char*> allowed) {
   for (const char* candidate : allowed) {
     if (value == candidate) return true;
@@ -102,23 +105,24 @@ void ValidateForDevicePlugin(const Config& config) {
   const Flags& flags = config.flags;
   const std::string mig = flags.mig_strategy.value_or("none");
   if (!OneOf(mig, {"none", "single", "mixed"})) {
-    Invalid("unknown MIG strategy: " + mig + " (none, single or mixed)");
+    Invalid("unknown MIG strategy: " + Shown(mig) + " (none, single or mixed)");
   }
   const PluginFlags plugin = flags.plugin.value_or(PluginFlags{});
   for (const std::string& strategy :
        plugin.device_list_strategy.value_or(std::vector<std::string>{"envvar"})) {
     if (!OneOf(strategy, {"envvar", "volume-mounts", "cdi-annotations", "cdi-cri"})) {
-      Invalid("invalid strategy: " + strategy +
+      Invalid("invalid strategy: " + Shown(strategy) +
               " (envvar, volume-mounts, cdi-annotations or cdi-cri)");
     }
   }
   const std::string id_strategy = plugin.device_id_strategy.value_or("uuid");
   if (!OneOf(id_strategy, {"uuid", "index"})) {
-    Invalid("invalid --device-id-strategy option: " + id_strategy + " (uuid or index)");
+    Invalid("invalid --device-id-strategy option: " + Shown(id_strategy) + " (uuid or index)");
   }
   const std::string discovery = flags.device_discovery_strategy.value_or("auto");
   if (!OneOf(discovery, {"auto", "nvml", "tegra"})) {
-    Invalid("invalid --device-discovery-strategy option: " + discovery + " (auto, nvml or tegra)");
+    Invalid("invalid --device-discovery-strategy option: " + Shown(discovery) +
+            " (auto, nvml or tegra)");
   }
   if (discovery == "tegra") {
     Invalid("--device-discovery-strategy=tegra is not supported by this version");
@@ -128,15 +132,16 @@ void ValidateForDevicePlugin(const Config& config) {
     const std::string root = flags.mps_root.value_or("");
     if (root.empty()) Invalid("using MPS requires --mps-root to be specified");
     if (root.front() != '/') {
-      Invalid("--mps-root must be an absolute host path (e.g. /run/nvidia/mps); found \"" + root +
-              "\"");
+      Invalid("--mps-root must be an absolute host path (e.g. /run/nvidia/mps); found \"" +
+              Shown(root) + "\"");
     }
   }
   const auto& ids = config.imex.channel_ids;
   if (!(ids.empty() || (ids.size() == 1 && ids[0] == 0))) {
     std::vector<std::string> shown;
     for (long long id : ids) shown.push_back(std::to_string(id));
-    Invalid("invalid IMEX config: channelIDs must be [] or [0]; found [" + Join(shown, " ") + "]");
+    Invalid("invalid IMEX config: channelIDs must be [] or [0]; found [" + Shown(Join(shown, " ")) +
+            "]");
   }
 }
 
@@ -193,7 +198,7 @@ std::string ToJson(const Config& config) {
   if (!config.imex.channel_ids.empty() || config.imex.required) {
     out["imex"] = {{"channelIDs", config.imex.channel_ids}, {"required", config.imex.required}};
   }
-  return out.dump(2);
+  return out.dump(2, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace nvdp::config

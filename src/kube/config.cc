@@ -46,7 +46,7 @@ const YamlNode* Named(const YamlNode& root, const std::string& list, const std::
       }
     }
   }
-  throw KubeConfigError(origin + ": no " + kind + " named \"" + name + "\" in " + list);
+  throw KubeConfigError(origin + ": no " + kind + " named " + QuoteInput(name) + " in " + list);
 }
 
 // A field given inline (base64, "<key>-data") or as a file path.
@@ -71,18 +71,20 @@ std::string DataOrFile(const YamlNode& node, const std::string& key,
 void ParseServerUrl(const std::string& url, std::string* host, std::string* port) {
   const std::string scheme = "https://";
   if (!url.starts_with(scheme)) {
-    throw KubeConfigError("API server " + url + ": only https:// is supported");
+    throw KubeConfigError("API server " + QuoteInput(url) + ": only https:// is supported");
   }
   std::string rest = url.substr(scheme.size());
   rest = rest.substr(0, rest.find('/'));
-  if (rest.empty()) throw KubeConfigError("API server " + url + ": no host");
+  const std::string shown = QuoteInput(url);
+  if (rest.empty()) throw KubeConfigError("API server " + shown + ": no host");
   *port = "443";
   if (rest.front() == '[') {
     size_t close = rest.find(']');
-    if (close == std::string::npos) throw KubeConfigError("API server " + url + ": bad IPv6 host");
+    if (close == std::string::npos)
+      throw KubeConfigError("API server " + shown + ": bad IPv6 host");
     *host = rest.substr(1, close - 1);
     if (close + 1 < rest.size()) {
-      if (rest[close + 1] != ':') throw KubeConfigError("API server " + url + ": bad port");
+      if (rest[close + 1] != ':') throw KubeConfigError("API server " + shown + ": bad port");
       *port = rest.substr(close + 2);
     }
   } else {
@@ -92,7 +94,7 @@ void ParseServerUrl(const std::string& url, std::string* host, std::string* port
   }
   long long number = 0;
   if (host->empty() || !ParseInt64(*port, &number) || number < 1 || number > 65535) {
-    throw KubeConfigError("API server " + url + ": bad host or port");
+    throw KubeConfigError("API server " + shown + ": bad host or port");
   }
 }
 
@@ -115,9 +117,13 @@ ClusterConfig InClusterConfig(const flags::EnvLookup& env, const std::string& se
 }
 
 ClusterConfig LoadKubeconfig(const std::string& path) {
+  return ParseKubeconfig(ReadFile(path, "kubeconfig"), path);
+}
+
+ClusterConfig ParseKubeconfig(const std::string& text, const std::string& path) {
   YamlNode root;
   try {
-    root = ParseYaml(ReadFile(path, "kubeconfig"));
+    root = ParseYaml(text);
   } catch (const YamlError& error) {
     throw KubeConfigError("kubeconfig " + path + ": " + error.what());
   }

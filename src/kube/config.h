@@ -35,6 +35,8 @@ ClusterConfig InClusterConfig(const flags::EnvLookup& env,
 // are taken from the file's directory. insecure-skip-tls-verify and exec/auth-provider plugins
 // are refused: TLS is always verified.
 ClusterConfig LoadKubeconfig(const std::string& path);
+// The same for a kubeconfig's text; `path` names it in messages and anchors relative paths.
+ClusterConfig ParseKubeconfig(const std::string& text, const std::string& path);
 
 // A kubeconfig path when given (the --kubeconfig flag, or KUBECONFIG through it), else
 // in-cluster.
