@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cdi/spec.h"
+#include "config/defaults.h"
 #include "device/inventory.h"
 #include "device/mig_caps.h"
 
@@ -39,8 +40,8 @@ struct Roots {
 
 struct GpuSpecSettings {
   Roots roots;
-  std::string hook_path = "/usr/bin/nvidia-ctk";  // --nvidia-cdi-hook-path
-  bool index_names = false;                       // --device-id-strategy=index
+  std::string hook_path = config::kDefaultCdiHookPath;  // --nvidia-cdi-hook-path
+  bool index_names = false;                             // --device-id-strategy=index
 };
 
 // Throws GenerateError when a MIG device's capability nodes are not listed by the driver.

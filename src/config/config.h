@@ -2,8 +2,12 @@
 // "unset" matters, because a config value survives unless its flag was given explicitly (§2.1).
 #pragma once
 
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 namespace nvdp::config {
@@ -53,49 +57,29 @@ struct Sharing {
   const ReplicatedResources* replicated() const;
 };
 
-struct PluginFlags {
-  std::optional<bool> pass_device_specs;
-  std::optional<std::vector<std::string>> device_list_strategy;
-  std::optional<std::string> device_id_strategy;
-  std::optional<std::string> cdi_annotation_prefix;
-  std::optional<std::string> nvidia_ctk_path;
-  std::optional<std::string> container_driver_root;
-};
-
-struct GfdFlags {
-  std::optional<bool> oneshot;
-  std::optional<bool> no_timestamp;
-  std::optional<long long> sleep_interval_ns;
-  std::optional<std::string> output_file;
-  std::optional<std::string> machine_type_file;
-};
-
-struct Flags {
-  std::optional<std::string> mig_strategy;
-  std::optional<bool> fail_on_init_error;
-  std::optional<std::string> mps_root;
-  std::optional<std::string> nvidia_driver_root;
-  std::optional<std::string> nvidia_dev_root;
-  std::optional<bool> gdrcopy_enabled;
-  std::optional<bool> gds_enabled;
-  std::optional<bool> mofed_enabled;
-  std::optional<bool> use_node_feature_api;
-  std::optional<std::string> device_discovery_strategy;
-  std::optional<PluginFlags> plugin;
-  std::optional<GfdFlags> gfd;
-};
-
-struct Imex {
-  std::vector<long long> channel_ids;
-  bool required = false;
-};
+// A flag-backed key's value (file_keys.h): strings, bools, integers and durations (nanoseconds)
+// as long long, and lists.
+using FileValue =
+    std::variant<std::string, bool, long long, std::vector<std::string>, std::vector<long long>>;
 
 struct Config {
   std::string version = "v1";
-  Flags flags;
+  // Flag-backed keys by their dotted path (keys::k…): what the file set, then what the merge with
+  // the command line set. A key that is absent was set by neither.
+  std::map<std::string, FileValue, std::less<>> values;
+  // The objects the file wrote (flags, flags.plugin, flags.gfd, imex), even when empty.
+  std::set<std::string, std::less<>> sections;
   Resources resources;
   Sharing sharing;
-  Imex imex;
+
+  // Typed reads of `values`; nullopt when the key is absent.
+  std::optional<std::string> String(std::string_view key) const;
+  std::optional<bool> Bool(std::string_view key) const;
+  std::optional<long long> Int(std::string_view key) const;  // also durations, in nanoseconds
+  std::optional<std::vector<std::string>> Strings(std::string_view key) const;
+  std::optional<std::vector<long long>> Ints(std::string_view key) const;
+  bool Has(std::string_view key) const { return values.find(key) != values.end(); }
+  void Set(std::string_view key, FileValue value) { values[std::string(key)] = std::move(value); }
 };
 
 }  // namespace nvdp::config

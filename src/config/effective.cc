@@ -3,7 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
+#include "config/file_keys.h"
 #include "config/parse.h"
+#include "config/strategies.h"
 
 namespace nvdp::config {
 namespace {
@@ -15,11 +17,10 @@ using Json = nlohmann::ordered_json;
 // A configured value quoted in a message: at most this much of it.
 std::string Shown(const std::string& value) { return Abbreviate(value, 120); }
 
-bool OneOf(const std::string& value, std::initializer_list<const char*> allowed) {
-  for (const char* candidate : allowed) {
-    if (value == candidate) return true;
-  }
-  return false;
+// Whether any flag-backed key under `section` is set.
+bool HasKeyIn(const Config& config, const std::string& section) {
+  auto it = config.values.lower_bound(section + ".");
+  return it != config.values.end() && it->first.starts_with(section + ".");
 }
 
 void DisableRenaming(std::optional<ReplicatedResources>& block, const char* what,
@@ -43,11 +44,6 @@ void DisableRenaming(std::optional<ReplicatedResources>& block, const char* what
       r.devices = ReplicatedDevices{};
     }
   }
-}
-
-template <typename T>
-void Put(Json& object, const char* key, const std::optional<T>& value) {
-  if (value) object[key] = *value;
 }
 
 Json ReplicatedToJson(const ReplicatedResources& block) {
@@ -86,9 +82,9 @@ std::string DurationText(long long nanos) {
 
 std::vector<std::string> FinalizeAfterMerge(Config& config) {
   std::vector<std::string> warnings;
-  Flags& flags = config.flags;
-  if (!flags.nvidia_dev_root || flags.nvidia_dev_root->empty()) {
-    flags.nvidia_dev_root = flags.nvidia_driver_root;
+  if (config.String(keys::kNvidiaDevRoot).value_or("").empty() &&
+      config.Has(keys::kNvidiaDriverRoot)) {
+    config.Set(keys::kNvidiaDevRoot, *config.String(keys::kNvidiaDriverRoot));
   }
   if (config.sharing.mps) config.sharing.mps->fail_requests_greater_than_one = true;
   if (!config.resources.gpus.empty() || !config.resources.mig.empty()) {
@@ -102,41 +98,40 @@ std::vector<std::string> FinalizeAfterMerge(Config& config) {
 }
 
 void ValidateForDevicePlugin(const Config& config) {
-  const Flags& flags = config.flags;
-  const std::string mig = flags.mig_strategy.value_or("none");
-  if (!OneOf(mig, {"none", "single", "mixed"})) {
+  const std::string mig = config.String(keys::kMigStrategy).value_or("none");
+  if (!ParseMigStrategy(mig)) {
     Invalid("unknown MIG strategy: " + Shown(mig) + " (none, single or mixed)");
   }
-  const PluginFlags plugin = flags.plugin.value_or(PluginFlags{});
-  for (const std::string& strategy :
-       plugin.device_list_strategy.value_or(std::vector<std::string>{"envvar"})) {
-    if (!OneOf(strategy, {"envvar", "volume-mounts", "cdi-annotations", "cdi-cri"})) {
-      Invalid("invalid strategy: " + Shown(strategy) +
-              " (envvar, volume-mounts, cdi-annotations or cdi-cri)");
-    }
+  std::string bad;
+  if (!DeviceListStrategies::Parse(
+          config.Strings(keys::kDeviceListStrategy).value_or(std::vector<std::string>{"envvar"}),
+          &bad)) {
+    Invalid("invalid strategy: " + Shown(bad) +
+            " (envvar, volume-mounts, cdi-annotations or cdi-cri)");
   }
-  const std::string id_strategy = plugin.device_id_strategy.value_or("uuid");
-  if (!OneOf(id_strategy, {"uuid", "index"})) {
+  const std::string id_strategy = config.String(keys::kDeviceIdStrategy).value_or("uuid");
+  if (!ParseDeviceIdStrategy(id_strategy)) {
     Invalid("invalid --device-id-strategy option: " + Shown(id_strategy) + " (uuid or index)");
   }
-  const std::string discovery = flags.device_discovery_strategy.value_or("auto");
-  if (!OneOf(discovery, {"auto", "nvml", "tegra"})) {
+  const std::string discovery = config.String(keys::kDeviceDiscoveryStrategy).value_or("auto");
+  const auto parsed_discovery = ParseDiscoveryStrategy(discovery, /*allow_vfio=*/false);
+  if (!parsed_discovery) {
     Invalid("invalid --device-discovery-strategy option: " + Shown(discovery) +
             " (auto, nvml or tegra)");
   }
-  if (discovery == "tegra") {
+  if (*parsed_discovery == DiscoveryStrategy::kTegra) {
     Invalid("--device-discovery-strategy=tegra is not supported by this version");
   }
   if (config.sharing.strategy() == Sharing::Strategy::kMps) {
     if (mig == "mixed") Invalid("using MPS is not supported with the mixed MIG strategy");
-    const std::string root = flags.mps_root.value_or("");
+    const std::string root = config.String(keys::kMpsRoot).value_or("");
     if (root.empty()) Invalid("using MPS requires --mps-root to be specified");
     if (root.front() != '/') {
       Invalid("--mps-root must be an absolute host path (e.g. /run/nvidia/mps); found \"" +
               Shown(root) + "\"");
     }
   }
-  const auto& ids = config.imex.channel_ids;
+  const auto ids = config.Ints(keys::kImexChannelIds).value_or(std::vector<long long>{});
   if (!(ids.empty() || (ids.size() == 1 && ids[0] == 0))) {
     std::vector<std::string> shown;
     for (long long id : ids) shown.push_back(std::to_string(id));
@@ -149,35 +144,25 @@ std::string ToJson(const Config& config) {
   Json out;
   out["version"] = config.version;
   Json flags = Json::object();
-  const Flags& f = config.flags;
-  Put(flags, "migStrategy", f.mig_strategy);
-  Put(flags, "failOnInitError", f.fail_on_init_error);
-  Put(flags, "mpsRoot", f.mps_root);
-  Put(flags, "nvidiaDriverRoot", f.nvidia_driver_root);
-  Put(flags, "nvidiaDevRoot", f.nvidia_dev_root);
-  Put(flags, "gdrcopyEnabled", f.gdrcopy_enabled);
-  Put(flags, "gdsEnabled", f.gds_enabled);
-  Put(flags, "mofedEnabled", f.mofed_enabled);
-  Put(flags, "useNodeFeatureAPI", f.use_node_feature_api);
-  Put(flags, "deviceDiscoveryStrategy", f.device_discovery_strategy);
-  if (f.plugin) {
-    Json plugin = Json::object();
-    Put(plugin, "passDeviceSpecs", f.plugin->pass_device_specs);
-    Put(plugin, "deviceListStrategy", f.plugin->device_list_strategy);
-    Put(plugin, "deviceIDStrategy", f.plugin->device_id_strategy);
-    Put(plugin, "cdiAnnotationPrefix", f.plugin->cdi_annotation_prefix);
-    Put(plugin, "nvidiaCTKPath", f.plugin->nvidia_ctk_path);
-    Put(plugin, "containerDriverRoot", f.plugin->container_driver_root);
-    flags["plugin"] = plugin;
-  }
-  if (f.gfd) {
-    Json gfd = Json::object();
-    Put(gfd, "oneshot", f.gfd->oneshot);
-    Put(gfd, "noTimestamp", f.gfd->no_timestamp);
-    if (f.gfd->sleep_interval_ns) gfd["sleepInterval"] = DurationText(*f.gfd->sleep_interval_ns);
-    Put(gfd, "outputFile", f.gfd->output_file);
-    Put(gfd, "machineTypeFile", f.gfd->machine_type_file);
-    flags["gfd"] = gfd;
+  for (const FileKey& key : ConfigFileKeys()) {
+    if (!key.path.starts_with("flags.")) continue;
+    // The object the key sits in ("flags", "flags.plugin", …), written when present or used.
+    const std::string section(key.path.substr(0, key.path.rfind('.')));
+    const std::string field(key.path.substr(key.path.rfind('.') + 1));
+    Json* target = &flags;
+    if (section != "flags") {
+      const std::string name = section.substr(section.find('.') + 1);
+      if (!config.sections.count(section) && !HasKeyIn(config, section)) continue;
+      if (!flags.contains(name)) flags[name] = Json::object();
+      target = &flags[name];
+    }
+    auto it = config.values.find(key.path);
+    if (it == config.values.end()) continue;
+    if (key.kind == flags::Kind::kDuration) {
+      (*target)[field] = DurationText(std::get<long long>(it->second));
+    } else {
+      std::visit([&](const auto& value) { (*target)[field] = value; }, it->second);
+    }
   }
   out["flags"] = flags;
   Json resources = Json::object();
@@ -195,8 +180,10 @@ std::string ToJson(const Config& config) {
     sharing["timeSlicing"] = ReplicatedToJson(*config.sharing.time_slicing);
   if (config.sharing.mps) sharing["mps"] = ReplicatedToJson(*config.sharing.mps);
   out["sharing"] = sharing;
-  if (!config.imex.channel_ids.empty() || config.imex.required) {
-    out["imex"] = {{"channelIDs", config.imex.channel_ids}, {"required", config.imex.required}};
+  const auto channel_ids = config.Ints(keys::kImexChannelIds).value_or(std::vector<long long>{});
+  const bool required = config.Bool(keys::kImexRequired).value_or(false);
+  if (!channel_ids.empty() || required) {
+    out["imex"] = {{"channelIDs", channel_ids}, {"required", required}};
   }
   return out.dump(2, ' ', false, Json::error_handler_t::replace);
 }

@@ -1,5 +1,6 @@
 #include "config/parse.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include "common/read_file.h"
 #include "common/strings.h"
 #include "common/yaml_tree.h"
+#include "config/file_keys.h"
 #include "config/resource_name.h"
 
 namespace nvdp::config {
@@ -169,6 +171,11 @@ class Decoder {
   template <typename Visit>
   void Fields(const Json& object, const std::string& path, std::initializer_list<const char*> names,
               Visit&& visit) const {
+    Fields(object, path, std::vector<const char*>(names), std::forward<Visit>(visit));
+  }
+  template <typename Visit>
+  void Fields(const Json& object, const std::string& path, const std::vector<const char*>& names,
+              Visit&& visit) const {
     if (!object.is_object()) Fail(path, "expected a mapping, got " + Show(object));
     for (const auto& [key, value] : object.items()) {
       const char* field = nullptr;
@@ -190,16 +197,6 @@ class Decoder {
   std::string origin_;
 };
 
-std::optional<std::string> OptString(const Decoder& d, const Json& v, const std::string& path) {
-  if (v.is_null()) return std::nullopt;
-  return d.String(v, path);
-}
-
-std::optional<bool> OptBool(const Decoder& d, const Json& v, const std::string& path) {
-  if (v.is_null()) return std::nullopt;
-  return d.Bool(v, path);
-}
-
 std::string ResourceNameValue(const Decoder& d, const Json& v, const std::string& path) {
   std::string error;
   auto name = NormalizeResourceName(d.String(v, path), &error);
@@ -207,19 +204,19 @@ std::string ResourceNameValue(const Decoder& d, const Json& v, const std::string
   return *name;
 }
 
-std::vector<std::string> DeviceListStrategy(const Decoder& d, const Json& v,
-                                            const std::string& path) {
-  // A single string is one strategy: the file does not split on commas (§2.3).
+// deviceListStrategy: a string is one strategy (the file does not split on commas, §2.3).
+std::vector<std::string> StringList(const Decoder& d, const Json& v, const std::string& path,
+                                    const std::string& field) {
   if (v.is_string()) return {v.get<std::string>()};
   if (v.is_array()) {
     std::vector<std::string> items;
     for (const Json& item : v) {
-      if (!item.is_string()) d.Fail(path, "invalid deviceListStrategy: " + Decoder::Show(v));
+      if (!item.is_string()) d.Fail(path, "invalid " + field + ": " + Decoder::Show(v));
       items.push_back(item.get<std::string>());
     }
     return items;
   }
-  d.Fail(path, "invalid deviceListStrategy: " + Decoder::Show(v));
+  d.Fail(path, "invalid " + field + ": " + Decoder::Show(v));
 }
 
 long long Duration(const Decoder& d, const Json& v, const std::string& path) {
@@ -231,81 +228,52 @@ long long Duration(const Decoder& d, const Json& v, const std::string& path) {
                    " (a Go duration such as \"60s\", or nanoseconds)");
 }
 
-PluginFlags DecodePlugin(const Decoder& d, const Json& object, const std::string& path) {
-  PluginFlags p;
-  d.Fields(object, path,
-           {"passDeviceSpecs", "deviceListStrategy", "deviceIDStrategy", "cdiAnnotationPrefix",
-            "nvidiaCTKPath", "containerDriverRoot"},
-           [&](const std::string& field, const Json& v, const std::string& at) {
-             if (field == "passDeviceSpecs")
-               p.pass_device_specs = OptBool(d, v, at);
-             else if (field == "deviceListStrategy") {
-               if (!v.is_null()) p.device_list_strategy = DeviceListStrategy(d, v, at);
-             } else if (field == "deviceIDStrategy")
-               p.device_id_strategy = OptString(d, v, at);
-             else if (field == "cdiAnnotationPrefix")
-               p.cdi_annotation_prefix = OptString(d, v, at);
-             else if (field == "nvidiaCTKPath")
-               p.nvidia_ctk_path = OptString(d, v, at);
-             else if (field == "containerDriverRoot")
-               p.container_driver_root = OptString(d, v, at);
-           });
-  return p;
+FileValue DecodeValue(const Decoder& d, const FileKey& key, const Json& v, const std::string& path,
+                      const std::string& field) {
+  switch (key.kind) {
+    case flags::Kind::kBool:
+      return d.Bool(v, path);
+    case flags::Kind::kDuration:
+      return Duration(d, v, path);
+    case flags::Kind::kStringSlice:
+      return StringList(d, v, path, field);
+    case flags::Kind::kIntSlice: {
+      if (!v.is_array()) d.Fail(path, "expected a list of integers, got " + Decoder::Show(v));
+      std::vector<long long> items;
+      for (const Json& item : v) items.push_back(d.Int(item, path));
+      return items;
+    }
+    case flags::Kind::kInt:
+      return d.Int(v, path);
+    default:
+      return d.String(v, path);
+  }
 }
 
-GfdFlags DecodeGfd(const Decoder& d, const Json& object, const std::string& path) {
-  GfdFlags g;
-  d.Fields(object, path,
-           {"oneshot", "noTimestamp", "sleepInterval", "outputFile", "machineTypeFile"},
-           [&](const std::string& field, const Json& v, const std::string& at) {
-             if (field == "oneshot")
-               g.oneshot = OptBool(d, v, at);
-             else if (field == "noTimestamp")
-               g.no_timestamp = OptBool(d, v, at);
-             else if (field == "sleepInterval") {
-               if (!v.is_null()) g.sleep_interval_ns = Duration(d, v, at);
-             } else if (field == "outputFile")
-               g.output_file = OptString(d, v, at);
-             else if (field == "machineTypeFile")
-               g.machine_type_file = OptString(d, v, at);
-           });
-  return g;
-}
-
-Flags DecodeFlags(const Decoder& d, const Json& object, const std::string& path) {
-  Flags f;
-  d.Fields(object, path,
-           {"migStrategy", "failOnInitError", "mpsRoot", "nvidiaDriverRoot", "nvidiaDevRoot",
-            "gdrcopyEnabled", "gdsEnabled", "mofedEnabled", "useNodeFeatureAPI",
-            "deviceDiscoveryStrategy", "plugin", "gfd"},
-           [&](const std::string& field, const Json& v, const std::string& at) {
-             if (field == "migStrategy")
-               f.mig_strategy = OptString(d, v, at);
-             else if (field == "failOnInitError")
-               f.fail_on_init_error = OptBool(d, v, at);
-             else if (field == "mpsRoot")
-               f.mps_root = OptString(d, v, at);
-             else if (field == "nvidiaDriverRoot")
-               f.nvidia_driver_root = OptString(d, v, at);
-             else if (field == "nvidiaDevRoot")
-               f.nvidia_dev_root = OptString(d, v, at);
-             else if (field == "gdrcopyEnabled")
-               f.gdrcopy_enabled = OptBool(d, v, at);
-             else if (field == "gdsEnabled")
-               f.gds_enabled = OptBool(d, v, at);
-             else if (field == "mofedEnabled")
-               f.mofed_enabled = OptBool(d, v, at);
-             else if (field == "useNodeFeatureAPI")
-               f.use_node_feature_api = OptBool(d, v, at);
-             else if (field == "deviceDiscoveryStrategy")
-               f.device_discovery_strategy = OptString(d, v, at);
-             else if (field == "plugin") {
-               if (!v.is_null()) f.plugin = DecodePlugin(d, v, at);
-             } else if (field == "gfd") {
-               if (!v.is_null()) f.gfd = DecodeGfd(d, v, at);
+// An object of flag-backed keys (`section` is "flags", "flags.plugin", "imex", …): its fields are
+// the next path components of the keys under it. Recursion follows the schema, not the input.
+void DecodeSection(const Decoder& d, const Json& object, const std::string& section,
+                   Config& config) {
+  if (object.is_null()) return;
+  config.sections.insert(section);
+  std::vector<std::string> names;  // field names, in schema order, each once
+  for (const FileKey& key : ConfigFileKeys()) {
+    if (!key.path.starts_with(section + ".")) continue;
+    std::string_view rest = key.path.substr(section.size() + 1);
+    std::string name(rest.substr(0, rest.find('.')));
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  std::vector<const char*> pointers;
+  for (const std::string& name : names) pointers.push_back(name.c_str());
+  d.Fields(object, section, pointers,
+           [&](const std::string& field, const Json& v, const std::string&) {
+             const std::string path = section + "." + field;
+             if (const FileKey* key = FindFileKey(path)) {
+               if (!v.is_null()) config.Set(path, DecodeValue(d, *key, v, path, field));
+             } else {
+               DecodeSection(d, v, path, config);
              }
            });
-  return f;
 }
 
 std::vector<ResourceRule> DecodeRules(const Decoder& d, const Json& v, const std::string& path) {
@@ -455,46 +423,34 @@ Config ParseConfig(const std::string& text, const std::string& origin) {
   }
   Config config;
   if (document.is_null()) return config;
-  d.Fields(
-      document, "", {"version", "flags", "resources", "sharing", "imex"},
-      [&](const std::string& field, const Json& v, const std::string& at) {
-        if (field == "version") {
-          config.version = OptString(d, v, at).value_or("");
-        } else if (field == "flags") {
-          if (!v.is_null()) config.flags = DecodeFlags(d, v, at);
-        } else if (field == "resources") {
-          if (v.is_null()) return;
-          d.Fields(v, at, {"gpus", "mig"},
-                   [&](const std::string& sub, const Json& rules, const std::string& sub_at) {
-                     auto& target = sub == "gpus" ? config.resources.gpus : config.resources.mig;
-                     target = DecodeRules(d, rules, sub_at);
-                   });
-        } else if (field == "sharing") {
-          if (v.is_null()) return;
-          d.Fields(v, at, {"timeSlicing", "mps"},
-                   [&](const std::string& sub, const Json& block, const std::string& sub_at) {
-                     auto decoded = DecodeReplicated(d, block, sub_at);
-                     if (sub == "timeSlicing")
-                       config.sharing.time_slicing = decoded;
-                     else
-                       config.sharing.mps = decoded;
-                   });
-        } else if (field == "imex") {
-          if (v.is_null()) return;
-          d.Fields(v, at, {"channelIDs", "required"},
-                   [&](const std::string& sub, const Json& value, const std::string& sub_at) {
-                     if (sub == "required") {
-                       config.imex.required = OptBool(d, value, sub_at).value_or(false);
-                     } else if (!value.is_null()) {
-                       if (!value.is_array())
-                         d.Fail(sub_at, "expected a list of integers, got " + Decoder::Show(value));
-                       config.imex.channel_ids.clear();
-                       for (const Json& id : value)
-                         config.imex.channel_ids.push_back(d.Int(id, sub_at));
-                     }
-                   });
-        }
-      });
+  d.Fields(document, "", {"version", "flags", "resources", "sharing", "imex"},
+           [&](const std::string& field, const Json& v, const std::string& at) {
+             if (field == "version") {
+               config.version = v.is_null() ? "" : d.String(v, at);
+             } else if (field == "flags") {
+               DecodeSection(d, v, "flags", config);
+             } else if (field == "resources") {
+               if (v.is_null()) return;
+               d.Fields(v, at, {"gpus", "mig"},
+                        [&](const std::string& sub, const Json& rules, const std::string& sub_at) {
+                          auto& target =
+                              sub == "gpus" ? config.resources.gpus : config.resources.mig;
+                          target = DecodeRules(d, rules, sub_at);
+                        });
+             } else if (field == "sharing") {
+               if (v.is_null()) return;
+               d.Fields(v, at, {"timeSlicing", "mps"},
+                        [&](const std::string& sub, const Json& block, const std::string& sub_at) {
+                          auto decoded = DecodeReplicated(d, block, sub_at);
+                          if (sub == "timeSlicing")
+                            config.sharing.time_slicing = decoded;
+                          else
+                            config.sharing.mps = decoded;
+                        });
+             } else if (field == "imex") {
+               DecodeSection(d, v, "imex", config);
+             }
+           });
   if (config.version.empty()) config.version = "v1";
   if (config.version != "v1")
     d.Fail("version", "unknown version: " + Abbreviate(config.version, kMaxShown));

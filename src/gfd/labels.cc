@@ -7,6 +7,8 @@
 #include <set>
 
 #include "common/strings.h"
+#include "config/strategies.h"
+#include "resource/resource.h"
 
 namespace nvdp::gfd {
 namespace {
@@ -128,17 +130,16 @@ void MigResourceLabels(Labels& labels, const std::string& resource, const MigGro
   labels[resource + ".engines.ofa"] = std::to_string(a.ofas);
 }
 
-// §7.5. The MIG devices grouped by profile, in NVML order.
+// §7.5. The MIG devices grouped by profile (as NVML names it), in NVML order.
 std::vector<std::pair<std::string, MigGroup>> MigGroups(const std::vector<device::GpuInfo>& gpus) {
   std::vector<std::pair<std::string, MigGroup>> groups;
   for (const device::GpuInfo& gpu : gpus) {
     if (!gpu.mig_enabled) continue;
     for (const device::MigDeviceInfo& mig : gpu.mig_devices) {
-      const std::string name = ProfileName(mig.profile);
       auto it = std::find_if(groups.begin(), groups.end(),
-                             [&](const auto& entry) { return entry.first == name; });
+                             [&](const auto& entry) { return entry.first == mig.profile; });
       if (it == groups.end()) {
-        groups.push_back({name, MigGroup{&gpu, &mig, 0}});
+        groups.push_back({mig.profile, MigGroup{&gpu, &mig, 0}});
         it = groups.end() - 1;
       }
       ++it->second.count;
@@ -148,16 +149,17 @@ std::vector<std::pair<std::string, MigGroup>> MigGroups(const std::vector<device
 }
 
 void MigLabels(Labels& labels, const std::vector<device::GpuInfo>& gpus,
-               const std::string& strategy, const config::Sharing& sharing) {
-  if (strategy == "none") return;
-  if (strategy != "single" && strategy != "mixed") {
-    throw LabelError("error creating MIG labeler: unknown strategy: " + strategy);
+               const std::string& strategy_name, const config::Sharing& sharing) {
+  const auto strategy = config::ParseMigStrategy(strategy_name);
+  if (!strategy) {
+    throw LabelError("error creating MIG labeler: unknown strategy: " + strategy_name);
   }
-  labels[std::string(kPrefix) + "mig.strategy"] = strategy;
+  if (*strategy == config::MigStrategy::kNone) return;
+  labels[std::string(kPrefix) + "mig.strategy"] = strategy_name;
   auto groups = MigGroups(gpus);
-  if (strategy == "mixed") {
-    for (const auto& [name, group] : groups) {
-      MigResourceLabels(labels, std::string(kPrefix) + "mig-" + name, group, sharing);
+  if (*strategy == config::MigStrategy::kMixed) {
+    for (const auto& [profile, group] : groups) {
+      MigResourceLabels(labels, resource::MixedMigResourceName(profile), group, sharing);
     }
     return;
   }

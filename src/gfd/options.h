@@ -9,25 +9,26 @@
 
 #include "common/flags.h"
 #include "config/config.h"
+#include "config/defaults.h"
 
 namespace nvdp::gfd {
 
-inline constexpr const char* kDefaultOutputFile =
-    "/etc/kubernetes/node-feature-discovery/features.d/gfd";
-inline constexpr const char* kDefaultMachineTypeFile = "/sys/class/dmi/id/product_name";
+using config::kDefaultMachineTypeFile;
+inline constexpr const char* kDefaultOutputFile = config::kDefaultFeatureFile;
 
 struct Options {
   config::Config config;              // effective, as logged
   std::vector<std::string> warnings;  // what finalizing changed
 
-  std::string mig_strategy = "none";  // validated only when labelling (as upstream)
+  std::string mig_strategy = "none";  // parsed only when labelling (as upstream)
   bool fail_on_init_error = true;
   bool oneshot = false;
   bool no_timestamp = false;
   std::chrono::milliseconds sleep_interval{60000};
   std::string output_file = kDefaultOutputFile;  // "" = stdout
   std::string machine_type_file = kDefaultMachineTypeFile;
-  std::string container_driver_root = "/driver-root";  // where NVML and a simulated sysfs are found
+  // Where NVML and a simulated sysfs are found.
+  std::string container_driver_root = config::kDefaultContainerDriverRoot;
   // --use-node-feature-api: a NodeFeature object instead of the file.
   bool use_node_feature_api = false;
   std::string kubeconfig;  // "" = in-cluster

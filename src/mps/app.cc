@@ -23,7 +23,7 @@
 #include "mps/tools.h"
 #include "nvml/library.h"
 #include "nvml/nvml.h"
-#include "plugin/resource.h"
+#include "resource/resource.h"
 
 namespace nvdp::mps {
 namespace {
@@ -55,13 +55,13 @@ std::vector<DaemonPlan> Plan(const Options& options) {
   } catch (const std::exception& error) {
     throw MpsError(std::string("nvml init failed: ") + error.what());
   }
-  plugin::ResourceSettings settings;
+  resource::ResourceSettings settings;
   settings.mig_strategy = options.mig_strategy;
-  settings.rules = plugin::DefaultResourceRules(options.mig_strategy, inventory);
+  settings.rules = resource::DefaultResourceRules(options.mig_strategy, inventory);
   settings.replicated = options.config.sharing.replicated();
   try {
-    return PlanDaemons(plugin::BuildResources(inventory, settings), inventory);
-  } catch (const plugin::ResourceError& error) {
+    return PlanDaemons(resource::BuildResources(inventory, settings), inventory);
+  } catch (const resource::ResourceError& error) {
     throw ConfigProblem(error.what());
   } catch (const MpsError& error) {
     throw ConfigProblem(error.what());

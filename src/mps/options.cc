@@ -1,80 +1,43 @@
 #include "mps/options.h"
 
-#include "common/version.h"
+#include "common/strings.h"
 #include "config/effective.h"
 #include "config/parse.h"
+#include "config/programs.h"
 
 namespace nvdp::mps {
 
-using flags::Kind;
-
-namespace {
-
-flags::FlagSet MakeFlagSet() {
-  flags::FlagSet set("mps-control-daemon", "NVIDIA MPS Control Daemon",
-                     "start an MPS control daemon for each MPS-shared resource\n\n"
-                     "COMMANDS:\n   mount-shm  mount the tmpfs shared by MPS clients at "
-                     "<mps-container-root>/shm, then exit",
-                     VersionText());
-  set.Add({{"config-file"},
-           {"CONFIG_FILE"},
-           Kind::kString,
-           {""},
-           "the path to a config file as an alternative to command line options or environment "
-           "variables"});
-  set.Add({{"mig-strategy"},
-           {"MIG_STRATEGY"},
-           Kind::kString,
-           {"none"},
-           "the desired strategy for exposing MIG devices on GPUs that support it:\n"
-           "\t\t[none | single | mixed]"});
-  set.Add({{"driver-root-ctr-path", "container-driver-root"},
-           {"DRIVER_ROOT_CTR_PATH", "CONTAINER_DRIVER_ROOT"},
-           Kind::kString,
-           {"/driver-root"},
-           "where the NVIDIA driver root is mounted in this container; NVML, and the NVIDIA tools "
-           "when they are not on PATH, are looked for there"});
-  set.Add({{"mps-container-root"},
-           {"MPS_CONTAINER_ROOT"},
-           Kind::kString,
-           {kContainerRoot},
-           "where the host's MPS root (the plugin's --mps-root) is mounted in this container"});
-  return set;
-}
-
-}  // namespace
-
 Options CommandLine::Load() const {
+  config::Settings settings(config::MpsDaemonSettings(), set_);
   Options o;
-  const std::string path = set_.Get("config-file").str();
-  if (!path.empty()) o.config = config::LoadConfigFile(path);
-  flags::MergeFlag(o.config.flags.mig_strategy, set_.Get("mig-strategy"),
-                   set_.Get("mig-strategy").str());
-  o.warnings = config::FinalizeAfterMerge(o.config);
-  o.mig_strategy = o.config.flags.mig_strategy.value_or("none");
-  if (o.mig_strategy != "none" && o.mig_strategy != "single" && o.mig_strategy != "mixed") {
-    throw config::ConfigError("unknown MIG strategy: " + o.mig_strategy +
+  o.warnings = config::FinalizeAfterMerge(settings.config());
+  const std::string mig = settings.String("mig-strategy");
+  const auto strategy = config::ParseMigStrategy(mig);
+  if (!strategy) {
+    throw config::ConfigError("unknown MIG strategy: " + Abbreviate(mig, 120) +
                               " (none, single or mixed)");
   }
-  o.container_driver_root = set_.Get("driver-root-ctr-path").str();
-  o.root = set_.Get("mps-container-root").str();
+  o.mig_strategy = *strategy;
+  o.container_driver_root = settings.String("driver-root-ctr-path");
+  o.root = settings.String("mps-container-root");
   if (o.root.empty() || o.root.front() != '/') {
-    throw config::ConfigError("--mps-container-root must be an absolute path; found \"" + o.root +
-                              "\"");
+    throw config::ConfigError("--mps-container-root must be an absolute path; found \"" +
+                              Abbreviate(o.root, 120) + "\"");
   }
+  o.config = std::move(settings.config());
   return o;
 }
 
 ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
                                    const flags::EnvLookup& env) {
   ParsedCommandLine result;
-  flags::FlagSet set = MakeFlagSet();
+  flags::FlagSet set = config::MpsDaemonSettings().MakeFlagSet();
   flags::ParseResult parsed = set.Parse(args, env);
   if (!parsed.exit_code && !parsed.positional.empty() && parsed.positional[0] == "mount-shm") {
     // The subcommand may be followed by flags: parse again without it.
     std::vector<std::string> rest = args;
     rest.erase(rest.begin() + static_cast<long>(args.size() - parsed.positional.size()));
-    set = MakeFlagSet();
+    set = config::MpsDaemonSettings().MakeFlagSet();
     parsed = set.Parse(rest, env);
     result.command = Command::kMountShm;
   }

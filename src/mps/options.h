@@ -8,17 +8,19 @@
 
 #include "common/flags.h"
 #include "config/config.h"
+#include "config/defaults.h"
+#include "config/strategies.h"
 
 namespace nvdp::mps {
 
-inline constexpr const char* kContainerRoot = "/mps";
+inline constexpr const char* kContainerRoot = config::kDefaultMpsContainerRoot;
 
 struct Options {
   config::Config config;              // effective, as logged
   std::vector<std::string> warnings;  // what finalizing changed
-  std::string mig_strategy = "none";
+  config::MigStrategy mig_strategy = config::MigStrategy::kNone;
   // Where NVML and, after PATH, the NVIDIA tools are looked for.
-  std::string container_driver_root = "/driver-root";
+  std::string container_driver_root = config::kDefaultContainerDriverRoot;
   // The MPS root as mounted in this container (the host's mps.root).
   std::string root = kContainerRoot;
 };

@@ -11,19 +11,19 @@ int MaxClients(int cc_major, int cc_minor) {
   return (cc_major > 7 || (cc_major == 7 && cc_minor >= 5)) ? 48 : 16;
 }
 
-std::vector<DaemonPlan> PlanDaemons(const std::vector<plugin::Resource>& resources,
+std::vector<DaemonPlan> PlanDaemons(const std::vector<resource::Resource>& resources,
                                     const device::Inventory& inventory) {
   std::vector<DaemonPlan> plans;
-  for (const plugin::Resource& resource : resources) {
+  for (const resource::Resource& resource : resources) {
     const bool replicated =
         std::any_of(resource.devices.begin(), resource.devices.end(),
-                    [](const plugin::AllocatableDevice& d) { return d.replicas > 0; });
+                    [](const resource::AllocatableDevice& d) { return d.replicas > 0; });
     if (!replicated) continue;
     DaemonPlan plan;
     plan.resource = resource.name;
     std::map<std::string, int> replicas_per_index;
-    std::vector<const plugin::AllocatableDevice*> first_of_index;
-    for (const plugin::AllocatableDevice& device : resource.devices) {
+    std::vector<const resource::AllocatableDevice*> first_of_index;
+    for (const resource::AllocatableDevice& device : resource.devices) {
       if (device.mig) {
         throw MpsError("sharing using MPS is not supported for MIG devices (" + resource.name +
                        " holds MIG device " + device.mig_uuid + ")");
@@ -33,7 +33,7 @@ std::vector<DaemonPlan> PlanDaemons(const std::vector<plugin::Resource>& resourc
       }
       if (replicas_per_index[device.index]++ == 0) first_of_index.push_back(&device);
     }
-    for (const plugin::AllocatableDevice* device : first_of_index) {
+    for (const resource::AllocatableDevice* device : first_of_index) {
       const device::GpuInfo& gpu = inventory.gpus.at(device->gpu_position);
       const int replicas = replicas_per_index[device->index];
       const int max = MaxClients(gpu.cc_major, gpu.cc_minor);

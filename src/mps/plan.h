@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "device/inventory.h"
-#include "plugin/resource.h"
+#include "resource/resource.h"
 
 namespace nvdp::mps {
 
@@ -31,7 +31,7 @@ struct DaemonPlan {
 // Plans for every resource whose devices are replicas. Throws MpsError (control.h) when a GPU
 // would get more replicas than MaxClients, or a resource holds MIG devices (MPS shares whole GPUs
 // only; upstream starts a daemon anyway, which the plugin then refuses).
-std::vector<DaemonPlan> PlanDaemons(const std::vector<plugin::Resource>& resources,
+std::vector<DaemonPlan> PlanDaemons(const std::vector<resource::Resource>& resources,
                                     const device::Inventory& inventory);
 
 }  // namespace nvdp::mps

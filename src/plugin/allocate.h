@@ -9,10 +9,16 @@
 #include <vector>
 
 #include "common/paths.h"  // JoinRoot
+#include "config/defaults.h"
+#include "config/strategies.h"
 #include "device/control_nodes.h"
-#include "plugin/resource.h"
+#include "resource/resource.h"
 
 namespace nvdp::plugin {
+
+using resource::AllocatableDevice;
+using resource::Resource;
+using resource::ResourceError;
 
 // A request the kubelet should not have sent (unknown device, too many shared devices, empty);
 // the message is what the kubelet logs, so it names the resource and the offending value.
@@ -21,7 +27,7 @@ class RequestError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class DeviceIdStrategy { kUuid, kIndex };
+using config::DeviceIdStrategy;
 
 // The device nodes passed with --pass-device-specs when they exist, before the GPUs' own.
 using device::ControlDeviceNodes;
@@ -32,7 +38,7 @@ struct AllocateOptions {
   bool volume_mounts = false;  // NVIDIA_VISIBLE_DEVICES=/var/run/nvidia-container-devices + mounts
   bool cdi_annotations = false;  // the CDI device names in a container annotation
   bool cdi_cri = false;          // the CDI device names in the CRI's cdi_devices field
-  std::string cdi_annotation_prefix = "cdi.k8s.io/";
+  std::string cdi_annotation_prefix = config::kDefaultCdiAnnotationPrefix;
   // gdrcopy, gds, mofed: the modes that are enabled and had a CDI spec written, in that order.
   std::vector<std::string> cdi_modes;
   // IMEX channels that exist on the node ("0"), injected into every allocation.

@@ -9,7 +9,7 @@
 #include "plugin/health_registry.h"
 #include "plugin/plugin_metrics.h"
 #include "plugin/preferred.h"
-#include "plugin/resource.h"
+#include "resource/resource.h"
 
 namespace nvdp::plugin {
 

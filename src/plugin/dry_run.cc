@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/effective.h"
+#include "plugin/kubelet_registration.h"
 #include "plugin/preferred.h"
 
 namespace nvdp::plugin {

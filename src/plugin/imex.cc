@@ -3,7 +3,7 @@
 #include "cdi/generate.h"
 #include "common/paths.h"
 #include "plugin/allocate.h"
-#include "plugin/resource.h"
+#include "resource/resource.h"
 
 namespace nvdp::plugin {
 

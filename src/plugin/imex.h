@@ -6,7 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "resource/resource.h"
+
 namespace nvdp::plugin {
+
+using resource::ResourceError;
 
 // The IDs (as text) of the channels that exist. A missing channel is a ResourceError when
 // `required`, else a warning in `warnings` and skipped.

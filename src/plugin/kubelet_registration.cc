@@ -4,7 +4,15 @@
 
 #include "api.grpc.pb.h"
 
+#include "config/resource_name.h"
+
 namespace nvdp::plugin {
+
+std::string SocketName(std::string_view resource_name) {
+  std::string_view name = resource_name;
+  if (name.starts_with(config::kResourcePrefix)) name.remove_prefix(config::kResourcePrefix.size());
+  return "nvidia-" + std::string(name) + ".sock";
+}
 
 std::string RegisterWithKubelet(const std::string& kubelet_socket, const std::string& endpoint,
                                 const std::string& resource_name,

@@ -10,11 +10,13 @@
 #include "alloc/shared_policy.h"
 #include "common/flags.h"
 #include "config/config.h"
+#include "config/defaults.h"
+#include "config/strategies.h"
 #include "plugin/allocate.h"
 
 namespace nvdp::plugin {
 
-inline constexpr const char* kDefaultKubeletSocket = "/var/lib/kubelet/device-plugins/kubelet.sock";
+using config::kDefaultKubeletSocket;
 
 struct Options {
   // The effective configuration (file, then flags and defaults, finalized, validated) as it is
@@ -23,31 +25,29 @@ struct Options {
   std::vector<std::string> warnings;  // what finalizing changed, to log
 
   // Settings read from `config`, for the code that uses them.
-  std::string mig_strategy = "none";
+  config::MigStrategy mig_strategy = config::MigStrategy::kNone;
   bool fail_on_init_error = true;
-  std::string driver_root = "/";                       // host path of the driver root
-  std::string dev_root = "/";                          // host path of /dev's root
-  std::string container_driver_root = "/driver-root";  // where the driver root is mounted here
-  std::vector<std::string> device_list_strategy = {"envvar"};
+  std::string driver_root = "/";  // host path of the driver root
+  std::string dev_root = "/";     // host path of /dev's root
+  std::string container_driver_root = config::kDefaultContainerDriverRoot;  // mounted here
+  config::DeviceListStrategies device_list_strategy{.envvar = true};
   DeviceIdStrategy device_id_strategy = DeviceIdStrategy::kUuid;
   bool pass_device_specs = false;
   bool gdrcopy_enabled = false;
   bool gds_enabled = false;
   bool mofed_enabled = false;
-  // CDI (spec §4.7): the strategies, the annotation prefix, the hook binary on the host, where the
-  // specs are written, and the feature flags (accepted and logged; our generator has none).
-  bool cdi_annotations = false;
-  bool cdi_cri = false;
-  std::string cdi_annotation_prefix = "cdi.k8s.io/";
-  std::string nvidia_cdi_hook_path = "/usr/bin/nvidia-ctk";
-  std::string cdi_spec_dir = "/var/run/cdi";
+  // CDI (spec §4.7): the annotation prefix, the hook binary on the host, where the specs are
+  // written, and the feature flags (accepted and logged; our generator has none).
+  std::string cdi_annotation_prefix = config::kDefaultCdiAnnotationPrefix;
+  std::string nvidia_cdi_hook_path = config::kDefaultCdiHookPath;
+  std::string cdi_spec_dir = config::kDefaultCdiSpecDir;
   std::vector<std::string> cdi_feature_flags;
   // IMEX channels to inject (only 0 is valid) and whether a missing one is fatal.
   std::vector<long long> imex_channel_ids;
   bool imex_required = false;
   // Set only when the devices are shared with MPS.
-  std::string mps_root;                     // host path (--mps-root)
-  std::string mps_container_root = "/mps";  // the same directory as mounted in this container
+  std::string mps_root;                                               // host path (--mps-root)
+  std::string mps_container_root = config::kDefaultMpsContainerRoot;  // as mounted here
 
   // Only on the command line and in the environment.
   alloc::SharedPolicy shared_devices_allocation_policy = alloc::SharedPolicy::kDistributed;
@@ -92,7 +92,5 @@ struct ParsedCommandLine {
 
 ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
                                    const flags::EnvLookup& env);
-
-using flags::MergeFlag;
 
 }  // namespace nvdp::plugin

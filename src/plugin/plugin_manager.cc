@@ -88,12 +88,8 @@ device::Inventory PluginManager::ReadInventory() {
 AllocateOptions PluginManager::MakeAllocateOptions() const {
   AllocateOptions allocate;
   allocate.id_strategy = options_.device_id_strategy;
-  const auto& strategies = options_.device_list_strategy;
-  auto has = [&](const char* s) {
-    return std::find(strategies.begin(), strategies.end(), s) != strategies.end();
-  };
-  allocate.envvar = has("envvar");
-  allocate.volume_mounts = has("volume-mounts");
+  allocate.envvar = options_.device_list_strategy.envvar;
+  allocate.volume_mounts = options_.device_list_strategy.volume_mounts;
   const config::ReplicatedResources* shared = options_.config.sharing.replicated();
   allocate.fail_requests_greater_than_one = shared && shared->fail_requests_greater_than_one;
   allocate.pass_device_specs = options_.pass_device_specs;
@@ -102,8 +98,8 @@ AllocateOptions PluginManager::MakeAllocateOptions() const {
   allocate.gds = options_.gds_enabled;
   allocate.mofed = options_.mofed_enabled;
   allocate.mps_host_root = options_.mps_root;
-  allocate.cdi_annotations = options_.cdi_annotations;
-  allocate.cdi_cri = options_.cdi_cri;
+  allocate.cdi_annotations = options_.device_list_strategy.cdi_annotations;
+  allocate.cdi_cri = options_.device_list_strategy.cdi_cri;
   allocate.cdi_annotation_prefix = options_.cdi_annotation_prefix;
   // Upstream checks these in its own container; the container driver root's /dev shows the same
   // host nodes, and a simulated root carries its own.
@@ -122,25 +118,26 @@ Plan PluginManager::Prepare() {
   Plan plan;
   plan.inventory = LoadInventory();
   plan.config = options_.config;
-  plan.config.resources = DefaultResourceRules(options_.mig_strategy, plan.inventory);
+  plan.config.resources = resource::DefaultResourceRules(options_.mig_strategy, plan.inventory);
 
   std::optional<device::MigCaps> caps;
-  if (options_.mig_strategy != "none") {
+  const bool mig_strategy = options_.mig_strategy != config::MigStrategy::kNone;
+  if (mig_strategy) {
     caps = device::MigCaps::Load(HostRoots(options_.container_driver_root, ""));
   }
   bool any_mig = std::any_of(plan.inventory.gpus.begin(), plan.inventory.gpus.end(),
                              [](const device::GpuInfo& g) { return !g.mig_devices.empty(); });
-  if (options_.pass_device_specs && options_.mig_strategy != "none" && any_mig && !caps) {
+  if (options_.pass_device_specs && mig_strategy && any_mig && !caps) {
     throw ResourceError(
         "--pass-device-specs needs the MIG capability devices, but "
         "/proc/driver/nvidia-caps/mig-minors cannot be read");
   }
-  ResourceSettings settings;
+  resource::ResourceSettings settings;
   settings.mig_strategy = options_.mig_strategy;
   settings.rules = plan.config.resources;
   settings.replicated = options_.config.sharing.replicated();
   settings.mig_caps = caps ? &*caps : nullptr;
-  plan.resources = BuildResources(plan.inventory, settings);
+  plan.resources = resource::BuildResources(plan.inventory, settings);
   if (!options_.mps_root.empty()) {
     for (const Resource& resource : plan.resources) {
       for (const AllocatableDevice& device : resource.devices) {
@@ -153,7 +150,7 @@ Plan PluginManager::Prepare() {
   plan.allocate.imex_channels = ExistingImexChannels(
       options_.imex_channel_ids, options_.imex_required, options_.container_driver_root, &warnings);
   for (const std::string& warning : warnings) LOG_WARNING("{}", warning);
-  if (options_.cdi_annotations || options_.cdi_cri) {
+  if (options_.device_list_strategy.any_cdi()) {
     if (!caps && any_mig)
       caps = device::MigCaps::Load(HostRoots(options_.container_driver_root, ""));
     PlanCdi(plan, caps);

@@ -24,7 +24,7 @@
 #include "plugin/options.h"
 #include "plugin/plugin_metrics.h"
 #include "plugin/preferred.h"
-#include "plugin/resource.h"
+#include "resource/resource.h"
 
 namespace nvdp::plugin {
 

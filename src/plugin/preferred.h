@@ -11,9 +11,12 @@
 
 #include "alloc/pair_scores.h"
 #include "alloc/shared_policy.h"
-#include "plugin/resource.h"
+#include "resource/resource.h"
 
 namespace nvdp::plugin {
+
+using resource::AllocatableDevice;
+using resource::Resource;
 
 struct PreferenceSettings {
   const alloc::PairScores* scores = nullptr;  // by gpu_position; nullptr: every pair scores 0

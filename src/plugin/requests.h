@@ -5,7 +5,7 @@
 
 #include "plugin/allocate.h"
 #include "plugin/preferred.h"
-#include "plugin/resource.h"
+#include "resource/resource.h"
 
 namespace v1beta1 {
 class AllocateRequest;

@@ -64,20 +64,20 @@ device::Inventory Node(unsigned count, unsigned group, bool mig) {
 struct FuzzNode {
   device::Inventory inventory;
   config::ReplicatedResources sharing;
-  plugin::Resource resource;
+  resource::Resource resource;
   alloc::PairScores scores;
   std::unique_ptr<plugin::PreferredAllocator> allocator;
 
   FuzzNode(unsigned count, unsigned group, bool mig, int replicas)
       : inventory(Node(count, group, mig)) {
-    plugin::ResourceSettings settings;
-    settings.mig_strategy = mig ? "single" : "none";
-    settings.rules = plugin::DefaultResourceRules(settings.mig_strategy, inventory);
+    resource::ResourceSettings settings;
+    settings.mig_strategy = mig ? config::MigStrategy::kSingle : config::MigStrategy::kNone;
+    settings.rules = resource::DefaultResourceRules(settings.mig_strategy, inventory);
     if (replicas > 1) {
       sharing.resources.push_back({"nvidia.com/gpu", std::nullopt, {}, replicas});
       settings.replicated = &sharing;
     }
-    resource = plugin::BuildResources(inventory, settings).at(0);
+    resource = resource::BuildResources(inventory, settings).at(0);
     scores = alloc::PairScores(inventory.links);
     allocator = std::make_unique<plugin::PreferredAllocator>(
         resource, plugin::PreferenceSettings{&scores, alloc::SharedPolicy::kDistributed});
@@ -111,7 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       v1beta1::PreferredAllocationRequest request;
       if (!request.ParseFromArray(message, length)) return 0;  // gRPC refuses it before us
       v1beta1::PreferredAllocationResponse response;
-      plugin::HealthCheck healthy = [unhealthy](const plugin::AllocatableDevice& device) {
+      plugin::HealthCheck healthy = [unhealthy](const resource::AllocatableDevice& device) {
         return (unhealthy >> (device.gpu_position % 8) & 1) == 0;
       };
       plugin::AnswerPreferredAllocation(*node.allocator, healthy, request, &response);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config/file_keys.h"
+
 #include <nlohmann/json.hpp>
 
 #include "config/parse.h"
@@ -17,7 +19,7 @@ flags: {nvidiaDriverRoot: /run/nvidia/driver, nvidiaDevRoot: ""}
 sharing: {mps: {resources: [{name: gpu, replicas: 4}]}}
 )");
   FinalizeAfterMerge(config);
-  EXPECT_EQ(config.flags.nvidia_dev_root, "/run/nvidia/driver");
+  EXPECT_EQ(config.String(keys::kNvidiaDevRoot), "/run/nvidia/driver");
   EXPECT_TRUE(config.sharing.mps->fail_requests_greater_than_one);
 }
 
@@ -127,7 +129,7 @@ sharing: {timeSlicing: {resources: [{name: gpu, replicas: 4}]}}
   // Re-reading what was logged gives the same configuration.
   Config again = Parse(ToJson(config));
   EXPECT_EQ(again.sharing.time_slicing->resources[0].replicas, 4);
-  EXPECT_EQ(again.flags.gfd->sleep_interval_ns, 90'000'000'000LL);
+  EXPECT_EQ(again.Int(keys::kSleepInterval), 90'000'000'000LL);
 }
 
 }  // namespace

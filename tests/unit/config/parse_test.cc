@@ -2,7 +2,9 @@
 #include "config/parse.h"
 
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
+#include "config/file_keys.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -30,7 +32,7 @@ TEST(ConfigParseTest, EmptyDocumentsAreAllDefaults) {
   for (const char* empty : {"", "\n", "# only a comment\n", "{}"}) {
     Config config = Parse(empty);
     EXPECT_EQ(config.version, "v1");
-    EXPECT_FALSE(config.flags.mig_strategy);
+    EXPECT_FALSE(config.String(keys::kMigStrategy));
     EXPECT_FALSE(config.sharing.time_slicing);
   }
 }
@@ -60,35 +62,36 @@ flags:
     "plugin": {"passDeviceSpecs": true, "deviceListStrategy": ["envvar", "volume-mounts"],
     "deviceIDStrategy": "index"}, "gfd": {"sleepInterval": "30s"}}})");
   for (const Config* c : {&yaml, &json}) {
-    EXPECT_EQ(c->flags.mig_strategy, "mixed");
-    EXPECT_EQ(c->flags.fail_on_init_error, false);
-    ASSERT_TRUE(c->flags.plugin);
-    EXPECT_EQ(c->flags.plugin->pass_device_specs, true);
-    EXPECT_EQ(c->flags.plugin->device_list_strategy,
+    EXPECT_EQ(c->String(keys::kMigStrategy), "mixed");
+    EXPECT_EQ(c->Bool(keys::kFailOnInitError), false);
+    ASSERT_TRUE(c->sections.count("flags.plugin"));
+    EXPECT_EQ(c->Bool(keys::kPassDeviceSpecs), true);
+    EXPECT_EQ(c->Strings(keys::kDeviceListStrategy),
               (std::vector<std::string>{"envvar", "volume-mounts"}));
-    EXPECT_EQ(c->flags.plugin->device_id_strategy, "index");
-    EXPECT_EQ(c->flags.gfd->sleep_interval_ns, 30'000'000'000LL);
+    EXPECT_EQ(c->String(keys::kDeviceIdStrategy), "index");
+    EXPECT_EQ(c->Int(keys::kSleepInterval), 30'000'000'000LL);
   }
 }
 
 TEST(ConfigParseTest, StructKeysMatchCaseInsensitivelyAndUnknownKeysAreIgnored) {
   Config config = Parse("FLAGS:\n  MigStrategy: single\n  colour: blue\nextra: 1\n");
-  EXPECT_EQ(config.flags.mig_strategy, "single");
+  EXPECT_EQ(config.String(keys::kMigStrategy), "single");
 }
 
 TEST(ConfigParseTest, YamlScalarsAreTypedLikeUpstream) {
-  EXPECT_EQ(Parse("flags: {failOnInitError: yes}").flags.fail_on_init_error, true);
-  EXPECT_EQ(Parse("flags: {failOnInitError: off}").flags.fail_on_init_error, false);
+  EXPECT_EQ(Parse("flags: {failOnInitError: yes}").Bool(keys::kFailOnInitError), true);
+  EXPECT_EQ(Parse("flags: {failOnInitError: off}").Bool(keys::kFailOnInitError), false);
   EXPECT_ERROR("flags: {failOnInitError: \"true\"}",
                "flags.failOnInitError: expected true or false, got \"true\"");
   EXPECT_ERROR("flags: {migStrategy: 5}", "flags.migStrategy: expected a string, got 5");
-  EXPECT_FALSE(Parse("flags: {migStrategy: null}").flags.mig_strategy);
+  EXPECT_FALSE(Parse("flags: {migStrategy: null}").String(keys::kMigStrategy));
 }
 
 TEST(ConfigParseTest, DeviceListStrategy) {
   auto strategies = [](const std::string& value) {
     return Parse("flags: {plugin: {deviceListStrategy: " + value + "}}")
-        .flags.plugin->device_list_strategy.value();
+        .Strings(keys::kDeviceListStrategy)
+        .value();
   };
   EXPECT_EQ(strategies("envvar"), std::vector<std::string>{"envvar"});
   EXPECT_EQ(strategies("[cdi-cri, envvar]"), (std::vector<std::string>{"cdi-cri", "envvar"}));
@@ -100,7 +103,7 @@ TEST(ConfigParseTest, DeviceListStrategy) {
 
 TEST(ConfigParseTest, SleepInterval) {
   auto interval = [](const std::string& value) {
-    return Parse("flags: {gfd: {sleepInterval: " + value + "}}").flags.gfd->sleep_interval_ns;
+    return Parse("flags: {gfd: {sleepInterval: " + value + "}}").Int(keys::kSleepInterval);
   };
   EXPECT_EQ(interval("5"), 5);  // a number is nanoseconds
   EXPECT_EQ(interval("\"1m30s\""), 90'000'000'000LL);
@@ -200,8 +203,9 @@ TEST(ConfigParseTest, Devices) {
 
 TEST(ConfigParseTest, Imex) {
   Config config = Parse("imex: {channelIDs: [0], required: true}");
-  EXPECT_EQ(config.imex.channel_ids, std::vector<long long>{0});
-  EXPECT_TRUE(config.imex.required);
+  EXPECT_EQ(config.Ints(keys::kImexChannelIds).value_or(std::vector<long long>{}),
+            std::vector<long long>{0});
+  EXPECT_TRUE(config.Bool(keys::kImexRequired).value_or(false));
   EXPECT_ERROR("imex: {channelIDs: [zero]}", "imex.channelIDs: expected an integer");
 }
 
@@ -272,8 +276,8 @@ TEST(ConfigParseHardeningTest, ScalarTypingMatchesYaml11WithoutRegex) {
         << not_int;
   }
   Config config = Parse("flags: {failOnInitError: Off, gdsEnabled: Y}");
-  EXPECT_EQ(config.flags.fail_on_init_error, false);
-  EXPECT_EQ(config.flags.gds_enabled, true);
+  EXPECT_EQ(config.Bool(keys::kFailOnInitError), false);
+  EXPECT_EQ(config.Bool(keys::kGdsEnabled), true);
   EXPECT_ERROR("flags: {failOnInitError: 1.5e3}", "expected true or false, got 1500.0");
 }
 
@@ -341,7 +345,7 @@ TEST_F(ConfigFileTest, MissingOversizedAndSpecialFilesAreErrors) {
 TEST_F(ConfigFileTest, ALinkToAFileIsFollowed) {  // how a ConfigMap volume presents its keys
   std::ofstream(dir_ + "/real.yaml") << "version: v1\nflags: {migStrategy: single}\n";
   ASSERT_EQ(symlink((dir_ + "/real.yaml").c_str(), (dir_ + "/config.yaml").c_str()), 0);
-  EXPECT_EQ(LoadConfigFile(dir_ + "/config.yaml").flags.mig_strategy, "single");
+  EXPECT_EQ(LoadConfigFile(dir_ + "/config.yaml").String(keys::kMigStrategy), "single");
 }
 
 }  // namespace

@@ -20,16 +20,16 @@ device::GpuInfo Gpu(unsigned index, unsigned long long memory_mib, int cc_major,
   return gpu;
 }
 
-std::vector<plugin::Resource> Shared(const device::Inventory& inventory, int replicas,
-                                     bool rename = false) {
+std::vector<resource::Resource> Shared(const device::Inventory& inventory, int replicas,
+                                       bool rename = false) {
   config::ReplicatedResources replicated;
   std::optional<std::string> renamed;
   if (rename) renamed = "nvidia.com/gpu.shared";
   replicated.resources.push_back({"nvidia.com/gpu", renamed, {}, replicas});
-  plugin::ResourceSettings settings;
-  settings.rules = plugin::DefaultResourceRules("none", inventory);
+  resource::ResourceSettings settings;
+  settings.rules = resource::DefaultResourceRules(config::MigStrategy::kNone, inventory);
   settings.replicated = &replicated;
-  return plugin::BuildResources(inventory, settings);
+  return resource::BuildResources(inventory, settings);
 }
 
 TEST(MaxClientsTest, FortyEightFromComputeCapability75) {
@@ -73,9 +73,9 @@ TEST(PlanTest, UnknownMemoryMeansNoPinnedLimit) {
 TEST(PlanTest, NoReplicasNoDaemons) {
   device::Inventory inventory;
   inventory.gpus = {Gpu(0, 40960, 8, 0)};
-  plugin::ResourceSettings settings;
-  settings.rules = plugin::DefaultResourceRules("none", inventory);
-  EXPECT_TRUE(PlanDaemons(plugin::BuildResources(inventory, settings), inventory).empty());
+  resource::ResourceSettings settings;
+  settings.rules = resource::DefaultResourceRules(config::MigStrategy::kNone, inventory);
+  EXPECT_TRUE(PlanDaemons(resource::BuildResources(inventory, settings), inventory).empty());
 }
 
 TEST(PlanTest, ReplicasBeyondMaxClientsAreRefused) {
@@ -112,7 +112,7 @@ TEST(PlanTest, ReplicasBeyondMaxClientsAreRefused) {
 TEST(PlanTest, MigDevicesAreRefused) {
   device::Inventory inventory;
   inventory.gpus = {Gpu(0, 40960, 8, 0)};
-  std::vector<plugin::Resource> resources = Shared(inventory, 2);
+  std::vector<resource::Resource> resources = Shared(inventory, 2);
   resources[0].devices[0].mig = true;
   resources[0].devices[0].mig_uuid = "MIG-x";
   try {

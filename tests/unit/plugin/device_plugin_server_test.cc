@@ -47,13 +47,13 @@ class DevicePluginServerTest : public ::testing::Test {
   std::unique_ptr<v1beta1::DevicePlugin::Stub> stub_;
 };
 
-// The largest resource the limits allow (kMaxAdvertisedDevices replicas with real UUIDs, every one
-// Unhealthy, with NUMA topology) reaches a client with gRPC's default 4 MiB receive limit, as the
-// kubelet has, with room to spare.
+// The largest resource the limits allow (resource::kMaxAdvertisedDevices replicas with real UUIDs,
+// every one Unhealthy, with NUMA topology) reaches a client with gRPC's default 4 MiB receive
+// limit, as the kubelet has, with room to spare.
 TEST(DevicePluginServerLimitsTest, TheLargestAllowedListFitsTheKubeletsLimit) {
   Resource resource{"nvidia.com/gpu", {}};
   HealthRegistry registry;
-  for (size_t i = 0; i < kMaxAdvertisedDevices; ++i) {
+  for (size_t i = 0; i < resource::kMaxAdvertisedDevices; ++i) {
     AllocatableDevice device;
     device.gpu_uuid = "GPU-" + std::to_string(10000000 + i / 2048) + "-1b2c-4d3e-9f21-6b8e2a7d4c10";
     device.id = device.gpu_uuid + "::" + std::to_string(i % 2048 + 14000);
@@ -71,7 +71,7 @@ TEST(DevicePluginServerLimitsTest, TheLargestAllowedListFitsTheKubeletsLimit) {
   auto stream = stub->ListAndWatch(&context, v1beta1::Empty());
   v1beta1::ListAndWatchResponse list;
   ASSERT_TRUE(stream->Read(&list));
-  EXPECT_EQ(static_cast<size_t>(list.devices_size()), kMaxAdvertisedDevices);
+  EXPECT_EQ(static_cast<size_t>(list.devices_size()), resource::kMaxAdvertisedDevices);
   EXPECT_EQ(list.devices(0).health(), "Unhealthy");
   EXPECT_LT(list.ByteSizeLong(), 1200u * 1024);  // docs: "near 1.1 MiB", a quarter of 4 MiB
   context.TryCancel();

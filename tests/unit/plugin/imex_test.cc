@@ -7,7 +7,7 @@
 
 #include <fstream>
 
-#include "plugin/resource.h"
+#include "resource/resource.h"
 #include "sim_node.h"
 
 namespace nvdp::plugin {

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config/file_keys.h"
+
 #include <fstream>
 #include <map>
 
@@ -31,21 +33,21 @@ class OptionsTest : public ::testing::Test {
 
 TEST_F(OptionsTest, UpstreamDefaults) {
   Options o = Load({});
-  EXPECT_EQ(o.mig_strategy, "none");
+  EXPECT_EQ(config::Name(o.mig_strategy), "none");
   EXPECT_TRUE(o.fail_on_init_error);
   EXPECT_EQ(o.driver_root, "/");
   EXPECT_EQ(o.dev_root, "/");
   EXPECT_EQ(o.container_driver_root, "/driver-root");
-  EXPECT_EQ(o.device_list_strategy, std::vector<std::string>{"envvar"});
+  EXPECT_EQ(o.device_list_strategy.Names(), std::vector<std::string>{"envvar"});
   EXPECT_EQ(o.device_id_strategy, DeviceIdStrategy::kUuid);
   EXPECT_FALSE(o.pass_device_specs);
   EXPECT_FALSE(o.gdrcopy_enabled);
   EXPECT_EQ(o.kubelet_socket, "/var/lib/kubelet/device-plugins/kubelet.sock");
   EXPECT_EQ(o.PluginDirectory(), "/var/lib/kubelet/device-plugins");
-  EXPECT_EQ(o.config.flags.plugin->cdi_annotation_prefix, "cdi.k8s.io/");
-  EXPECT_EQ(o.config.flags.plugin->nvidia_ctk_path, "/usr/bin/nvidia-ctk");
-  EXPECT_EQ(o.config.flags.device_discovery_strategy, "auto");
-  EXPECT_EQ(o.config.flags.mps_root, "");
+  EXPECT_EQ(o.config.String(config::keys::kCdiAnnotationPrefix), "cdi.k8s.io/");
+  EXPECT_EQ(o.config.String(config::keys::kNvidiaCtkPath), "/usr/bin/nvidia-ctk");
+  EXPECT_EQ(o.config.String(config::keys::kDeviceDiscoveryStrategy), "auto");
+  EXPECT_EQ(o.config.String(config::keys::kMpsRoot), "");
   EXPECT_FALSE(o.dry_run);
   EXPECT_FALSE(o.disable_healthchecks);
 }
@@ -67,8 +69,8 @@ TEST_F(OptionsTest, EnvironmentAndAliases) {
   EXPECT_EQ(o.PluginDirectory(), "/tmp/dp");
   EXPECT_EQ(o.disable_healthchecks, "xids");
   EXPECT_EQ(o.device_id_strategy, DeviceIdStrategy::kIndex);
-  EXPECT_EQ(o.config.flags.plugin->nvidia_ctk_path, "/opt/ctk");
-  EXPECT_EQ(o.device_list_strategy, (std::vector<std::string>{"envvar", "volume-mounts"}));
+  EXPECT_EQ(o.config.String(config::keys::kNvidiaCtkPath), "/opt/ctk");
+  EXPECT_EQ(o.device_list_strategy.Names(), (std::vector<std::string>{"envvar", "volume-mounts"}));
 }
 
 TEST_F(OptionsTest, PrecedenceCommandLineEnvironmentFileDefault) {
@@ -81,7 +83,7 @@ flags:
 )");
   // File values survive where no flag was given.
   Options file_only = Load({"--config-file", path});
-  EXPECT_EQ(file_only.mig_strategy, "single");
+  EXPECT_EQ(config::Name(file_only.mig_strategy), "single");
   EXPECT_FALSE(file_only.fail_on_init_error);
   EXPECT_EQ(file_only.driver_root, "/from/file");
   EXPECT_EQ(file_only.device_id_strategy, DeviceIdStrategy::kIndex);
@@ -93,22 +95,24 @@ flags:
       Load({"--mig-strategy=none", "--config-file=" + path}, {{"MIG_STRATEGY", "mixed"},
                                                               {"NVIDIA_DRIVER_ROOT", "/from/env"},
                                                               {"PASS_DEVICE_SPECS", "false"}});
-  EXPECT_EQ(mixed.mig_strategy, "none");
+  EXPECT_EQ(config::Name(mixed.mig_strategy), "none");
   EXPECT_EQ(mixed.driver_root, "/from/env");
   EXPECT_FALSE(mixed.pass_device_specs);
   EXPECT_EQ(mixed.device_id_strategy, DeviceIdStrategy::kIndex);
 
   // CONFIG_FILE works like --config-file.
-  EXPECT_EQ(Load({}, {{"CONFIG_FILE", path}}).mig_strategy, "single");
+  EXPECT_EQ(config::Name(Load({}, {{"CONFIG_FILE", path}}).mig_strategy), "single");
 }
 
 TEST_F(OptionsTest, ImexFlagsOverrideTheFileOnlyWhenGiven) {
   std::string path = WriteConfig("imex: {channelIDs: [], required: true}\n");
   Options from_file = Load({"--config-file", path});
-  EXPECT_TRUE(from_file.config.imex.required);
-  EXPECT_TRUE(from_file.config.imex.channel_ids.empty());
+  EXPECT_TRUE(from_file.config.Bool(config::keys::kImexRequired).value_or(false));
+  EXPECT_TRUE(from_file.config.Ints(config::keys::kImexChannelIds)
+                  .value_or(std::vector<long long>{})
+                  .empty());
   Options flagged = Load({"--config-file", path, "--imex-required=false"});
-  EXPECT_FALSE(flagged.config.imex.required);
+  EXPECT_FALSE(flagged.config.Bool(config::keys::kImexRequired).value_or(false));
 }
 
 TEST_F(OptionsTest, EmptyKubeletSocketMeansServeWithoutRegistering) {

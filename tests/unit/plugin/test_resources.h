@@ -1,15 +1,15 @@
 // Small hand-built resources for plugin tests.
 #pragma once
 
-#include "plugin/resource.h"
+#include "resource/resource.h"
 
 namespace nvdp::testing {
 
 // nvidia.com/gpu with GPUs "GPU-0".."GPU-<n-1>", NUMA node = index / (n/2).
-inline plugin::Resource GpuResource(int n) {
-  plugin::Resource resource{"nvidia.com/gpu", {}};
+inline resource::Resource GpuResource(int n) {
+  resource::Resource resource{"nvidia.com/gpu", {}};
   for (int i = 0; i < n; ++i) {
-    plugin::AllocatableDevice device;
+    resource::AllocatableDevice device;
     device.id = "GPU-" + std::to_string(i);
     device.gpu_uuid = device.id;
     device.index = std::to_string(i);

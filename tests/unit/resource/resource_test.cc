@@ -1,9 +1,9 @@
 // Which devices go to which resource (spec §3), on hand-built inventories.
-#include "plugin/resource.h"
+#include "resource/resource.h"
 
 #include <gtest/gtest.h>
 
-namespace nvdp::plugin {
+namespace nvdp::resource {
 namespace {
 
 using device::GpuInfo;
@@ -44,10 +44,12 @@ std::map<std::string, std::vector<std::string>> Ids(const std::vector<Resource>&
   return ids;
 }
 
+config::MigStrategy Strategy(const std::string& name) { return *config::ParseMigStrategy(name); }
+
 ResourceSettings Settings(const std::string& strategy, const Inventory& inventory) {
   ResourceSettings settings;
-  settings.mig_strategy = strategy;
-  settings.rules = DefaultResourceRules(strategy, inventory);
+  settings.mig_strategy = Strategy(strategy);
+  settings.rules = DefaultResourceRules(Strategy(strategy), inventory);
   return settings;
 }
 
@@ -60,25 +62,19 @@ std::string ErrorOf(const Inventory& inventory, const ResourceSettings& settings
   return "(no error)";
 }
 
-TEST(ResourceTest, SocketNames) {
-  EXPECT_EQ(SocketName("nvidia.com/gpu"), "nvidia-gpu.sock");
-  EXPECT_EQ(SocketName("nvidia.com/gpu.shared"), "nvidia-gpu.shared.sock");
-  EXPECT_EQ(SocketName("nvidia.com/mig-1g.5gb"), "nvidia-mig-1g.5gb.sock");
-}
-
 TEST(ResourceTest, DefaultRules) {
   Inventory inventory;
   inventory.gpus = {Gpu(0), Gpu(1)};
   inventory.gpus[1].mig_profiles = {"1g.5gb", "4g.20gb", "1g.10gb+me"};
-  config::Resources none = DefaultResourceRules("none", inventory);
+  config::Resources none = DefaultResourceRules(Strategy("none"), inventory);
   ASSERT_EQ(none.gpus.size(), 1u);
   EXPECT_EQ(none.gpus[0].pattern, "*");
   EXPECT_EQ(none.gpus[0].name, "nvidia.com/gpu");
   EXPECT_TRUE(none.mig.empty());
-  config::Resources single = DefaultResourceRules("single", inventory);
+  config::Resources single = DefaultResourceRules(Strategy("single"), inventory);
   ASSERT_EQ(single.mig.size(), 1u);
   EXPECT_EQ(single.mig[0].name, "nvidia.com/gpu");
-  config::Resources mixed = DefaultResourceRules("mixed", inventory);
+  config::Resources mixed = DefaultResourceRules(Strategy("mixed"), inventory);
   std::vector<std::pair<std::string, std::string>> rules;
   for (const auto& rule : mixed.mig) rules.emplace_back(rule.pattern, rule.name);
   EXPECT_EQ(rules, (std::vector<std::pair<std::string, std::string>>{
@@ -254,4 +250,4 @@ TEST(ResourceTest, NoGpusNoResources) {
 }
 
 }  // namespace
-}  // namespace nvdp::plugin
+}  // namespace nvdp::resource

@@ -1,4 +1,4 @@
-#include "plugin/resource.h"
+#include "resource/resource.h"
 
 #include <algorithm>
 #include <map>
@@ -6,7 +6,7 @@
 #include "common/log.h"
 #include "config/resource_name.h"
 
-namespace nvdp::plugin {
+namespace nvdp::resource {
 namespace {
 
 using device::GpuInfo;
@@ -82,15 +82,16 @@ void AddMigDevices(DeviceMap& map, const ResourceSettings& settings, const GpuIn
 
 DeviceMap BuildDeviceMap(const device::Inventory& inventory, const ResourceSettings& settings) {
   DeviceMap full, mig;
-  const std::string& strategy = settings.mig_strategy;
+  using config::MigStrategy;
+  const MigStrategy strategy = settings.mig_strategy;
   for (size_t position = 0; position < inventory.gpus.size(); ++position) {
     const GpuInfo& gpu = inventory.gpus[position];
-    if (strategy == "none" || !gpu.mig_enabled) {
+    if (strategy == MigStrategy::kNone || !gpu.mig_enabled) {
       AddFullGpu(full, settings, gpu, position);
       continue;
     }
     if (gpu.mig_devices.empty()) {
-      if (strategy == "single") {
+      if (strategy == MigStrategy::kSingle) {
         throw ResourceError("device " + std::to_string(gpu.index) +
                             " has no MIG devices configured");
       }
@@ -99,7 +100,7 @@ DeviceMap BuildDeviceMap(const device::Inventory& inventory, const ResourceSetti
     }
     AddMigDevices(mig, settings, gpu, position);
   }
-  if (strategy == "single") {
+  if (strategy == MigStrategy::kSingle) {
     const MigDeviceInfo* first = nullptr;
     for (const GpuInfo& gpu : inventory.gpus) {
       if (!gpu.mig_enabled) continue;
@@ -145,28 +146,25 @@ const AllocatableDevice* Resource::Find(std::string_view id) const {
   return nullptr;
 }
 
-std::string SocketName(std::string_view resource_name) {
-  std::string_view name = resource_name;
-  if (name.starts_with(config::kResourcePrefix)) name.remove_prefix(config::kResourcePrefix.size());
-  return "nvidia-" + std::string(name) + ".sock";
+std::string MixedMigResourceName(std::string_view profile) {
+  std::string name(profile);
+  std::replace(name.begin(), name.end(), '+', '.');
+  return std::string(config::kResourcePrefix) + "mig-" + name;
 }
 
-config::Resources DefaultResourceRules(const std::string& mig_strategy,
+config::Resources DefaultResourceRules(config::MigStrategy mig_strategy,
                                        const device::Inventory& inventory) {
   const std::string gpu = std::string(config::kResourcePrefix) + "gpu";
   config::Resources rules;
   rules.gpus.push_back({"*", gpu});
-  if (mig_strategy == "single") rules.mig.push_back({"*", gpu});
-  if (mig_strategy == "mixed") {
+  if (mig_strategy == config::MigStrategy::kSingle) rules.mig.push_back({"*", gpu});
+  if (mig_strategy == config::MigStrategy::kMixed) {
     for (const GpuInfo& info : inventory.gpus) {
       for (const std::string& profile : info.mig_profiles) {
         bool seen =
             std::any_of(rules.mig.begin(), rules.mig.end(),
                         [&](const config::ResourceRule& r) { return r.pattern == profile; });
-        if (seen) continue;
-        std::string name = profile;
-        std::replace(name.begin(), name.end(), '+', '.');
-        rules.mig.push_back({profile, std::string(config::kResourcePrefix) + "mig-" + name});
+        if (!seen) rules.mig.push_back({profile, MixedMigResourceName(profile)});
       }
     }
   }
@@ -211,4 +209,4 @@ std::vector<Resource> BuildResources(const device::Inventory& inventory,
   return resources;
 }
 
-}  // namespace nvdp::plugin
+}  // namespace nvdp::resource

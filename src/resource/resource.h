@@ -1,5 +1,6 @@
-// What the plugin advertises: resources (nvidia.com/gpu, nvidia.com/mig-1g.5gb, ...) and their
-// devices, derived from the inventory and the configuration once per start (spec §3). Plain data.
+// The resource model every program shares: resources (nvidia.com/gpu, nvidia.com/mig-1g.5gb, ...)
+// and their allocatable devices (GPUs, MIG devices, replicas), derived from the inventory and the
+// configuration (spec §3). Pure: plain data in, plain data out.
 #pragma once
 
 #include <optional>
@@ -9,10 +10,11 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/strategies.h"
 #include "device/inventory.h"
 #include "device/mig_caps.h"
 
-namespace nvdp::plugin {
+namespace nvdp::resource {
 
 struct AllocatableDevice {
   std::string id;             // what the kubelet sees: GPU UUID, MIG UUID, or either + "::<n>"
@@ -42,7 +44,7 @@ class ResourceError : public std::runtime_error {
 };
 
 struct ResourceSettings {
-  std::string mig_strategy = "none";
+  config::MigStrategy mig_strategy = config::MigStrategy::kNone;
   config::Resources rules;  // after DefaultResourceRules
   const config::ReplicatedResources* replicated = nullptr;
   const device::MigCaps* mig_caps = nullptr;  // nullptr: MIG devices get only the parent node
@@ -53,18 +55,17 @@ struct ResourceSettings {
 // client accepts by default (a larger list is rejected and the resource disappears).
 inline constexpr size_t kMaxAdvertisedDevices = 16384;
 
-// nvidia.com/gpu -> nvidia-gpu.sock (spec §4.2).
-std::string SocketName(std::string_view resource_name);
-
 // §3.1: {"*" -> nvidia.com/gpu} for GPUs; for MIG, "*" -> nvidia.com/gpu with single, and with
 // mixed one rule per distinct profile the GPUs support, named nvidia.com/mig-<profile> ('+'
 // becomes '.'), in NVML order.
-config::Resources DefaultResourceRules(const std::string& mig_strategy,
+config::Resources DefaultResourceRules(config::MigStrategy mig_strategy,
                                        const device::Inventory& inventory);
+// The mixed strategy's resource for a MIG profile: 1g.5gb+me -> nvidia.com/mig-1g.5gb.me.
+std::string MixedMigResourceName(std::string_view profile);
 
 // §3.3 and §3.4. Resources are sorted by name, devices in NVML order; resources without devices
 // are left out. Throws ResourceError.
 std::vector<Resource> BuildResources(const device::Inventory& inventory,
                                      const ResourceSettings& settings);
 
-}  // namespace nvdp::plugin
+}  // namespace nvdp::resource
