@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/flags.h"
+#include "config/defaults.h"
 #include "configmanager/update.h"
 
 namespace nvdp::configmanager {
@@ -14,7 +15,7 @@ struct Options {
   bool oneshot = false;
   std::string kubeconfig;
   std::string node_name;
-  std::string node_label = "nvidia.com/device-plugin.config";
+  std::string node_label = config::kDefaultNodeLabel;
   UpdateSettings update;
   bool send_signal = true;
   int signal = 1;  // SIGHUP
