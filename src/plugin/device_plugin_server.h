@@ -5,13 +5,16 @@
 #include <memory>
 #include <string>
 
+#include "health/health_registry.h"
 #include "plugin/allocate.h"
-#include "plugin/health_registry.h"
 #include "plugin/plugin_metrics.h"
 #include "plugin/preferred.h"
 #include "resource/resource.h"
 
 namespace nvdp::plugin {
+
+using health::HealthCause;
+using health::HealthRegistry;
 
 struct ServerSettings {
   AllocateOptions allocate;

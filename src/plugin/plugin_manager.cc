@@ -7,17 +7,11 @@
 #include <cstdlib>
 #include <iterator>
 
-#include "cdi/generate.h"
 #include "cdi/writer.h"
 #include "common/log.h"
-#include "common/paths.h"
-#include "common/strings.h"
 #include "config/effective.h"
-#include "device/discovery.h"
-#include "device/mig_caps.h"
 #include "mps/control.h"
 #include "mps/tools.h"
-#include "plugin/imex.h"
 #include "plugin/kubelet_registration.h"
 
 namespace nvdp::plugin {
@@ -63,135 +57,17 @@ std::shared_ptr<nvml::Nvml> PluginManager::OpenNvml() {
   return nvml_;
 }
 
-device::Inventory PluginManager::LoadInventory() {
-  try {
-    return ReadInventory();
-  } catch (const nvml::NvmlError& failure) {
-    if (failure.code() == NVML_ERROR_LIBRARY_NOT_FOUND) {
-      throw NvmlUnavailable(std::string(failure.what()) +
-                            ". Is the NVIDIA container runtime configured, and the driver root "
-                            "mounted at " +
-                            options_.container_driver_root + "?");
-    }
-    throw NvmlUnavailable(std::string("nvml init failed: ") + failure.what());
-  }
-}
-
-device::Inventory PluginManager::ReadInventory() {
-  auto nvml = OpenNvml();
-  nvml::Session session(*nvml);
-  device::DiscoveryOptions discovery;
-  discovery.sysfs_roots = HostRoots(options_.container_driver_root, "/sys");
-  return device::Discover(*nvml, discovery);
-}
-
-AllocateOptions PluginManager::MakeAllocateOptions() const {
-  AllocateOptions allocate;
-  allocate.id_strategy = options_.device_id_strategy;
-  allocate.envvar = options_.device_list_strategy.envvar;
-  allocate.volume_mounts = options_.device_list_strategy.volume_mounts;
-  const config::ReplicatedResources* shared = options_.config.sharing.replicated();
-  allocate.fail_requests_greater_than_one = shared && shared->fail_requests_greater_than_one;
-  allocate.pass_device_specs = options_.pass_device_specs;
-  allocate.dev_root = options_.dev_root;
-  allocate.gdrcopy = options_.gdrcopy_enabled;
-  allocate.gds = options_.gds_enabled;
-  allocate.mofed = options_.mofed_enabled;
-  allocate.mps_host_root = options_.mps_root;
-  allocate.cdi_annotations = options_.device_list_strategy.cdi_annotations;
-  allocate.cdi_cri = options_.device_list_strategy.cdi_cri;
-  allocate.cdi_annotation_prefix = options_.cdi_annotation_prefix;
-  // Upstream checks these in its own container; the container driver root's /dev shows the same
-  // host nodes, and a simulated root carries its own.
-  for (const std::string& node : ControlDeviceNodes()) {
-    for (const std::string& path : HostRoots(options_.container_driver_root, node)) {
-      if (access(path.c_str(), F_OK) == 0) {
-        allocate.control_nodes.push_back(node);
-        break;
-      }
-    }
-  }
-  return allocate;
-}
-
 Plan PluginManager::Prepare() {
-  Plan plan;
-  plan.inventory = LoadInventory();
-  plan.config = options_.config;
-  plan.config.resources = resource::DefaultResourceRules(options_.mig_strategy, plan.inventory);
-
-  std::optional<device::MigCaps> caps;
-  const bool mig_strategy = options_.mig_strategy != config::MigStrategy::kNone;
-  if (mig_strategy) {
-    caps = device::MigCaps::Load(HostRoots(options_.container_driver_root, ""));
-  }
-  bool any_mig = std::any_of(plan.inventory.gpus.begin(), plan.inventory.gpus.end(),
-                             [](const device::GpuInfo& g) { return !g.mig_devices.empty(); });
-  if (options_.pass_device_specs && mig_strategy && any_mig && !caps) {
-    throw ResourceError(
-        "--pass-device-specs needs the MIG capability devices, but "
-        "/proc/driver/nvidia-caps/mig-minors cannot be read");
-  }
-  resource::ResourceSettings settings;
-  settings.mig_strategy = options_.mig_strategy;
-  settings.rules = plan.config.resources;
-  settings.replicated = options_.config.sharing.replicated();
-  settings.mig_caps = caps ? &*caps : nullptr;
-  plan.resources = resource::BuildResources(plan.inventory, settings);
-  if (!options_.mps_root.empty()) {
-    for (const Resource& resource : plan.resources) {
-      for (const AllocatableDevice& device : resource.devices) {
-        if (device.mig) throw ResourceError("sharing using MPS is not supported for MIG devices");
-      }
-    }
-  }
-  plan.allocate = MakeAllocateOptions();
-  std::vector<std::string> warnings;
-  plan.allocate.imex_channels = ExistingImexChannels(
-      options_.imex_channel_ids, options_.imex_required, options_.container_driver_root, &warnings);
-  for (const std::string& warning : warnings) LOG_WARNING("{}", warning);
-  if (options_.device_list_strategy.any_cdi()) {
-    if (!caps && any_mig)
-      caps = device::MigCaps::Load(HostRoots(options_.container_driver_root, ""));
-    PlanCdi(plan, caps);
-  }
-  plan.pair_scores = alloc::PairScores(plan.inventory.links);
-  plan.preference.shared_policy = options_.shared_devices_allocation_policy;
-  return plan;
-}
-
-// The CDI specs for this node and configuration (spec §4.7-4.9). Throws ResourceError.
-void PluginManager::PlanCdi(Plan& plan, const std::optional<device::MigCaps>& caps) const {
-  if (!options_.cdi_feature_flags.empty()) {
-    LOG_INFO("CDI feature flags {} have no effect on this generator",
-             Join(options_.cdi_feature_flags, ","));
-  }
-  cdi::GpuSpecSettings settings;
-  settings.roots =
-      cdi::Roots::Resolve(options_.container_driver_root, options_.driver_root, options_.dev_root);
-  settings.hook_path = options_.nvidia_cdi_hook_path;
-  settings.index_names = options_.device_id_strategy == DeviceIdStrategy::kIndex;
+  std::shared_ptr<nvml::Nvml> nvml;
   try {
-    plan.cdi_specs.push_back(cdi::GpuSpec(plan.inventory, caps, settings));
-    if (!plan.allocate.imex_channels.empty()) {
-      plan.cdi_specs.push_back(cdi::ImexChannelSpec(plan.allocate.imex_channels, settings.roots));
-    }
-    const std::pair<const char*, bool> modes[] = {{"gdrcopy", options_.gdrcopy_enabled},
-                                                  {"gds", options_.gds_enabled},
-                                                  {"mofed", options_.mofed_enabled}};
-    for (const auto& [mode, enabled] : modes) {
-      if (!enabled) continue;
-      std::optional<cdi::Spec> spec = cdi::ModeSpec(mode, settings.roots);
-      if (!spec) {
-        LOG_WARNING("{} is enabled but none of its devices exist; no CDI spec for it", mode);
-        continue;
-      }
-      plan.cdi_specs.push_back(std::move(*spec));
-      plan.allocate.cdi_modes.push_back(mode);
-    }
-  } catch (const cdi::GenerateError& failure) {
-    throw ResourceError(std::string("failed to create the CDI specs: ") + failure.what());
+    nvml = OpenNvml();
+  } catch (const nvml::NvmlError& failure) {
+    throw AsNvmlUnavailable(failure, options_.container_driver_root);
   }
+  const NodeFacts facts = ReadNodeFacts(options_, *nvml);
+  Plan plan = BuildPlan(options_, facts);
+  PlanCdiSpecs(options_, facts, plan);
+  return plan;
 }
 
 PluginManager::StartResult PluginManager::Start(std::string* error) {
@@ -263,7 +139,6 @@ void PluginManager::WriteCdiSpecs(const Plan& plan) const {
 
 PluginManager::StartResult PluginManager::Serve(Plan plan) {
   plan_ = std::move(plan);
-  plan_.preference.scores = &plan_.pair_scores;  // the plan moved
   prepared_ = true;
   const device::Inventory& inventory = plan_.inventory;
   LOG_INFO("NVIDIA driver {}, CUDA {}.{}, {} GPU(s)", inventory.driver_version,
@@ -272,7 +147,9 @@ PluginManager::StartResult PluginManager::Serve(Plan plan) {
   LOG_INFO("Running with config:\n{}", config::ToJson(plan_.config));
 
   for (const device::GpuInfo& gpu : inventory.gpus) {
-    if (!gpu.problem.empty()) health_->MarkUnhealthy(gpu.uuid, HealthCause::kStartup, gpu.problem);
+    if (!gpu.problem.empty()) {
+      health_->MarkUnhealthy(gpu.uuid, health::HealthCause::kStartup, gpu.problem);
+    }
   }
   if (plan_.resources.empty()) {
     LOG_INFO("No devices found. Waiting indefinitely.");
@@ -290,36 +167,11 @@ PluginManager::StartResult PluginManager::Serve(Plan plan) {
         JoinPath(dir, SocketName(resource.name)));
     plugins_.push_back(std::move(plugin));
   }
-  HealthSettings health;
-  health.filter =
-      XidFilter::FromSettings(options_.disable_healthchecks, options_.enable_healthchecks);
-  health.recovery_period = options_.health_recovery_period;
-  health.probe_interval = options_.health_probe_interval;
-  monitor_ =
-      std::make_shared<HealthMonitor>(nvml_, WatchedGpus(), health_, std::move(health), metrics_);
+  monitor_ = std::make_shared<HealthMonitor>(nvml_, WatchedGpus(plan_), health_,
+                                             HealthSettingsFrom(options_), metrics_->health);
   monitor_->Start();
   Reconcile(true);
   return StartResult::kServing;
-}
-
-// Every GPU with its MIG devices that are advertised as such (with --mig-strategy=none a
-// MIG-enabled GPU is advertised whole, and an event anywhere on it is the GPU's).
-std::vector<WatchedGpu> PluginManager::WatchedGpus() const {
-  std::vector<WatchedGpu> gpus;
-  for (const device::GpuInfo& gpu : plan_.inventory.gpus) gpus.push_back({gpu.uuid, {}});
-  for (const Resource& resource : plan_.resources) {
-    for (const AllocatableDevice& device : resource.devices) {
-      if (!device.mig) continue;
-      for (WatchedGpu& gpu : gpus) {
-        if (gpu.uuid != device.gpu_uuid) continue;
-        bool known = std::any_of(gpu.migs.begin(), gpu.migs.end(),
-                                 [&](const WatchedMig& m) { return m.uuid == device.mig_uuid; });
-        if (!known)
-          gpu.migs.push_back({device.mig_uuid, device.gpu_instance, device.compute_instance});
-      }
-    }
-  }
-  return gpus;
 }
 
 void PluginManager::Stop() {

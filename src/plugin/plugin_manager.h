@@ -13,37 +13,19 @@
 #include <string>
 #include <vector>
 
-#include "cdi/spec.h"
-#include "config/config.h"
-#include "device/inventory.h"
-#include "device/mig_caps.h"
+#include "health/health_monitor.h"
+#include "health/health_registry.h"
 #include "nvml/nvml.h"
 #include "plugin/device_plugin_server.h"
-#include "plugin/health_monitor.h"
-#include "plugin/health_registry.h"
+#include "plugin/node_facts.h"
 #include "plugin/options.h"
+#include "plugin/plan.h"
 #include "plugin/plugin_metrics.h"
-#include "plugin/preferred.h"
-#include "resource/resource.h"
 
 namespace nvdp::plugin {
 
-// NVML cannot be loaded or initialised; the message says what to check.
-class NvmlUnavailable : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// Everything a start computes before it opens a socket; --dry-run prints it.
-struct Plan {
-  device::Inventory inventory;
-  config::Config config;  // the effective configuration, with the default resource rules
-  std::vector<Resource> resources;
-  AllocateOptions allocate;
-  alloc::PairScores pair_scores;     // from inventory.links, for GetPreferredAllocation
-  PreferenceSettings preference;     // its scores point at pair_scores once the plan is in place
-  std::vector<cdi::Spec> cdi_specs;  // written at start with the cdi-* strategies
-};
+using health::HealthMonitor;
+using health::WatchedGpu;
 
 // What /healthz, /readyz and /metrics read, published by the main loop (thread-safe copy).
 struct PluginStatus {
@@ -125,14 +107,9 @@ class PluginManager {
   };
 
   std::shared_ptr<nvml::Nvml> OpenNvml();
-  device::Inventory LoadInventory();  // throws NvmlUnavailable
-  device::Inventory ReadInventory();
-  AllocateOptions MakeAllocateOptions() const;
-  void PlanCdi(Plan& plan, const std::optional<device::MigCaps>& caps) const;
   void WriteCdiSpecs(const Plan& plan) const;  // throws std::runtime_error
   // Stops nothing: takes a prepared plan and serves it.
   StartResult Serve(Plan plan);
-  std::vector<WatchedGpu> WatchedGpus() const;
   void PublishStatus(std::string problem);
   void ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino_t kubelet_inode);
   // False (and the next check scheduled) while the resource's MPS control daemon does not answer.

@@ -2,34 +2,18 @@
 // servers, the health monitor and the lifecycle; it survives restarts.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "common/metrics.h"
+#include "health/health_metrics.h"
 
 namespace nvdp::plugin {
 
 struct PluginMetrics {
-  metrics::Counter xid_events{"nvidia_device_plugin_xid_events_total",
-                              "Critical XID events received, by GPU and XID; ignored=\"true\" when "
-                              "the XID rules (DP_DISABLE_HEALTHCHECKS, application XIDs) skip it",
-                              {"gpu", "xid", "ignored"}};
-  metrics::Counter ecc_events{"nvidia_device_plugin_ecc_events_total",
-                              "ECC error events received (they do not change health)",
-                              {"gpu", "type"}};
-  metrics::Counter unhealthy{"nvidia_device_plugin_marked_unhealthy_total",
-                             "Times a GPU or MIG device was marked unhealthy, by cause (xid, lost, "
-                             "hung, unwatchable, startup)",
-                             {"device", "cause"}};
-  metrics::Counter recovered{"nvidia_device_plugin_recovered_total",
-                             "Times a GPU or MIG device returned to healthy "
-                             "(--health-recovery-period)",
-                             {"device"}};
-  metrics::Counter nvml_errors{"nvidia_device_plugin_nvml_errors_total",
-                               "NVML calls on the health path that failed, by function and error",
-                               {"function", "error"}};
-  metrics::Gauge nvml_hung{"nvidia_device_plugin_nvml_hung_calls",
-                           "NVML calls on the health path running past their deadline",
-                           {}};
+  // The health monitor's, under the same prefix.
+  std::shared_ptr<health::HealthMetrics> health =
+      std::make_shared<health::HealthMetrics>("nvidia_device_plugin");
   metrics::Counter requests{"nvidia_device_plugin_requests_total",
                             "kubelet calls answered, by resource, method and gRPC status code",
                             {"resource", "method", "code"}};

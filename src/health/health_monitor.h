@@ -14,12 +14,12 @@
 #include <thread>
 #include <vector>
 
+#include "health/health_metrics.h"
+#include "health/health_registry.h"
+#include "health/xid_filter.h"
 #include "nvml/nvml.h"
-#include "plugin/health_registry.h"
-#include "plugin/plugin_metrics.h"
-#include "plugin/xid_filter.h"
 
-namespace nvdp::plugin {
+namespace nvdp::health {
 
 struct HealthSettings {
   XidFilter filter;
@@ -43,7 +43,7 @@ class HealthMonitor {
  public:
   HealthMonitor(std::shared_ptr<nvml::Nvml> nvml, std::vector<WatchedGpu> gpus,
                 std::shared_ptr<HealthRegistry> registry, HealthSettings settings,
-                std::shared_ptr<PluginMetrics> metrics);
+                std::shared_ptr<HealthMetrics> metrics);
   ~HealthMonitor();
   HealthMonitor(const HealthMonitor&) = delete;
   HealthMonitor& operator=(const HealthMonitor&) = delete;
@@ -67,4 +67,4 @@ class HealthMonitor {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace nvdp::plugin
+}  // namespace nvdp::health

@@ -1,5 +1,5 @@
 // The health monitor's threads against the NVML simulator: events, probes, recovery, hung calls.
-#include "plugin/health_monitor.h"
+#include "health/health_monitor.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include "device/discovery.h"
 #include "sim_node.h"
 
-namespace nvdp::plugin {
+namespace nvdp::health {
 namespace {
 
 using namespace std::chrono_literals;
@@ -76,7 +76,7 @@ class HealthMonitorTest : public ::testing::Test {
   std::unique_ptr<testing::SimulatedNode> node_;
   device::Inventory inventory_;
   std::shared_ptr<HealthRegistry> registry_ = std::make_shared<HealthRegistry>();
-  std::shared_ptr<PluginMetrics> metrics_ = std::make_shared<PluginMetrics>();
+  std::shared_ptr<HealthMetrics> metrics_ = std::make_shared<HealthMetrics>("nvidia_device_plugin");
   std::unique_ptr<HealthMonitor> monitor_;
 };
 
@@ -314,4 +314,4 @@ TEST_F(HealthMonitorTest, AllDisabledStartsNothing) {
 }
 
 }  // namespace
-}  // namespace nvdp::plugin
+}  // namespace nvdp::health

@@ -1,6 +1,6 @@
-#include "plugin/health_registry.h"
+#include "health/health_registry.h"
 
-namespace nvdp::plugin {
+namespace nvdp::health {
 
 std::string_view HealthCauseName(HealthCause cause) {
   switch (cause) {
@@ -132,4 +132,4 @@ void HealthRegistry::Wake() const {
   changed_.notify_all();
 }
 
-}  // namespace nvdp::plugin
+}  // namespace nvdp::health

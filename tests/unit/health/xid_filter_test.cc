@@ -1,9 +1,9 @@
 // DP_DISABLE_HEALTHCHECKS / DP_ENABLE_HEALTHCHECKS, case by case from spec §6.1.
-#include "plugin/xid_filter.h"
+#include "health/xid_filter.h"
 
 #include <gtest/gtest.h>
 
-namespace nvdp::plugin {
+namespace nvdp::health {
 namespace {
 
 using Xids = std::map<uint64_t, bool>;
@@ -63,4 +63,4 @@ TEST(XidFilterTest, EnableBeatsDisableForTheSameXid) {
 }
 
 }  // namespace
-}  // namespace nvdp::plugin
+}  // namespace nvdp::health

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace nvdp::plugin {
+namespace nvdp::health {
 
 // Why a device is unhealthy; decides whether it may recover. Ordered strongest first, the order
 // in which reasons are listed.
@@ -79,4 +79,4 @@ class HealthRegistry {
   mutable uint64_t wakes_ = 0;
 };
 
-}  // namespace nvdp::plugin
+}  // namespace nvdp::health

@@ -1,4 +1,4 @@
-#include "plugin/health_monitor.h"
+#include "health/health_monitor.h"
 
 #include <fmt/format.h>
 
@@ -11,7 +11,7 @@
 #include "common/log.h"
 #include "nvml/error.h"
 
-namespace nvdp::plugin {
+namespace nvdp::health {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -36,7 +36,7 @@ struct HealthMonitor::State {
   std::vector<WatchedGpu> gpus;
   std::shared_ptr<HealthRegistry> registry;
   HealthSettings settings;
-  std::shared_ptr<PluginMetrics> metrics;
+  std::shared_ptr<HealthMetrics> metrics;
 
   // Set under `mutex` (Sleep waits under it, so a stop request is never missed), read anywhere.
   std::atomic<bool> stop{false};
@@ -56,7 +56,7 @@ struct HealthMonitor::State {
   std::map<std::string, nvmlReturn_t> last_probe_error;  // per key, to log changes only
 
   State(std::shared_ptr<nvml::Nvml> n, std::vector<WatchedGpu> g, std::shared_ptr<HealthRegistry> r,
-        HealthSettings s, std::shared_ptr<PluginMetrics> m)
+        HealthSettings s, std::shared_ptr<HealthMetrics> m)
       : nvml(std::move(n)),
         gpus(std::move(g)),
         registry(std::move(r)),
@@ -429,7 +429,7 @@ struct HealthMonitor::State {
 
 HealthMonitor::HealthMonitor(std::shared_ptr<nvml::Nvml> nvml, std::vector<WatchedGpu> gpus,
                              std::shared_ptr<HealthRegistry> registry, HealthSettings settings,
-                             std::shared_ptr<PluginMetrics> metrics)
+                             std::shared_ptr<HealthMetrics> metrics)
     : state_(std::make_shared<State>(std::move(nvml), std::move(gpus), std::move(registry),
                                      std::move(settings), std::move(metrics))) {}
 
@@ -503,4 +503,4 @@ std::string HealthMonitor::NvmlDown() const {
   return state_->nvml_down;
 }
 
-}  // namespace nvdp::plugin
+}  // namespace nvdp::health

@@ -1,11 +1,11 @@
-#include "plugin/health_registry.h"
+#include "health/health_registry.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
-namespace nvdp::plugin {
+namespace nvdp::health {
 namespace {
 
 using namespace std::chrono_literals;
@@ -99,4 +99,4 @@ TEST(HealthRegistryTest, WakeReleasesWaitersWithoutAChange) {
 }
 
 }  // namespace
-}  // namespace nvdp::plugin
+}  // namespace nvdp::health

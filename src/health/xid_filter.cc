@@ -1,8 +1,8 @@
-#include "plugin/xid_filter.h"
+#include "health/xid_filter.h"
 
 #include "common/strings.h"
 
-namespace nvdp::plugin {
+namespace nvdp::health {
 
 std::map<uint64_t, bool> ParseXidList(std::string_view text, std::vector<std::string>* ignored) {
   std::map<uint64_t, bool> xids;
@@ -49,4 +49,4 @@ bool XidFilter::IsDisabled(uint64_t xid) const {
   return IsAllDisabled();
 }
 
-}  // namespace nvdp::plugin
+}  // namespace nvdp::health

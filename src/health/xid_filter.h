@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace nvdp::plugin {
+namespace nvdp::health {
 
 // Parses one env value: "all"/"xids" -> {0: true} (parsing stops there); integers -> {n: true};
 // empty items are skipped; anything else is reported in `ignored` and skipped.
@@ -32,4 +32,4 @@ class XidFilter {
   std::map<uint64_t, bool> disabled_;  // key 0 stands for "all"
 };
 
-}  // namespace nvdp::plugin
+}  // namespace nvdp::health

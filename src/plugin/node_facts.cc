@@ -1,0 +1,102 @@
+#include "plugin/node_facts.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "common/paths.h"
+#include "common/strings.h"
+#include "device/discovery.h"
+#include "plugin/imex.h"
+
+namespace nvdp::plugin {
+namespace {
+
+device::Inventory ReadInventory(const Options& options, nvml::Nvml& nvml) {
+  try {
+    nvml::Session session(nvml);
+    device::DiscoveryOptions discovery;
+    discovery.sysfs_roots = HostRoots(options.container_driver_root, "/sys");
+    return device::Discover(nvml, discovery);
+  } catch (const nvml::NvmlError& failure) {
+    throw AsNvmlUnavailable(failure, options.container_driver_root);
+  }
+}
+
+// Upstream checks these in its own container; the container driver root's /dev shows the same
+// host nodes, and a simulated root carries its own.
+std::vector<std::string> ExistingControlNodes(const std::string& container_driver_root) {
+  std::vector<std::string> nodes;
+  for (const std::string& node : ControlDeviceNodes()) {
+    for (const std::string& path : HostRoots(container_driver_root, node)) {
+      if (access(path.c_str(), F_OK) == 0) {
+        nodes.push_back(node);
+        break;
+      }
+    }
+  }
+  return nodes;
+}
+
+}  // namespace
+
+NvmlUnavailable AsNvmlUnavailable(const nvml::NvmlError& failure,
+                                  const std::string& container_driver_root) {
+  if (failure.code() == NVML_ERROR_LIBRARY_NOT_FOUND) {
+    return NvmlUnavailable(std::string(failure.what()) +
+                           ". Is the NVIDIA container runtime configured, and the driver root "
+                           "mounted at " +
+                           container_driver_root + "?");
+  }
+  return NvmlUnavailable(std::string("nvml init failed: ") + failure.what());
+}
+
+NodeFacts ReadNodeFacts(const Options& options, nvml::Nvml& nvml) {
+  NodeFacts facts;
+  facts.inventory = ReadInventory(options, nvml);
+  const bool any_mig = std::any_of(facts.inventory.gpus.begin(), facts.inventory.gpus.end(),
+                                   [](const device::GpuInfo& g) { return !g.mig_devices.empty(); });
+  if (options.mig_strategy != config::MigStrategy::kNone ||
+      (options.device_list_strategy.any_cdi() && any_mig)) {
+    facts.mig_caps = device::MigCaps::Load(HostRoots(options.container_driver_root, ""));
+  }
+  facts.control_nodes = ExistingControlNodes(options.container_driver_root);
+  std::vector<std::string> warnings;
+  facts.imex_channels = ExistingImexChannels(options.imex_channel_ids, options.imex_required,
+                                             options.container_driver_root, &warnings);
+  for (const std::string& warning : warnings) LOG_WARNING("{}", warning);
+  return facts;
+}
+
+void PlanCdiSpecs(const Options& options, const NodeFacts& facts, Plan& plan) {
+  if (!options.device_list_strategy.any_cdi()) return;
+  if (!options.cdi_feature_flags.empty()) {
+    LOG_INFO("CDI feature flags {} have no effect on this generator",
+             Join(options.cdi_feature_flags, ","));
+  }
+  const cdi::GpuSpecSettings settings = CdiSettingsFrom(options);
+  try {
+    plan.cdi_specs.push_back(cdi::GpuSpec(plan.inventory, facts.mig_caps, settings));
+    if (!plan.allocate.imex_channels.empty()) {
+      plan.cdi_specs.push_back(cdi::ImexChannelSpec(plan.allocate.imex_channels, settings.roots));
+    }
+    const std::pair<const char*, bool> modes[] = {{"gdrcopy", options.gdrcopy_enabled},
+                                                  {"gds", options.gds_enabled},
+                                                  {"mofed", options.mofed_enabled}};
+    for (const auto& [mode, enabled] : modes) {
+      if (!enabled) continue;
+      std::optional<cdi::Spec> spec = cdi::ModeSpec(mode, settings.roots);
+      if (!spec) {
+        LOG_WARNING("{} is enabled but none of its devices exist; no CDI spec for it", mode);
+        continue;
+      }
+      plan.cdi_specs.push_back(std::move(*spec));
+      plan.allocate.cdi_modes.push_back(mode);
+    }
+  } catch (const cdi::GenerateError& failure) {
+    throw ResourceError(std::string("failed to create the CDI specs: ") + failure.what());
+  }
+}
+
+}  // namespace nvdp::plugin
