@@ -3,7 +3,7 @@
 #include <cctype>
 #include <set>
 
-#include "common/read_file.h"
+#include "common/fs.h"
 #include "common/strings.h"
 #include "common/yaml_tree.h"
 #include "nvml/error.h"

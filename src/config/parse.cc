@@ -10,7 +10,7 @@
 #include <set>
 
 #include "common/flags.h"
-#include "common/read_file.h"
+#include "common/fs.h"
 #include "common/strings.h"
 #include "common/yaml_tree.h"
 #include "config/file_keys.h"

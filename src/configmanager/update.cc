@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "common/fs.h"
 
 namespace nvdp::configmanager {
 namespace {
@@ -105,9 +105,10 @@ int FindProcess(const std::string& proc_root, const std::string& name) {
   auto base = [](const std::string& path) { return path.substr(path.rfind('/') + 1); };
   int same_file_name = 0;
   for (int pid : pids) {
-    std::ifstream in(proc_root + "/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-    std::string argv0;
-    if (!std::getline(in, argv0, '\0') || argv0.empty()) continue;  // kernel threads, races
+    const std::string cmdline =
+        ReadAttribute(proc_root + "/" + std::to_string(pid) + "/cmdline").value_or("");
+    const std::string argv0 = cmdline.substr(0, cmdline.find('\0'));
+    if (argv0.empty()) continue;  // kernel threads, races
     if (argv0 == name) return pid;
     if (same_file_name == 0 && base(argv0) == base(name)) same_file_name = pid;
   }

@@ -1,17 +1,16 @@
 #include "device/mig_caps.h"
 
-#include <fstream>
 #include <sstream>
+
+#include "common/fs.h"
 
 namespace nvdp::device {
 
 std::optional<MigCaps> MigCaps::Load(const std::vector<std::string>& roots) {
   for (const std::string& root : roots) {
-    std::ifstream file(root + "/proc/driver/nvidia-caps/mig-minors");
-    if (!file) continue;
-    std::stringstream text;
-    text << file.rdbuf();
-    return Parse(text.str());
+    if (auto text = ReadAttribute(root + "/proc/driver/nvidia-caps/mig-minors")) {
+      return Parse(*text);
+    }
   }
   return std::nullopt;
 }

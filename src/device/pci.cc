@@ -1,8 +1,6 @@
 #include "device/pci.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "common/fs.h"
 #include "common/strings.h"
 
 namespace nvdp::device {
@@ -16,12 +14,10 @@ std::string NormalizeBusId(std::string_view bus_id) {
 NumaLookup ReadNumaNode(const std::vector<std::string>& sysfs_roots, std::string_view bus_id) {
   const std::string relative = "/bus/pci/devices/" + NormalizeBusId(bus_id) + "/numa_node";
   for (const std::string& root : sysfs_roots) {
-    std::ifstream file(root + relative);
-    if (!file) continue;
-    std::stringstream content;
-    content << file.rdbuf();
+    const std::optional<std::string> content = ReadAttribute(root + relative);
+    if (!content) continue;
     long long node = 0;
-    std::string text(TrimSpace(content.str()));
+    std::string text(TrimSpace(*content));
     if (!ParseInt64(text, &node)) {
       return {std::nullopt, "unexpected content \"" + text + "\" in " + root + relative};
     }

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/paths.h"
 #include "common/signals.h"

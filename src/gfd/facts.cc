@@ -1,9 +1,8 @@
 #include "gfd/facts.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "common/fs.h"
 #include "common/strings.h"
 #include "device/discovery.h"
 #include "device/pci.h"
@@ -13,11 +12,7 @@ namespace {
 
 std::optional<std::string> ReadText(const std::string& path) {
   if (path.empty()) return std::nullopt;
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return ReadAttribute(path);
 }
 
 std::optional<unsigned> ReadPciClass(const std::string& sysfs_root, const std::string& bus_id) {

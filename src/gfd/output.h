@@ -9,9 +9,6 @@ namespace nvdp::gfd {
 
 // "key=value\n" per label, sorted by key.
 std::string FeatureFileText(const Labels& labels);
-
-// Writes `text` to a temporary file in `path`'s directory (created if missing), mode 0644, then
-// renames it over `path`, so NFD never reads a half-written file. Throws std::runtime_error.
-void WriteFileAtomically(const std::string& path, const std::string& text);
+// The file is written with WriteFileAtomically (common/fs.h): NFD never reads half of it.
 
 }  // namespace nvdp::gfd

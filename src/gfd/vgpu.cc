@@ -1,9 +1,8 @@
 #include "gfd/vgpu.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "common/fs.h"
 #include "common/strings.h"
 
 namespace nvdp::gfd {
@@ -14,12 +13,7 @@ namespace fs = std::filesystem;
 constexpr size_t kConfigSize = 256;
 constexpr unsigned char kVendorCapability = 0x09;
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string ReadFile(const fs::path& path) { return ReadAttribute(path.string()).value_or(""); }
 
 // The bytes of the first vendor-specific capability, or "" when there is none.
 std::string VendorCapability(const std::string& config) {

@@ -1,10 +1,9 @@
 #include "kube/client.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
+#include "common/fs.h"
 #include "common/strings.h"
 
 namespace nvdp::kube {
@@ -64,10 +63,7 @@ std::string Client::Token() {
   if (config_.token_file.empty()) return config_.token;
   std::lock_guard lock(token_mutex_);
   if (token_.empty() || Clock::now() - token_read_ > kTokenReread) {
-    std::ifstream in(config_.token_file);
-    std::ostringstream text;
-    text << in.rdbuf();
-    std::string token(TrimSpace(text.str()));
+    std::string token(TrimSpace(ReadAttribute(config_.token_file).value_or("")));
     if (!token.empty()) token_ = token;  // keep the last good one across a rotation
     token_read_ = Clock::now();
   }

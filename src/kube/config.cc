@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "common/read_file.h"
+#include "common/fs.h"
 #include "common/strings.h"
 #include "common/yaml_tree.h"
 

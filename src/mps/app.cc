@@ -6,10 +6,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/paths.h"
 #include "common/signals.h"
@@ -86,8 +86,11 @@ class Daemons {
         daemons_.back()->Start();
       }
     }
-    std::ofstream ready(ready_);
-    if (!ready) throw MpsError("cannot create " + ready_);
+    try {
+      WriteFileAtomically(ready_, "");
+    } catch (const FsError& error) {
+      throw MpsError(error.what());
+    }
     LOG_INFO("Created {}", ready_);
   }
 

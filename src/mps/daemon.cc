@@ -9,11 +9,11 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <system_error>
 #include <thread>
 
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "common/subprocess.h"
@@ -153,9 +153,11 @@ void ResourceDaemon::Start() {
     control_.Send("set_default_active_thread_percentage " +
                   std::to_string(*plan_.active_thread_percentage));
   }
-  std::ofstream started(paths.started);
-  if (!started) throw MpsError("cannot create " + paths.started);
-  started.close();
+  try {
+    WriteFileAtomically(paths.started, "");
+  } catch (const FsError& error) {
+    throw MpsError(error.what());
+  }
   follower_ = std::make_unique<LogFollower>(paths.log + "/control.log");
   LOG_INFO("MPS control daemon for {} started (pipe directory {})", plan_.resource, paths.pipe);
 }

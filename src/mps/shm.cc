@@ -5,10 +5,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/strings.h"
 
@@ -48,10 +48,7 @@ void MountShm(const std::string& root, const std::string& meminfo_path) {
   fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                             fs::perms::others_read | fs::perms::others_exec);
 
-  std::ifstream in(meminfo_path);
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string options = "size=" + ShmSize(text.str());
+  const std::string options = "size=" + ShmSize(ReadAttribute(meminfo_path).value_or(""));
   if (mount("shm", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME,
             options.c_str()) != 0) {
     throw std::runtime_error("cannot mount tmpfs at " + path + " (" + options +

@@ -1,17 +1,19 @@
-#include "common/read_file.h"
+#include "common/fs.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 namespace nvdp {
 namespace {
 
 [[noreturn]] void Fail(std::string_view what, const std::string& path, const std::string& problem) {
-  throw ReadFileError(std::string(what) + " " + path + ": " + problem);
+  throw FsError(std::string(what) + " " + path + ": " + problem);
 }
 
 struct Fd {
@@ -49,6 +51,42 @@ std::string ReadBoundedFile(const std::string& path, size_t max_bytes, std::stri
     if (text.size() > max_bytes) too_big(text.size());  // it grew while being read
   }
   return text;
+}
+
+std::optional<std::string> ReadAttribute(const std::string& path) {
+  try {
+    return ReadBoundedFile(path, 1 << 16, "attribute");
+  } catch (const FsError&) {
+    return std::nullopt;
+  }
+}
+
+void WriteFileAtomically(const std::string& path, std::string_view text, unsigned mode) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ignored;
+  fs::create_directories(dir, ignored);
+  std::string temporary = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  Fd file{mkstemp(temporary.data())};
+  auto fail = [&](const std::string& step) {
+    const std::string reason = std::strerror(errno);
+    if (file.fd >= 0) unlink(temporary.c_str());
+    throw FsError("cannot write " + path + ": " + step + ": " + reason);
+  };
+  if (file.fd < 0) fail("cannot create a temporary file in " + dir.string());
+  for (size_t done = 0; done < text.size();) {
+    ssize_t written = write(file.fd, text.data() + done, text.size() - done);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) fail("write");
+    done += static_cast<size_t>(written);
+  }
+  if (fchmod(file.fd, mode) != 0) fail("chmod");
+  if (fsync(file.fd) != 0) fail("fsync");
+  if (rename(temporary.c_str(), path.c_str()) != 0) fail("rename");
+  // The rename is durable once the directory is.
+  Fd directory{open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (directory.fd >= 0) fsync(directory.fd);
 }
 
 }  // namespace nvdp
