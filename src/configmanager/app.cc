@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/signals.h"
 #include "common/version.h"
 #include "configmanager/syncable.h"
 #include "kube/client.h"
@@ -16,6 +17,7 @@ namespace nvdp::configmanager {
 namespace {
 
 constexpr std::chrono::seconds kFirstSyncWait{30};
+constexpr std::chrono::milliseconds kSignalPoll{100};
 
 // Tells the consumer to reload. A failure is logged, not fatal: the link is in place, and the
 // consumer reads it when it (re)starts.
@@ -44,10 +46,7 @@ int RunConfigManager(const Options& options, const flags::EnvLookup& env) {
   LOG_INFO("Starting config-manager {}: node {}, label {}, configs in {}, link {}", Version(),
            options.node_name, options.node_label, options.update.source_dir,
            options.update.destination);
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGTERM, SIGINT, SIGQUIT, SIGHUP}) sigaddset(&signals, s);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  UniqueFd signals = OpenSignalFd();  // every one of them ends config-manager
 
   std::unique_ptr<kube::Client> client;
   try {
@@ -60,11 +59,13 @@ int RunConfigManager(const Options& options, const flags::EnvLookup& env) {
   std::atomic<bool> stop{false};
   SyncableValue label;
   std::thread signal_waiter([&] {
-    int received = 0;
-    sigwait(&signals, &received);
-    if (!stop) LOG_INFO("Received signal \"{}\", shutting down.", strsignal(received));
-    stop = true;
-    label.Wake();
+    while (!stop) {
+      const Wakeup wakeup = WaitForEvents(signals.get(), kSignalPoll);
+      if (!wakeup.signal) continue;
+      LOG_INFO("Received signal \"{}\", shutting down.", strsignal(*wakeup.signal));
+      stop = true;
+      label.Wake();
+    }
   });
   kube::NodeLabelWatcher watcher(*client, options.node_name, options.node_label);
   std::thread watching([&] {
@@ -72,7 +73,7 @@ int RunConfigManager(const Options& options, const flags::EnvLookup& env) {
                 stop);
   });
   auto finish = [&](int code) {
-    if (!stop.exchange(true)) pthread_kill(signal_waiter.native_handle(), SIGTERM);
+    stop = true;  // the signal waiter sees it within kSignalPoll
     label.Wake();
     watching.join();
     signal_waiter.join();

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 
+#include "common/backoff.h"
 #include "common/log.h"
 #include "nvml/error.h"
 
@@ -186,8 +187,9 @@ struct HealthMonitor::State {
   void WaitLoop(nvmlEventSet_t events,
                 const std::vector<std::pair<nvmlDevice_t, const WatchedGpu*>>& watched) {
     const nvml::Api& api = nvml->api();
-    milliseconds backoff(100);
-    int failures = 0;
+    // A failed wait says nothing about a GPU: retried, 100 ms doubling to 5 s.
+    Backoff backoff = Backoff::Doubling(milliseconds(100), milliseconds(5000));
+    LogThrottle failure_log(50);
     while (!stop) {
       nvmlEventData_t event{};
       nvmlReturn_t ret = Tracked(
@@ -198,17 +200,17 @@ struct HealthMonitor::State {
         // Upstream marks every device unhealthy here (#669); a failed wait says nothing about
         // a particular GPU, so log it and retry. The probe notices if NVML is gone.
         CountError("nvmlEventSetWait", ret);
-        if (++failures == 1 || failures % 50 == 0) {
+        const milliseconds delay = backoff.Failed();
+        if (failure_log.ShouldLog()) {
           LOG_ERROR("Error waiting for NVML events: {} (failure {}); retrying in {} ms",
-                    nvml->ErrorString(ret), failures, backoff.count());
+                    nvml->ErrorString(ret), backoff.failures(), delay.count());
         }
-        Sleep(backoff);
-        backoff = std::min(backoff * 2, milliseconds(5000));
+        Sleep(delay);
         continue;
       }
-      if (failures > 0) LOG_INFO("Waiting for NVML events works again");
-      failures = 0;
-      backoff = milliseconds(100);
+      if (backoff.failures() > 0) LOG_INFO("Waiting for NVML events works again");
+      backoff.Succeeded();
+      failure_log.Reset();
       const WatchedGpu* gpu = nullptr;
       for (const auto& [handle, candidate] : watched) {
         if (handle == event.device) gpu = candidate;

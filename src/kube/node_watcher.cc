@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/backoff.h"
 #include "common/log.h"
 
 namespace nvdp::kube {
@@ -31,13 +32,20 @@ bool Pause(milliseconds period, const std::atomic<bool>& cancel) {
 
 }  // namespace
 
+bool NodeLabelWatcher::Retry(Backoff& backoff, const char* why,
+                             const std::atomic<bool>& cancel) const {
+  const milliseconds delay = backoff.Failed();
+  LOG_WARNING("Watching node {}: {}; retrying in {} ms", node_, why, delay.count());
+  return Pause(delay, cancel);
+}
+
 void NodeLabelWatcher::Run(const std::function<void(const std::string&)>& on_value,
                            const std::function<void()>& on_synced,
                            const std::atomic<bool>& cancel) {
   const std::string collection =
       "/api/v1/nodes?fieldSelector=" + QueryEscape("metadata.name=" + node_);
   bool synced = false;
-  milliseconds backoff(500);
+  Backoff backoff = Backoff::Doubling(milliseconds(500), milliseconds(30000));
   std::string version;  // empty: list first
   while (!cancel) {
     try {
@@ -63,7 +71,7 @@ void NodeLabelWatcher::Run(const std::function<void(const std::string&)>& on_val
             } else if (event != Client::Event::kBookmark) {
               on_value(LabelOf(object, label_));
             }
-            backoff = milliseconds(500);
+            backoff.Succeeded();
             return true;
           },
           cancel);
@@ -74,15 +82,10 @@ void NodeLabelWatcher::Run(const std::function<void(const std::string&)>& on_val
         version.clear();
         continue;
       }
-      LOG_WARNING("Watching node {}: {}; retrying in {} ms", node_, error.what(), backoff.count());
       version.clear();
-      if (!Pause(backoff, cancel)) return;
-      backoff = std::min(backoff * 2, milliseconds(30000));
+      if (!Retry(backoff, error.what(), cancel)) return;
     } catch (const std::exception& error) {
-      if (cancel) return;
-      LOG_WARNING("Watching node {}: {}; retrying in {} ms", node_, error.what(), backoff.count());
-      if (!Pause(backoff, cancel)) return;
-      backoff = std::min(backoff * 2, milliseconds(30000));
+      if (cancel || !Retry(backoff, error.what(), cancel)) return;
     }
   }
 }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "common/backoff.h"
 #include "kube/client.h"
 
 namespace nvdp::kube {
@@ -22,6 +23,9 @@ class NodeLabelWatcher {
            const std::function<void()>& on_synced, const std::atomic<bool>& cancel);
 
  private:
+  // Logs the failure and waits the backoff's next delay; false once cancelled.
+  bool Retry(Backoff& backoff, const char* why, const std::atomic<bool>& cancel) const;
+
   Client& client_;
   std::string node_, label_;
 };

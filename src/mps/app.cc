@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/backoff.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/paths.h"
@@ -120,8 +121,8 @@ Next RunOnce(const CommandLine& command_line, int signal_fd) {
 
   // Transient failures (NVML, the tools, a daemon that does not start) are retried, sooner than
   // upstream's fixed 30 s.
-  const milliseconds delays[] = {seconds(1), seconds(2), seconds(4), seconds(8), seconds(16)};
-  for (size_t attempt = 0;; ++attempt) {
+  Backoff backoff({seconds(1), seconds(2), seconds(4), seconds(8), seconds(16)}, seconds(30));
+  while (true) {
     Daemons daemons(options.root);
     try {
       std::vector<DaemonPlan> plans;
@@ -136,7 +137,7 @@ Next RunOnce(const CommandLine& command_line, int signal_fd) {
       daemons.StopAll();
       return *WaitForSignal(signal_fd, std::nullopt);
     } catch (const std::exception& error) {
-      const milliseconds delay = attempt < std::size(delays) ? delays[attempt] : seconds(30);
+      const milliseconds delay = backoff.Failed();
       LOG_ERROR("Failed to start the MPS control daemons: {}; retrying in {} s", error.what(),
                 delay.count() / 1000);
       daemons.StopAll();

@@ -1,8 +1,10 @@
 #include "mps/control.h"
 
+#include <cstdlib>
 #include <system_error>
 
 #include "common/subprocess.h"
+#include "mps/tools.h"
 
 namespace nvdp::mps {
 
@@ -45,6 +47,20 @@ std::string Control::Send(const std::string& command) const {
                    paths_.pipe + ": " + result.Describe());
   }
   return result.out;
+}
+
+std::string DaemonProblem(const std::string& container_root, const std::string& resource_name,
+                          const std::string& container_driver_root,
+                          std::chrono::milliseconds timeout) {
+  try {
+    const char* path_env = std::getenv("PATH");
+    Control control(FindTool(kMpsControl, path_env ? path_env : "", container_driver_root),
+                    ResourcePaths(container_root, resource_name), timeout);
+    control.AssertHealthy();
+    return "";
+  } catch (const std::exception& failure) {
+    return failure.what();
+  }
 }
 
 }  // namespace nvdp::mps

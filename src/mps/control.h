@@ -44,4 +44,11 @@ class Control {
   std::chrono::milliseconds timeout_;
 };
 
+// Whether the control daemon of `resource_name` answers through <container_root>: "" when it does,
+// else why not. What the device plugin checks before it serves an MPS-shared resource. The tool is
+// found on PATH, then under `container_driver_root`.
+std::string DaemonProblem(const std::string& container_root, const std::string& resource_name,
+                          const std::string& container_driver_root,
+                          std::chrono::milliseconds timeout);
+
 }  // namespace nvdp::mps

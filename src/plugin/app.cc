@@ -1,9 +1,7 @@
 #include "plugin/app.h"
 
-#include <poll.h>
 #include <signal.h>
 #include <sys/inotify.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -73,6 +71,19 @@ class DirectoryWatch {
   UniqueFd fd_;
   int watch_ = -1;
 };
+
+// The options after SIGHUP, or nullopt (logged) when the new configuration is invalid.
+std::optional<Options> Reload(const CommandLine& command_line) {
+  try {
+    return command_line.Load();
+  } catch (const std::exception& invalid) {
+    LOG_ERROR(
+        "Not restarting: the new configuration is invalid: {}; still serving the last good "
+        "configuration",
+        invalid.what());
+    return std::nullopt;
+  }
+}
 
 std::string BaseName(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -151,54 +162,38 @@ int RunDevicePlugin(const CommandLine& command_line) {
     milliseconds timeout = std::min(manager.NextReconcileDelay(), kHeartbeat);
     if (state == PluginManager::StartResult::kNvmlUnavailable) timeout = kNvmlRetry;
     if (!watch.watching()) timeout = std::min(timeout, milliseconds(1000));
-    pollfd fds[2] = {{signals.get(), POLLIN, 0}, {watch.fd(), POLLIN, 0}};
-    int ready = poll(fds, watch.fd() >= 0 ? 2 : 1, static_cast<int>(timeout.count()));
-    if (ready < 0 && errno != EINTR) {
-      LOG_ERROR("poll failed: {}", std::strerror(errno));
-      return finish(1);
-    }
+    std::vector<int> fds;
+    if (watch.fd() >= 0) fds.push_back(watch.fd());
+    const Wakeup wakeup = WaitForEvents(signals.get(), timeout, fds);
 
-    if (fds[0].revents & POLLIN) {
-      signalfd_siginfo info{};
-      while (read(signals.get(), &info, sizeof(info)) == sizeof(info)) {
-        if (info.ssi_signo == SIGHUP) {
-          LOG_INFO("Received signal \"hangup\", restarting.");
-          Options reloaded;
-          try {
-            reloaded = command_line.Load();
-          } catch (const std::exception& invalid) {
-            LOG_ERROR(
-                "Not restarting: the new configuration is invalid: {}; still serving the "
-                "last good configuration",
-                invalid.what());
-            continue;
-          }
-          manager.metrics()->restarts.Inc({"sighup"});
-          const PluginManager::StartResult result = manager.Restart(std::move(reloaded), &error);
-          if (result == PluginManager::StartResult::kKept) {
-            LOG_ERROR(
-                "Not restarting: the new configuration cannot be served: {}; still serving the "
-                "last good configuration",
-                error);
-            continue;
-          }
+    if (wakeup.signal && *wakeup.signal != SIGHUP) {
+      LOG_INFO("Received signal \"{}\", shutting down.", strsignal(*wakeup.signal));
+      manager.Stop();
+      return finish(0);
+    }
+    if (wakeup.signal) {
+      LOG_INFO("Received signal \"hangup\", restarting.");
+      if (std::optional<Options> reloaded = Reload(command_line)) {
+        manager.metrics()->restarts.Inc({"sighup"});
+        const PluginManager::StartResult result = manager.Restart(std::move(*reloaded), &error);
+        if (result == PluginManager::StartResult::kKept) {
+          LOG_ERROR(
+              "Not restarting: the new configuration cannot be served: {}; still serving the "
+              "last good configuration",
+              error);
+        } else {
           state = result;
           if (state == PluginManager::StartResult::kFatal) {
             LOG_ERROR("error starting plugins: {}", error);
             return finish(1);
           }
           last_start = std::chrono::steady_clock::now();
-        } else {
-          LOG_INFO("Received signal \"{}\", shutting down.",
-                   strsignal(static_cast<int>(info.ssi_signo)));
-          manager.Stop();
-          return finish(0);
         }
       }
     }
 
     bool kubelet_restarted = false;
-    if (watch.fd() >= 0 && (fds[1].revents & POLLIN)) {
+    if (!wakeup.readable.empty() && wakeup.readable[0]) {
       kubelet_restarted = watch.Drain(kubelet_socket_name);
       if (kubelet_restarted) {
         LOG_INFO("inotify: {} created", options.kubelet_socket);

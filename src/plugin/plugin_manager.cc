@@ -11,7 +11,6 @@
 #include "common/log.h"
 #include "config/effective.h"
 #include "mps/control.h"
-#include "mps/tools.h"
 #include "plugin/kubelet_registration.h"
 
 namespace nvdp::plugin {
@@ -21,16 +20,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kRegisterTimeout{5000};
-// Retry delays after failed registrations. The first ones are short: a restarting kubelet
-// creates its socket a moment before it accepts connections. Upstream waits 30 s.
-constexpr milliseconds kRetryDelays[] = {milliseconds(20),  milliseconds(50),  milliseconds(100),
-                                         milliseconds(250), milliseconds(500), milliseconds(1000)};
 constexpr milliseconds kMaxRetry{2000};
 constexpr milliseconds kPeriodicCheck{5000};
-// Checks of an MPS control daemon that is not up yet; upstream retries every 30 s.
-constexpr milliseconds kMpsRetryDelays[] = {milliseconds(250), milliseconds(500),
-                                            milliseconds(1000)};
-constexpr milliseconds kMpsMaxRetry{2000};
 constexpr milliseconds kMpsCheckTimeout{5000};
 
 ino_t InodeOf(const std::string& path) {
@@ -45,6 +36,17 @@ std::string JoinPath(const std::string& dir, const std::string& name) {
 }  // namespace
 
 PluginManager::PluginManager(Options options) : options_(std::move(options)) {}
+
+Backoff PluginManager::RegistrationBackoff() {
+  return Backoff({milliseconds(20), milliseconds(50), milliseconds(100), milliseconds(250),
+                  milliseconds(500), milliseconds(1000)},
+                 kMaxRetry);
+}
+
+// Checks of an MPS control daemon that is not up yet; upstream retries every 30 s.
+Backoff PluginManager::MpsBackoff() {
+  return Backoff({milliseconds(250), milliseconds(500), milliseconds(1000)}, kMaxRetry);
+}
 
 PluginManager::~PluginManager() { Stop(); }
 
@@ -230,18 +232,14 @@ void PluginManager::ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino
     try {
       plugin.server->Start();
       plugin.serving = true;
-      if (plugin.serve_failures > 0) {
-        LOG_INFO("Serving '{}' after {} failed attempt(s)", name, plugin.serve_failures);
+      if (plugin.serve_log.count() > 0) {
+        LOG_INFO("Serving '{}' after {} failed attempt(s)", name, plugin.serve_log.count());
       }
-      plugin.serve_failures = 0;
+      plugin.serve_log.Reset();
       plugin.serve_problem.clear();
     } catch (const std::exception& failure) {
-      ++plugin.serve_failures;
-      // Once, then every 60th retry (a minute) or when the reason changes: a missing kubelet
-      // directory must not log every second.
-      if (plugin.serve_failures == 1 || plugin.serve_failures % 60 == 0 ||
-          plugin.serve_problem != failure.what()) {
-        LOG_ERROR("Could not serve '{}' (attempt {}, retrying): {}", name, plugin.serve_failures,
+      if (plugin.serve_log.ShouldLog(failure.what())) {
+        LOG_ERROR("Could not serve '{}' (attempt {}, retrying): {}", name, plugin.serve_log.count(),
                   failure.what());
       }
       plugin.serve_problem = failure.what();
@@ -263,7 +261,8 @@ void PluginManager::ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino
   if (plugin.registered) return;
   if (kubelet_restarted) {  // the kubelet is back: try at once, then with the short delays
     plugin.next_attempt = {};
-    plugin.failed_attempts = 0;
+    plugin.registration.Succeeded();
+    plugin.registration_log.Reset();
   }
   if (Clock::now() < plugin.next_attempt) return;
 
@@ -275,18 +274,17 @@ void PluginManager::ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino
     metrics_->registrations.Inc({name});
     plugin.registered = true;
     plugin.registered_kubelet_inode = kubelet_inode;
-    plugin.failed_attempts = 0;
+    plugin.registration.Succeeded();
+    plugin.registration_log.Reset();
     return;
   }
-  ++plugin.failed_attempts;
   metrics_->registration_failures.Inc({name});
-  const size_t step = static_cast<size_t>(plugin.failed_attempts - 1);
-  milliseconds delay = step < std::size(kRetryDelays) ? kRetryDelays[step] : kMaxRetry;
+  const milliseconds delay = plugin.registration.Failed();
   plugin.next_attempt = Clock::now() + delay;
-  if (plugin.failed_attempts == 1 || plugin.failed_attempts % 30 == 0) {
+  if (plugin.registration_log.ShouldLog()) {
     LOG_WARNING(
         "Could not register '{}' with the kubelet at {} (attempt {}): {}; retrying in {} ms", name,
-        options_.kubelet_socket, plugin.failed_attempts, failure, delay.count());
+        options_.kubelet_socket, plugin.registration.failures(), failure, delay.count());
   }
 }
 
@@ -294,34 +292,28 @@ bool PluginManager::MpsDaemonReady(Plugin& plugin) {
   if (options_.mps_root.empty() || plugin.mps_ready) return true;
   if (Clock::now() < plugin.next_attempt) return false;
   const std::string& name = plugin.resource->name;
-  const mps::ResourcePaths paths(options_.mps_container_root, name);
-  try {
-    const char* path_env = std::getenv("PATH");
-    mps::Control control(
-        mps::FindTool(mps::kMpsControl, path_env ? path_env : "", options_.container_driver_root),
-        paths, kMpsCheckTimeout);
-    control.AssertHealthy();
-    LOG_INFO("MPS control daemon for '{}' answers at {}", name, paths.pipe);
+  const std::string problem = mps::DaemonProblem(options_.mps_container_root, name,
+                                                 options_.container_driver_root, kMpsCheckTimeout);
+  if (problem.empty()) {
+    LOG_INFO("MPS control daemon for '{}' answers at {}", name,
+             mps::ResourcePaths(options_.mps_container_root, name).pipe);
     plugin.mps_ready = true;
     plugin.mps_problem.clear();
-    plugin.mps_failures = 0;
+    plugin.mps_backoff.Succeeded();
+    plugin.mps_log.Reset();
     plugin.next_attempt = {};
     return true;
-  } catch (const std::exception& failure) {
-    ++plugin.mps_failures;
-    const size_t step = static_cast<size_t>(plugin.mps_failures - 1);
-    const milliseconds delay =
-        step < std::size(kMpsRetryDelays) ? kMpsRetryDelays[step] : kMpsMaxRetry;
-    plugin.next_attempt = Clock::now() + delay;
-    plugin.mps_problem = "waiting for the MPS control daemon: " + std::string(failure.what());
-    if (plugin.mps_failures == 1 || plugin.mps_failures % 30 == 0) {
-      LOG_WARNING(
-          "'{}' is not served until its MPS control daemon answers (is mps-control-daemon running "
-          "on this node?): {}; checking again in {} ms",
-          name, failure.what(), delay.count());
-    }
-    return false;
   }
+  const milliseconds delay = plugin.mps_backoff.Failed();
+  plugin.next_attempt = Clock::now() + delay;
+  plugin.mps_problem = "waiting for the MPS control daemon: " + problem;
+  if (plugin.mps_log.ShouldLog()) {
+    LOG_WARNING(
+        "'{}' is not served until its MPS control daemon answers (is mps-control-daemon running "
+        "on this node?): {}; checking again in {} ms",
+        name, problem, delay.count());
+  }
+  return false;
 }
 
 std::chrono::milliseconds PluginManager::NextReconcileDelay() const {

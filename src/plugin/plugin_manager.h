@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/backoff.h"
 #include "health/health_monitor.h"
 #include "health/health_registry.h"
 #include "nvml/nvml.h"
@@ -96,15 +97,21 @@ class PluginManager {
     bool serving = false;
     bool registered = false;
     ino_t registered_kubelet_inode = 0;
-    int failed_attempts = 0;
+    // Registration retries: short first (a restarting kubelet creates its socket a moment before
+    // it accepts connections), then every 2 s; upstream waits 30 s.
+    Backoff registration = RegistrationBackoff();
+    LogThrottle registration_log{30};
     std::chrono::steady_clock::time_point next_attempt{};
-    int serve_failures = 0;     // failed attempts to create the socket, for the log throttle
+    LogThrottle serve_log{60};  // a missing kubelet directory must not log every second
     std::string serve_problem;  // why the socket cannot be created ("" when served)
     // MPS sharing: the resource's control daemon must answer before the resource is served.
     bool mps_ready = false;
-    int mps_failures = 0;
+    Backoff mps_backoff = MpsBackoff();
+    LogThrottle mps_log{30};
     std::string mps_problem;
   };
+  static Backoff RegistrationBackoff();
+  static Backoff MpsBackoff();
 
   std::shared_ptr<nvml::Nvml> OpenNvml();
   void WriteCdiSpecs(const Plan& plan) const;  // throws std::runtime_error
