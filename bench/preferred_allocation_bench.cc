@@ -17,7 +17,7 @@
 
 #include "alloc/best_effort.h"
 #include "alloc/pair_scores.h"
-#include "device/discovery.h"
+#include "discovery/discovery.h"
 #include "exhaustive_best_effort.h"
 #include "nvml/library.h"
 #include "nvml/nvml.h"
@@ -43,7 +43,7 @@ nvdp::alloc::PairScores LoadScores(const std::string& sim_root, const std::strin
   setenv("NVML_SIM_EVENTS", ("/nonexistent/" + profile).c_str(), 1);
   nvdp::nvml::Nvml nvml(nvdp::nvml::Library::Open(sim_root));
   nvdp::nvml::Session session(nvml);
-  nvdp::device::Inventory inventory = nvdp::device::Discover(nvml, {{sim_root + "/sys"}});
+  nvdp::device::Inventory inventory = nvdp::discovery::Discover(nvml, {{sim_root + "/sys"}});
   *gpus = static_cast<int>(inventory.gpus.size());
   return nvdp::alloc::PairScores(inventory.links);
 }

@@ -2,18 +2,7 @@
 
 #include <sstream>
 
-#include "common/fs.h"
-
 namespace nvdp::device {
-
-std::optional<MigCaps> MigCaps::Load(const std::vector<std::string>& roots) {
-  for (const std::string& root : roots) {
-    if (auto text = ReadAttribute(root + "/proc/driver/nvidia-caps/mig-minors")) {
-      return Parse(*text);
-    }
-  }
-  return std::nullopt;
-}
 
 MigCaps MigCaps::Parse(const std::string& text) {
   MigCaps caps;

@@ -12,8 +12,7 @@ namespace nvdp::device {
 
 class MigCaps {
  public:
-  // Reads <root>/proc/driver/nvidia-caps/mig-minors from the first root that has it.
-  static std::optional<MigCaps> Load(const std::vector<std::string>& roots);
+  // discovery::LoadMigCaps reads the file.
   static MigCaps Parse(const std::string& text);
 
   // /dev/nvidia-caps/nvidia-cap<minor>, or nullopt when the driver lists no such capability.

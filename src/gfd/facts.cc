@@ -4,8 +4,8 @@
 
 #include "common/fs.h"
 #include "common/strings.h"
-#include "device/discovery.h"
 #include "device/pci.h"
+#include "discovery/discovery.h"
 
 namespace nvdp::gfd {
 namespace {
@@ -38,44 +38,21 @@ bool AllZero(const unsigned char* bytes) {
   return true;
 }
 
-// §7.6: the v1 call when the driver has it, else the versioned one with the v2 struct.
+// §7.6.
 FabricInfo ReadFabric(const nvml::Nvml& nvml, const std::string& uuid) {
-  const nvml::Api& api = nvml.api();
   FabricInfo fabric;
-  if (!api.DeviceGetGpuFabricInfo && !api.DeviceGetGpuFabricInfoV) return fabric;
-  nvmlDevice_t device = nvml.DeviceByUuid(uuid);
-  unsigned char cluster[NVML_GPU_FABRIC_UUID_LEN] = {};
-  nvmlReturn_t status = NVML_SUCCESS;
-  unsigned clique = 0, state = 0;
-  nvmlReturn_t ret;
-  const char* function;
-  if (api.DeviceGetGpuFabricInfo) {
-    function = "nvmlDeviceGetGpuFabricInfo";
-    nvmlGpuFabricInfo_t info{};
-    ret = api.DeviceGetGpuFabricInfo(device, &info);
-    std::copy(info.clusterUuid, info.clusterUuid + NVML_GPU_FABRIC_UUID_LEN, cluster);
-    status = info.status;
-    clique = info.cliqueId;
-    state = info.state;
-  } else {
-    function = "nvmlDeviceGetGpuFabricInfoV";
-    nvmlGpuFabricInfo_v2_t info{};
-    info.version = nvmlGpuFabricInfo_v2;
-    ret = api.DeviceGetGpuFabricInfoV(device, &info);
-    std::copy(info.clusterUuid, info.clusterUuid + NVML_GPU_FABRIC_UUID_LEN, cluster);
-    status = info.status;
-    clique = info.cliqueId;
-    state = info.state;
+  std::optional<nvml::FabricInfo> info;
+  try {
+    info = nvml.GpuFabricInfo(nvml.DeviceByUuid(uuid));
+  } catch (const nvml::NvmlError& error) {
+    throw LabelError("error creating IMEX labeler: " + error.function() + " for " + uuid + ": " +
+                     nvml.ErrorString(error.code()));
   }
-  if (ret == NVML_ERROR_NOT_SUPPORTED) return fabric;
-  if (ret != NVML_SUCCESS) {
-    throw LabelError("error creating IMEX labeler: " + std::string(function) + " for " + uuid +
-                     ": " + nvml.ErrorString(ret));
-  }
-  fabric.attached =
-      state == NVML_GPU_FABRIC_STATE_COMPLETED && status == NVML_SUCCESS && !AllZero(cluster);
-  fabric.cluster_uuid = FormatUuid(cluster);
-  fabric.clique_id = clique;
+  if (!info) return fabric;
+  fabric.attached = info->state == NVML_GPU_FABRIC_STATE_COMPLETED &&
+                    info->status == NVML_SUCCESS && !AllZero(info->cluster_uuid);
+  fabric.cluster_uuid = FormatUuid(info->cluster_uuid);
+  fabric.clique_id = info->clique_id;
   return fabric;
 }
 
@@ -90,10 +67,10 @@ std::string PickSysfsRoot(const std::vector<std::string>& roots) {
 }
 
 NodeFacts ReadFacts(const nvml::Nvml& nvml, const FactSources& sources) {
-  device::DiscoveryOptions discovery;
+  discovery::DiscoveryOptions discovery;
   discovery.sysfs_roots = sources.sysfs_roots;
   discovery.links = false;
-  device::Inventory inventory = device::Discover(nvml, discovery);
+  device::Inventory inventory = discovery::Discover(nvml, discovery);
 
   NodeFacts facts;
   facts.driver_version = inventory.driver_version;

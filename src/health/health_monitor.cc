@@ -130,14 +130,13 @@ struct HealthMonitor::State {
     try {
       Tracked(kEvents, "nvmlInit", "", [&] { nvml->Init(); });
       initialised = true;
-      const nvml::Api& api = nvml->api();
-      if (!api.EventSetWait || !api.DeviceRegisterEvents || !api.DeviceGetSupportedEventTypes) {
+      if (!nvml->HasEvents()) {
         LOG_WARNING("NVML has no event API; XID health checks are off");
       } else {
         std::optional<nvml::EventSet> events;
         Tracked(kEvents, "nvmlEventSetCreate", "", [&] { events.emplace(*nvml); });
-        auto watched = Register(events->get());
-        WaitLoop(events->get(), watched);
+        auto watched = Register(*events);
+        WaitLoop(*events, watched);
         Tracked(kEvents, "nvmlEventSetFree", "", [&] { events.reset(); });
       }
     } catch (const std::exception& error) {
@@ -147,25 +146,19 @@ struct HealthMonitor::State {
     Finished(kEventThread);
   }
 
-  std::vector<std::pair<nvmlDevice_t, const WatchedGpu*>> Register(nvmlEventSet_t events) {
-    const nvml::Api& api = nvml->api();
+  std::vector<std::pair<nvmlDevice_t, const WatchedGpu*>> Register(const nvml::EventSet& events) {
     std::vector<std::pair<nvmlDevice_t, const WatchedGpu*>> watched;
     for (const WatchedGpu& gpu : gpus) {
       const char* step = "nvmlDeviceGetHandleByUUID";
       try {
         nvmlDevice_t device =
             Tracked(kEvents, step, gpu.uuid, [&] { return nvml->DeviceByUuid(gpu.uuid); });
-        unsigned long long supported = 0;
         step = "nvmlDeviceGetSupportedEventTypes";
-        nvml->Check(Tracked(kEvents, step, gpu.uuid,
-                            [&] { return api.DeviceGetSupportedEventTypes(device, &supported); }),
-                    step);
+        const unsigned long long supported =
+            Tracked(kEvents, step, gpu.uuid, [&] { return nvml->SupportedEventTypes(device); });
         step = "nvmlDeviceRegisterEvents";
-        nvml->Check(
-            Tracked(
-                kEvents, step, gpu.uuid,
-                [&] { return api.DeviceRegisterEvents(device, kEventMask & supported, events); }),
-            step);
+        Tracked(kEvents, step, gpu.uuid,
+                [&] { nvml->RegisterEvents(device, kEventMask & supported, events); });
         watched.emplace_back(device, &gpu);
       } catch (const nvml::NvmlError& error) {
         CountError(step, error.code());
@@ -184,17 +177,16 @@ struct HealthMonitor::State {
     return watched;
   }
 
-  void WaitLoop(nvmlEventSet_t events,
+  void WaitLoop(const nvml::EventSet& events,
                 const std::vector<std::pair<nvmlDevice_t, const WatchedGpu*>>& watched) {
-    const nvml::Api& api = nvml->api();
     // A failed wait says nothing about a GPU: retried, 100 ms doubling to 5 s.
     Backoff backoff = Backoff::Doubling(milliseconds(100), milliseconds(5000));
     LogThrottle failure_log(50);
     while (!stop) {
       nvmlEventData_t event{};
       nvmlReturn_t ret = Tracked(
-          kEvents, "nvmlEventSetWait", "",
-          [&] { return api.EventSetWait(events, &event, kWaitMs); }, milliseconds(kWaitMs));
+          kEvents, "nvmlEventSetWait", "", [&] { return events.Wait(&event, kWaitMs); },
+          milliseconds(kWaitMs));
       if (ret == NVML_ERROR_TIMEOUT) continue;
       if (ret != NVML_SUCCESS) {
         // Upstream marks every device unhealthy here (#669); a failed wait says nothing about

@@ -18,7 +18,7 @@
 #include "common/version.h"
 #include "config/effective.h"
 #include "config/parse.h"
-#include "device/discovery.h"
+#include "discovery/discovery.h"
 #include "mps/daemon.h"
 #include "mps/shm.h"
 #include "mps/tools.h"
@@ -50,9 +50,9 @@ std::vector<DaemonPlan> Plan(const Options& options) {
   device::Inventory inventory;
   try {
     nvml::Session session(*nvml);
-    device::DiscoveryOptions discovery;
+    discovery::DiscoveryOptions discovery;
     discovery.sysfs_roots = HostRoots(options.container_driver_root, "/sys");
-    inventory = device::Discover(*nvml, discovery);
+    inventory = discovery::Discover(*nvml, discovery);
   } catch (const std::exception& error) {
     throw MpsError(std::string("nvml init failed: ") + error.what());
   }

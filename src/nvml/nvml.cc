@@ -1,5 +1,7 @@
 #include "nvml/nvml.h"
 
+#include <algorithm>
+
 namespace nvdp::nvml {
 namespace {
 
@@ -115,10 +117,63 @@ std::pair<int, int> Nvml::ComputeCapability(nvmlDevice_t device) const {
   return {major, minor};
 }
 
+bool Nvml::HasEvents() const {
+  return api().EventSetCreate && api().EventSetWait && api().EventSetFree &&
+         api().DeviceRegisterEvents && api().DeviceGetSupportedEventTypes;
+}
+
+unsigned long long Nvml::SupportedEventTypes(nvmlDevice_t device) const {
+  unsigned long long types = 0;
+  auto fn = Require(api().DeviceGetSupportedEventTypes, "nvmlDeviceGetSupportedEventTypes");
+  Check(fn(device, &types), "nvmlDeviceGetSupportedEventTypes");
+  return types;
+}
+
+void Nvml::RegisterEvents(nvmlDevice_t device, unsigned long long types,
+                          const EventSet& set) const {
+  auto fn = Require(api().DeviceRegisterEvents, "nvmlDeviceRegisterEvents");
+  Check(fn(device, types, set.get()), "nvmlDeviceRegisterEvents");
+}
+
+std::optional<FabricInfo> Nvml::GpuFabricInfo(nvmlDevice_t device) const {
+  // The v1 call when the driver has it, else the versioned one with the v2 struct.
+  FabricInfo fabric;
+  nvmlReturn_t ret;
+  const char* function;
+  auto take = [&](const auto& info) {
+    std::copy(info.clusterUuid, info.clusterUuid + NVML_GPU_FABRIC_UUID_LEN, fabric.cluster_uuid);
+    fabric.status = info.status;
+    fabric.clique_id = info.cliqueId;
+    fabric.state = info.state;
+  };
+  if (api().DeviceGetGpuFabricInfo) {
+    function = "nvmlDeviceGetGpuFabricInfo";
+    nvmlGpuFabricInfo_t info{};
+    ret = api().DeviceGetGpuFabricInfo(device, &info);
+    take(info);
+  } else if (api().DeviceGetGpuFabricInfoV) {
+    function = "nvmlDeviceGetGpuFabricInfoV";
+    nvmlGpuFabricInfo_v2_t info{};
+    info.version = nvmlGpuFabricInfo_v2;
+    ret = api().DeviceGetGpuFabricInfoV(device, &info);
+    take(info);
+  } else {
+    return std::nullopt;
+  }
+  if (ret == NVML_ERROR_NOT_SUPPORTED) return std::nullopt;
+  Check(ret, function);
+  return fabric;
+}
+
 EventSet::EventSet(const Nvml& nvml) : nvml_(nvml) {
   auto create = Require(nvml.api().EventSetCreate, "nvmlEventSetCreate");
   Require(nvml.api().EventSetFree, "nvmlEventSetFree");
   nvml.Check(create(&set_), "nvmlEventSetCreate");
+}
+
+nvmlReturn_t EventSet::Wait(nvmlEventData_t* data, unsigned timeout_ms) const {
+  auto wait = Require(nvml_.api().EventSetWait, "nvmlEventSetWait");
+  return wait(set_, data, timeout_ms);
 }
 
 EventSet::~EventSet() {

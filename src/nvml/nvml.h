@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -12,6 +13,16 @@
 #include "nvml/library.h"
 
 namespace nvdp::nvml {
+
+class EventSet;
+
+// nvmlDeviceGetGpuFabricInfo's answer (spec §7.6), whichever struct version the driver has.
+struct FabricInfo {
+  unsigned char cluster_uuid[16] = {};
+  unsigned clique_id = 0;
+  unsigned state = 0;                  // NVML_GPU_FABRIC_STATE_*
+  nvmlReturn_t status = NVML_SUCCESS;  // of the fabric registration
+};
 
 class Nvml {
  public:
@@ -38,6 +49,15 @@ class Nvml {
   nvmlPciInfo_t PciInfo(nvmlDevice_t device) const;
   nvmlMemory_t MemoryInfo(nvmlDevice_t device) const;
   std::pair<int, int> ComputeCapability(nvmlDevice_t device) const;
+
+  // Events (the health monitor). HasEvents: the driver exports the event API at all.
+  bool HasEvents() const;
+  unsigned long long SupportedEventTypes(nvmlDevice_t device) const;
+  void RegisterEvents(nvmlDevice_t device, unsigned long long types, const EventSet& set) const;
+
+  // nullopt when the driver or the GPU does not support fabric info; throws NvmlError naming
+  // nvmlDeviceGetGpuFabricInfo(V) on other errors.
+  std::optional<FabricInfo> GpuFabricInfo(nvmlDevice_t device) const;
 
  private:
   std::shared_ptr<Library> library_;
@@ -66,6 +86,8 @@ class EventSet {
   EventSet& operator=(const EventSet&) = delete;
 
   nvmlEventSet_t get() const { return set_; }
+  // nvmlEventSetWait_v2: NVML_SUCCESS with `data` filled, NVML_ERROR_TIMEOUT, or another error.
+  nvmlReturn_t Wait(nvmlEventData_t* data, unsigned timeout_ms) const;
 
  private:
   const Nvml& nvml_;

@@ -7,7 +7,8 @@
 #include "common/log.h"
 #include "common/paths.h"
 #include "common/strings.h"
-#include "device/discovery.h"
+#include "discovery/discovery.h"
+#include "discovery/sysfs.h"
 #include "plugin/imex.h"
 
 namespace nvdp::plugin {
@@ -16,9 +17,9 @@ namespace {
 device::Inventory ReadInventory(const Options& options, nvml::Nvml& nvml) {
   try {
     nvml::Session session(nvml);
-    device::DiscoveryOptions discovery;
+    discovery::DiscoveryOptions discovery;
     discovery.sysfs_roots = HostRoots(options.container_driver_root, "/sys");
-    return device::Discover(nvml, discovery);
+    return discovery::Discover(nvml, discovery);
   } catch (const nvml::NvmlError& failure) {
     throw AsNvmlUnavailable(failure, options.container_driver_root);
   }
@@ -59,7 +60,7 @@ NodeFacts ReadNodeFacts(const Options& options, nvml::Nvml& nvml) {
                                    [](const device::GpuInfo& g) { return !g.mig_devices.empty(); });
   if (options.mig_strategy != config::MigStrategy::kNone ||
       (options.device_list_strategy.any_cdi() && any_mig)) {
-    facts.mig_caps = device::MigCaps::Load(HostRoots(options.container_driver_root, ""));
+    facts.mig_caps = discovery::LoadMigCaps(HostRoots(options.container_driver_root, ""));
   }
   facts.control_nodes = ExistingControlNodes(options.container_driver_root);
   std::vector<std::string> warnings;

@@ -12,25 +12,11 @@
 
 #include "nvml/library.h"
 #include "nvml/nvml.h"
+#include "temp_dir.h"
 
 namespace nvdp::testing {
 
 inline std::string SimRoot() { return NVDP_TEST_SIM_ROOT; }
-
-// A temporary directory removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "nvdp-test.XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::filesystem::path& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 class SimulatedNode {
  public:

@@ -8,7 +8,8 @@
 #include <algorithm>
 #include <fstream>
 
-#include "device/discovery.h"
+#include "discovery/discovery.h"
+#include "discovery/sysfs.h"
 #include "sim_node.h"
 
 namespace nvdp::cdi {
@@ -16,9 +17,9 @@ namespace {
 
 device::Inventory Inventory(testing::SimulatedNode& node) {
   nvml::Session session(node.nvml());
-  device::DiscoveryOptions options;
+  discovery::DiscoveryOptions options;
   options.sysfs_roots = {testing::SimRoot() + "/sys"};
-  return device::Discover(node.nvml(), options);
+  return discovery::Discover(node.nvml(), options);
 }
 
 GpuSpecSettings SimSettings(const std::string& host_root = "/") {
@@ -110,7 +111,7 @@ TEST(CdiGpuSpecTest, CommonEditsCarryTheDriverOfThisVersion) {
 TEST(CdiGpuSpecTest, IndexNamesAndMigDevicesWithTheirCapabilityNodes) {
   testing::SimulatedNode node("a100-mig-mixed");
   const device::Inventory inventory = Inventory(node);
-  auto caps = device::MigCaps::Load({testing::SimRoot()});
+  auto caps = discovery::LoadMigCaps({testing::SimRoot()});
   ASSERT_TRUE(caps);
   GpuSpecSettings settings = SimSettings();
   settings.index_names = true;

@@ -2,11 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-
-#include "sim_node.h"
-
 namespace nvdp::device {
 namespace {
 
@@ -18,16 +13,6 @@ TEST(MigCapsTest, ResolvesCapabilityNodes) {
   EXPECT_EQ(caps.GpuInstancePath(3, 2), "/dev/nvidia-caps/nvidia-cap40");
   EXPECT_EQ(caps.ComputeInstancePath(3, 2, 0), std::nullopt);
   EXPECT_EQ(caps.GpuInstancePath(1, 1), std::nullopt);
-}
-
-TEST(MigCapsTest, LoadsFromTheFirstRootThatHasIt) {
-  testing::TempDir empty, root;
-  std::filesystem::create_directories(root.path() / "proc/driver/nvidia-caps");
-  std::ofstream(root.path() / "proc/driver/nvidia-caps/mig-minors") << "gpu0/gi0/access 3\n";
-  EXPECT_FALSE(MigCaps::Load({empty.path().string()}));
-  auto caps = MigCaps::Load({empty.path().string(), root.path().string()});
-  ASSERT_TRUE(caps);
-  EXPECT_EQ(caps->GpuInstancePath(0, 0), "/dev/nvidia-caps/nvidia-cap3");
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-#include "device/discovery.h"
+#include "discovery/discovery.h"
 #include "sim_node.h"
 
 namespace nvdp::health {
@@ -34,7 +34,7 @@ class HealthMonitorTest : public ::testing::Test {
     node_ = std::make_unique<testing::SimulatedNode>(profile, faults);
     {
       nvml::Session session(node_->nvml());
-      inventory_ = device::Discover(node_->nvml(), {{testing::SimRoot() + "/sys"}});
+      inventory_ = discovery::Discover(node_->nvml(), {{testing::SimRoot() + "/sys"}});
     }
     std::vector<WatchedGpu> gpus;
     for (const device::GpuInfo& gpu : inventory_.gpus) {

@@ -1,13 +1,14 @@
-#include "device/discovery.h"
+#include "discovery/discovery.h"
 
 #include <map>
 #include <tuple>
 
 #include "common/log.h"
-#include "device/mig_discovery.h"
 #include "device/pci.h"
+#include "discovery/mig_discovery.h"
+#include "discovery/sysfs.h"
 
-namespace nvdp::device {
+namespace nvdp::discovery {
 namespace {
 
 P2PLink FromTopologyLevel(nvmlGpuTopologyLevel_t level) {
@@ -78,7 +79,7 @@ void ReadLinks(const nvml::Nvml& nvml, const std::vector<nvmlDevice_t>& handles,
   if (api.DeviceGetNvLinkState == nullptr || api.DeviceGetNvLinkRemotePciInfo == nullptr) return;
 
   std::map<std::string, size_t> position_by_bus_id;
-  for (size_t i = 0; i < n; ++i) position_by_bus_id[NormalizeBusId(gpus[i].pci_bus_id)] = i;
+  for (size_t i = 0; i < n; ++i) position_by_bus_id[device::NormalizeBusId(gpus[i].pci_bus_id)] = i;
 
   for (size_t a = 0; a < n; ++a) {
     if (!gpus[a].problem.empty()) continue;
@@ -97,7 +98,7 @@ void ReadLinks(const nvml::Nvml& nvml, const std::vector<nvmlDevice_t>& handles,
       nvmlPciInfo_t remote{};
       ret = api.DeviceGetNvLinkRemotePciInfo(handles[a], link, &remote);
       if (ret != NVML_SUCCESS) continue;
-      auto it = position_by_bus_id.find(NormalizeBusId(remote.busId));
+      auto it = position_by_bus_id.find(device::NormalizeBusId(remote.busId));
       if (it != position_by_bus_id.end() && it->second != a) {
         ++counts[it->second];
       } else {
@@ -155,4 +156,4 @@ Inventory Discover(const nvml::Nvml& nvml, const DiscoveryOptions& options) {
   return inventory;
 }
 
-}  // namespace nvdp::device
+}  // namespace nvdp::discovery

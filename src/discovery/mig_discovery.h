@@ -8,10 +8,13 @@
 #include "device/inventory.h"
 #include "nvml/nvml.h"
 
-namespace nvdp::device {
+namespace nvdp::discovery {
+
+using device::GpuInfo;
+using device::MigDeviceInfo;
 
 // Fills gpu.mig_*. A MIG device that cannot be read is left out and described in `unreadable`.
 void DiscoverMig(const nvml::Nvml& nvml, nvmlDevice_t handle, GpuInfo& gpu,
                  std::vector<std::string>& unreadable);
 
-}  // namespace nvdp::device
+}  // namespace nvdp::discovery

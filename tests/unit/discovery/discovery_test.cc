@@ -1,6 +1,6 @@
 // Discovery against the simulator's profiles, checked against facts written from the machines'
 // published topologies (spec §5.3 for DGX-1 Volta), not from the simulator's code.
-#include "device/discovery.h"
+#include "discovery/discovery.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 
 #include "sim_node.h"
 
-namespace nvdp::device {
+namespace nvdp::discovery {
 namespace {
 
 using testing::SimulatedNode;
@@ -128,9 +128,9 @@ gpus:
 }
 
 }  // namespace
-}  // namespace nvdp::device
+}  // namespace nvdp::discovery
 
-namespace nvdp::device {
+namespace nvdp::discovery {
 namespace {
 
 TEST(MigDiscoveryTest, ReadsMigDevicesAndTheirProfiles) {
@@ -195,4 +195,4 @@ TEST(MigDiscoveryTest, AnUnreadableMigDeviceIsLeftOut) {
 }
 
 }  // namespace
-}  // namespace nvdp::device
+}  // namespace nvdp::discovery

@@ -1,11 +1,11 @@
-#include "device/mig_discovery.h"
+#include "discovery/mig_discovery.h"
 
 #include <algorithm>
 
 #include "common/log.h"
 #include "device/mig_profile.h"
 
-namespace nvdp::device {
+namespace nvdp::discovery {
 namespace {
 
 template <typename Fn>
@@ -88,7 +88,8 @@ MigDeviceInfo ReadMigDevice(const nvml::Nvml& nvml, nvmlDevice_t parent,
   nvml.Check(Need(api.ComputeInstanceGetInfo, "nvmlComputeInstanceGetInfo_v2")(ci, &ci_info),
              "nvmlComputeInstanceGetInfo_v2");
   const unsigned ci_profile = FindComputeInstanceProfile(nvml, gi, ci_info.profileId);
-  device.profile = MigProfileName(gi_profile, ci_profile, attributes.memorySizeMB, parent_bytes);
+  device.profile =
+      device::MigProfileName(gi_profile, ci_profile, attributes.memorySizeMB, parent_bytes);
   return device;
 }
 
@@ -102,10 +103,10 @@ std::vector<std::string> SupportedProfiles(const nvml::Nvml& nvml, nvmlDevice_t 
     nvmlGpuInstanceProfileInfo_t info{};
     if (get(handle, gi, &info) != NVML_SUCCESS) continue;
     for (unsigned ci = 0; ci < NVML_COMPUTE_INSTANCE_PROFILE_COUNT; ++ci) {
-      const int g = GpuInstanceSlices(gi);
-      const int c = ComputeInstanceSlices(ci);
-      if (g == 0 || c != g || !IsMigProfileCandidate(g, c)) continue;
-      std::string name = MigProfileName(gi, ci, info.memorySizeMB, parent_bytes);
+      const int g = device::GpuInstanceSlices(gi);
+      const int c = device::ComputeInstanceSlices(ci);
+      if (g == 0 || c != g || !device::IsMigProfileCandidate(g, c)) continue;
+      std::string name = device::MigProfileName(gi, ci, info.memorySizeMB, parent_bytes);
       if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
     }
   }
@@ -157,4 +158,4 @@ void DiscoverMig(const nvml::Nvml& nvml, nvmlDevice_t handle, GpuInfo& gpu,
   }
 }
 
-}  // namespace nvdp::device
+}  // namespace nvdp::discovery

@@ -7,7 +7,13 @@
 #include "device/inventory.h"
 #include "nvml/nvml.h"
 
-namespace nvdp::device {
+namespace nvdp::discovery {
+
+using device::GpuInfo;
+using device::Inventory;
+using device::LinkMatrix;
+using device::MigDeviceInfo;
+using device::P2PLink;
 
 struct DiscoveryOptions {
   // sysfs trees searched for numa_node, first hit wins. Upstream reads /sys only; we look under
@@ -24,4 +30,4 @@ Inventory Discover(const nvml::Nvml& nvml, const DiscoveryOptions& options);
 // DGX systems expose a display GPU that must not be advertised.
 bool IsDisplayGpu(const std::string& name);
 
-}  // namespace nvdp::device
+}  // namespace nvdp::discovery
