@@ -17,7 +17,7 @@ namespace nvdp::configmanager {
 namespace {
 
 constexpr std::chrono::seconds kFirstSyncWait{30};
-constexpr std::chrono::milliseconds kSignalPoll{100};
+constexpr std::chrono::milliseconds kStopPoll{100};  // how soon a stop request is seen
 
 // Tells the consumer to reload. A failure is logged, not fatal: the link is in place, and the
 // consumer reads it when it (re)starts.
@@ -42,41 +42,23 @@ std::string Describe(const std::string& label, const std::string& value) {
 
 }  // namespace
 
-int RunConfigManager(const Options& options, const flags::EnvLookup& env) {
-  LOG_INFO("Starting config-manager {}: node {}, label {}, configs in {}, link {}", Version(),
-           options.node_name, options.node_label, options.update.source_dir,
-           options.update.destination);
-  UniqueFd signals = OpenSignalFd();  // every one of them ends config-manager
-
-  std::unique_ptr<kube::Client> client;
-  try {
-    client = std::make_unique<kube::Client>(kube::ResolveClusterConfig(options.kubeconfig, env));
-  } catch (const std::exception& error) {
-    LOG_ERROR("error creating the Kubernetes client: {}", error.what());
-    return 1;
-  }
-
-  std::atomic<bool> stop{false};
+int ManageConfig(const Options& options, kube::Api& api, std::atomic<bool>& stop) {
   SyncableValue label;
-  std::thread signal_waiter([&] {
-    while (!stop) {
-      const Wakeup wakeup = WaitForEvents(signals.get(), kSignalPoll);
-      if (!wakeup.signal) continue;
-      LOG_INFO("Received signal \"{}\", shutting down.", strsignal(*wakeup.signal));
-      stop = true;
-      label.Wake();
-    }
-  });
-  kube::NodeLabelWatcher watcher(*client, options.node_name, options.node_label);
+  kube::NodeLabelWatcher watcher(api, options.node_name, options.node_label);
   std::thread watching([&] {
     watcher.Run([&](const std::string& value) { label.Set(value); }, [&] { label.MarkSynced(); },
                 stop);
   });
+  // Wakes the loop below when `stop` is set from outside (a signal).
+  std::thread waker([&] {
+    while (!stop) std::this_thread::sleep_for(kStopPoll);
+    label.Wake();
+  });
   auto finish = [&](int code) {
-    stop = true;  // the signal waiter sees it within kSignalPoll
+    stop = true;
     label.Wake();
     watching.join();
-    signal_waiter.join();
+    waker.join();
     return code;
   };
 
@@ -110,6 +92,34 @@ int RunConfigManager(const Options& options, const flags::EnvLookup& env) {
     if (options.oneshot) return finish(0);
   }
   return finish(0);
+}
+
+int RunConfigManager(const Options& options, const flags::EnvLookup& env) {
+  LOG_INFO("Starting config-manager {}: node {}, label {}, configs in {}, link {}", Version(),
+           options.node_name, options.node_label, options.update.source_dir,
+           options.update.destination);
+  UniqueFd signals = OpenSignalFd();  // every one of them ends config-manager
+
+  std::unique_ptr<kube::Client> client;
+  try {
+    client = std::make_unique<kube::Client>(kube::ResolveClusterConfig(options.kubeconfig, env));
+  } catch (const std::exception& error) {
+    LOG_ERROR("error creating the Kubernetes client: {}", error.what());
+    return 1;
+  }
+  std::atomic<bool> stop{false};
+  std::thread signal_waiter([&] {
+    while (!stop) {
+      const Wakeup wakeup = WaitForEvents(signals.get(), kStopPoll);
+      if (!wakeup.signal) continue;
+      LOG_INFO("Received signal \"{}\", shutting down.", strsignal(*wakeup.signal));
+      stop = true;
+    }
+  });
+  const int code = ManageConfig(options, *client, stop);
+  stop = true;
+  signal_waiter.join();
+  return code;
 }
 
 }  // namespace nvdp::configmanager

@@ -24,6 +24,7 @@
 #include "gfd/nodefeature.h"
 #include "gfd/output.h"
 #include "gfd/vgpu.h"
+#include "kube/client.h"
 #include "nvml/library.h"
 #include "nvml/nvml.h"
 
@@ -98,16 +99,17 @@ void RemoveOutput(const Options& options) {
 // One configuration until a signal; returns what to do next or throws on an error.
 Next Run(const Options& options, int signal_fd) {
   Labeller labeller(options);
+  std::unique_ptr<kube::Client> client;
   std::unique_ptr<NodeFeatureWriter> node_feature;
   if (options.use_node_feature_api) {
     kube::ClientOptions client_options;
     client_options.qps = options.kube_api_qps;
     client_options.burst = options.kube_api_burst;
-    node_feature = std::make_unique<NodeFeatureWriter>(
-        std::make_unique<kube::Client>(
-            kube::ResolveClusterConfig(options.kubeconfig, flags::ProcessEnvironment()),
-            client_options),
-        options.namespace_name, options.node_name);
+    client = std::make_unique<kube::Client>(
+        kube::ResolveClusterConfig(options.kubeconfig, flags::ProcessEnvironment()),
+        client_options);
+    node_feature =
+        std::make_unique<NodeFeatureWriter>(*client, options.namespace_name, options.node_name);
   }
   Labels timestamp;  // fixed for this run, as upstream
   if (!options.no_timestamp) {

@@ -11,9 +11,8 @@ using Json = nlohmann::json;
 
 }  // namespace
 
-NodeFeatureWriter::NodeFeatureWriter(std::unique_ptr<kube::Client> client,
-                                     std::string namespace_name, std::string node)
-    : client_(std::move(client)), namespace_(std::move(namespace_name)), node_(std::move(node)) {}
+NodeFeatureWriter::NodeFeatureWriter(kube::Api& api, std::string namespace_name, std::string node)
+    : client_(api), namespace_(std::move(namespace_name)), node_(std::move(node)) {}
 
 void NodeFeatureWriter::Write(const Labels& labels) {
   const std::string name = "nvidia-features-for-" + node_;
@@ -27,7 +26,7 @@ void NodeFeatureWriter::Write(const Labels& labels) {
   for (int attempt = 0;; ++attempt) {
     Json current;
     try {
-      current = client_->Get(collection + "/" + name);
+      current = client_.Get(collection + "/" + name);
     } catch (const kube::ApiError& error) {
       if (error.status() != 404) throw;
       Json object = {
@@ -35,7 +34,7 @@ void NodeFeatureWriter::Write(const Labels& labels) {
           {"kind", "NodeFeature"},
           {"metadata", {{"name", name}, {"namespace", namespace_}, {"labels", owner_labels}}},
           {"spec", spec}};
-      client_->Create(collection, object);
+      client_.Create(collection, object);
       LOG_INFO("Created NodeFeature {}/{} with {} labels", namespace_, name, labels.size());
       return;
     }
@@ -46,7 +45,7 @@ void NodeFeatureWriter::Write(const Labels& labels) {
     current["metadata"]["labels"] = owner_labels;
     current["spec"] = spec;
     try {
-      client_->Update(collection + "/" + name, current);
+      client_.Update(collection + "/" + name, current);
       LOG_INFO("Updated NodeFeature {}/{} ({} labels)", namespace_, name, labels.size());
       return;
     } catch (const kube::ApiError& error) {

@@ -6,20 +6,20 @@
 #include <string>
 
 #include "gfd/labels.h"
-#include "kube/client.h"
+#include "kube/api.h"
 
 namespace nvdp::gfd {
 
 class NodeFeatureWriter {
  public:
-  NodeFeatureWriter(std::unique_ptr<kube::Client> client, std::string namespace_name,
-                    std::string node);
+  // `api` must outlive the writer.
+  NodeFeatureWriter(kube::Api& api, std::string namespace_name, std::string node);
   // Creates the object, or replaces its labels (stale ones go) when they differ. Throws
   // kube::ApiError or kube::HttpError.
   void Write(const Labels& labels);
 
  private:
-  std::unique_ptr<kube::Client> client_;
+  kube::Api& client_;
   std::string namespace_, node_;
 };
 

@@ -148,19 +148,4 @@ void Client::Watch(const std::string& path, const std::string& resource_version,
   if (status != 200 && status != 0) throw ErrorFrom(status, error_body, "watch " + path);
 }
 
-std::string QueryEscape(const std::string& value) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
-
 }  // namespace nvdp::kube

@@ -12,19 +12,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "kube/api.h"
 #include "kube/config.h"
 
 namespace nvdp::kube {
-
-// The API server answered with an error status (the message is the Status object's).
-class ApiError : public std::runtime_error {
- public:
-  ApiError(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
-  int status() const { return status_; }
-
- private:
-  int status_;
-};
 
 struct ClientOptions {
   double qps = 5;  // <= 0: no limit
@@ -45,23 +36,17 @@ class RateLimiter {
   std::chrono::steady_clock::time_point last_;
 };
 
-class Client {
+// The API over HTTPS (Boost.Beast, OpenSSL). Watch failures of the connection are HttpError.
+class Client final : public Api {
  public:
   Client(ClusterConfig config, ClientOptions options = {});
-  ~Client();
+  ~Client() override;
 
-  nlohmann::json Get(const std::string& path);
-  nlohmann::json Create(const std::string& path, const nlohmann::json& object);  // POST
-  nlohmann::json Update(const std::string& path, const nlohmann::json& object);  // PUT
-
-  // Event types of a watch.
-  enum class Event { kAdded, kModified, kDeleted, kBookmark };
-  using EventHandler = std::function<bool(Event, const nlohmann::json& object)>;
-  // Watches `path` (a collection, with its query) from `resource_version`, with bookmarks. Returns
-  // when the server ends the stream, `cancel` is set or the handler returns false; throws
-  // ApiError (status 410 when the version is too old: list again) and HttpError.
+  nlohmann::json Get(const std::string& path) override;
+  nlohmann::json Create(const std::string& path, const nlohmann::json& object) override;  // POST
+  nlohmann::json Update(const std::string& path, const nlohmann::json& object) override;  // PUT
   void Watch(const std::string& path, const std::string& resource_version,
-             const EventHandler& on_event, const std::atomic<bool>& cancel);
+             const EventHandler& on_event, const std::atomic<bool>& cancel) override;
 
   const ClusterConfig& config() const { return config_; }
 
@@ -78,8 +63,5 @@ class Client {
   std::string token_;
   std::chrono::steady_clock::time_point token_read_{};
 };
-
-// Percent-encodes a query value (label and field selectors).
-std::string QueryEscape(const std::string& value);
 
 }  // namespace nvdp::kube

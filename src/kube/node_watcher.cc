@@ -62,13 +62,13 @@ void NodeLabelWatcher::Run(const std::function<void(const std::string&)>& on_val
       }
       client_.Watch(
           collection, version,
-          [&](Client::Event event, const Json& object) {
+          [&](Api::Event event, const Json& object) {
             if (object.contains("metadata")) {
               version = object["metadata"].value("resourceVersion", version);
             }
-            if (event == Client::Event::kDeleted) {
+            if (event == Api::Event::kDeleted) {
               on_value("");
-            } else if (event != Client::Event::kBookmark) {
+            } else if (event != Api::Event::kBookmark) {
               on_value(LabelOf(object, label_));
             }
             backoff.Succeeded();

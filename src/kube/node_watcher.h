@@ -8,13 +8,13 @@
 #include <string>
 
 #include "common/backoff.h"
-#include "kube/client.h"
+#include "kube/api.h"
 
 namespace nvdp::kube {
 
 class NodeLabelWatcher {
  public:
-  NodeLabelWatcher(Client& client, std::string node, std::string label)
+  NodeLabelWatcher(Api& client, std::string node, std::string label)
       : client_(client), node_(std::move(node)), label_(std::move(label)) {}
 
   // Runs until `cancel`. `on_value` gets the label's value ("" when unset or the node is gone)
@@ -26,7 +26,7 @@ class NodeLabelWatcher {
   // Logs the failure and waits the backoff's next delay; false once cancelled.
   bool Retry(Backoff& backoff, const char* why, const std::atomic<bool>& cancel) const;
 
-  Client& client_;
+  Api& client_;
   std::string node_, label_;
 };
 
