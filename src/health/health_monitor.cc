@@ -368,7 +368,7 @@ struct HealthMonitor::State {
 
   void RecoverQuietDevices() {
     if (settings.recovery_period.count() <= 0) return;
-    const auto now = Clock::now();
+    const auto now = registry->clock().Now();  // the marks' clock
     for (const auto& [key, mark] : registry->Marks()) {
       std::optional<bool> answers;  // probed at most once per key and round
       for (const auto& [cause, cause_mark] : mark.causes) {

@@ -35,7 +35,7 @@ std::string HealthMark::Reason() const {
 
 bool HealthRegistry::MarkUnhealthy(const std::string& key, HealthCause cause,
                                    const std::string& reason) {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.Now();
   {
     std::lock_guard lock(mutex_);
     auto [it, inserted] = marks_[key].causes.try_emplace(cause, CauseMark{reason, now});

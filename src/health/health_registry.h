@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/clock.h"
+
 namespace nvdp::health {
 
 // Why a device is unhealthy; decides whether it may recover. Ordered strongest first, the order
@@ -44,6 +46,10 @@ struct HealthMark {
 
 class HealthRegistry {
  public:
+  // Cause clocks (and recovery) follow `clock`, which must outlive the registry.
+  explicit HealthRegistry(const Clock& clock = SteadyClock()) : clock_(clock) {}
+  const Clock& clock() const { return clock_; }
+
   // Adds `cause` to the key's mark, or renews it (restarting its recovery clock). Returns true
   // when the cause is new for the key.
   bool MarkUnhealthy(const std::string& key, HealthCause cause, const std::string& reason);
@@ -72,6 +78,7 @@ class HealthRegistry {
  private:
   void ChangedLocked() { ++version_; }
 
+  const Clock& clock_;
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::map<std::string, HealthMark, std::less<>> marks_;

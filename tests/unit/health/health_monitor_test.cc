@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "discovery/discovery.h"
+#include "fakes/manual_clock.h"
 #include "sim_node.h"
 
 namespace nvdp::health {
@@ -73,6 +74,7 @@ class HealthMonitorTest : public ::testing::Test {
   }
   using Cs = std::vector<HealthCause>;
 
+  testing::ManualClock manual_clock_;  // outlives the monitor's threads
   std::unique_ptr<testing::SimulatedNode> node_;
   device::Inventory inventory_;
   std::shared_ptr<HealthRegistry> registry_ = std::make_shared<HealthRegistry>();
@@ -171,6 +173,24 @@ TEST_F(HealthMonitorTest, QuietDevicesRecoverWhenNvmlAnswersForThem) {
   EXPECT_FALSE(Healthy(Gpu(4)));
   node_->Inject("fail nvmlDeviceGetMemoryInfo SUCCESS");
   EXPECT_TRUE(WaitFor([&] { return Healthy(Gpu(4)); }));
+}
+
+// Recovery follows the marks' clock: a ten-minute period passes when the clock says so.
+TEST_F(HealthMonitorTest, RecoveryPeriodsFollowTheRegistrysClock) {
+  testing::ManualClock& clock = manual_clock_;
+  registry_ = std::make_shared<HealthRegistry>(clock);
+  HealthSettings settings;
+  settings.recovery_period = std::chrono::minutes(10);
+  settings.probe_interval = 100ms;
+  Start("pcie-4xt4", settings);
+  node_->Inject("xid 1 48");
+  ASSERT_TRUE(WaitFor([&] { return !Healthy(Gpu(1)); }));
+  clock.Advance(std::chrono::minutes(9));
+  std::this_thread::sleep_for(300ms);  // three probe rounds
+  EXPECT_FALSE(Healthy(Gpu(1)));
+  clock.Advance(std::chrono::minutes(1));
+  EXPECT_TRUE(WaitFor([&] { return Healthy(Gpu(1)); }));
+  EXPECT_EQ(metrics_->recovered.Value({Gpu(1)}), 1);
 }
 
 TEST_F(HealthMonitorTest, NoRecoveryByDefault) {
