@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "config/effective.h"
-#include "plugin/kubelet_registration.h"
-#include "plugin/preferred.h"
+#include "plugin/server/kubelet_registration.h"
+#include "plugin/allocate/preferred.h"
 
 namespace nvdp::plugin {
 namespace {

@@ -9,7 +9,7 @@
 #include "common/strings.h"
 #include "discovery/discovery.h"
 #include "discovery/sysfs.h"
-#include "plugin/imex.h"
+#include "plugin/allocate/imex.h"
 
 namespace nvdp::plugin {
 namespace {

@@ -12,7 +12,7 @@
 #include "config/config.h"
 #include "config/defaults.h"
 #include "config/strategies.h"
-#include "plugin/allocate.h"
+#include "plugin/allocate/allocate.h"
 
 namespace nvdp::plugin {
 

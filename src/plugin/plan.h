@@ -15,9 +15,9 @@
 #include "device/inventory.h"
 #include "device/mig_caps.h"
 #include "health/health_monitor.h"
-#include "plugin/allocate.h"
+#include "plugin/allocate/allocate.h"
 #include "plugin/options.h"
-#include "plugin/preferred.h"
+#include "plugin/allocate/preferred.h"
 
 namespace nvdp::plugin {
 

@@ -11,7 +11,7 @@
 #include "common/log.h"
 #include "config/effective.h"
 #include "mps/control.h"
-#include "plugin/kubelet_registration.h"
+#include "plugin/server/kubelet_registration.h"
 
 namespace nvdp::plugin {
 namespace {

@@ -17,11 +17,11 @@
 #include "health/health_monitor.h"
 #include "health/health_registry.h"
 #include "nvml/nvml.h"
-#include "plugin/device_plugin_server.h"
+#include "plugin/server/device_plugin_server.h"
 #include "plugin/node_facts.h"
 #include "plugin/options.h"
 #include "plugin/plan.h"
-#include "plugin/plugin_metrics.h"
+#include "plugin/server/plugin_metrics.h"
 
 namespace nvdp::plugin {
 

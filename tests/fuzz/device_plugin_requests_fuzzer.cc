@@ -12,7 +12,7 @@
 
 #include "alloc/pair_scores.h"
 #include "api.pb.h"
-#include "plugin/requests.h"
+#include "plugin/server/requests.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "plugin/device_plugin_server.h"
+#include "plugin/server/device_plugin_server.h"
 
 #include <grpcpp/grpcpp.h>
 #include <sys/socket.h>
@@ -15,8 +15,8 @@
 
 #include "api.grpc.pb.h"
 #include "common/log.h"
-#include "plugin/preferred.h"
-#include "plugin/requests.h"
+#include "plugin/allocate/preferred.h"
+#include "plugin/server/requests.h"
 
 namespace nvdp::plugin {
 namespace {

@@ -1,8 +1,8 @@
-#include "plugin/imex.h"
+#include "plugin/allocate/imex.h"
 
 #include "cdi/generate.h"
 #include "common/paths.h"
-#include "plugin/allocate.h"
+#include "plugin/allocate/allocate.h"
 #include "resource/resource.h"
 
 namespace nvdp::plugin {

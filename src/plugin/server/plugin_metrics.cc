@@ -1,4 +1,4 @@
-#include "plugin/plugin_metrics.h"
+#include "plugin/server/plugin_metrics.h"
 
 namespace nvdp::plugin {
 

@@ -1,4 +1,4 @@
-#include "plugin/kubelet_registration.h"
+#include "plugin/server/kubelet_registration.h"
 
 #include <grpcpp/grpcpp.h>
 

@@ -1,6 +1,6 @@
 // IMEX channels exist when their node is a character device, under the driver root's /dev or
 // this container's.
-#include "plugin/imex.h"
+#include "plugin/allocate/imex.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -3,8 +3,8 @@
 // calls them directly. Bad requests throw RequestError; nothing else may escape for any input.
 #pragma once
 
-#include "plugin/allocate.h"
-#include "plugin/preferred.h"
+#include "plugin/allocate/allocate.h"
+#include "plugin/allocate/preferred.h"
 #include "resource/resource.h"
 
 namespace v1beta1 {

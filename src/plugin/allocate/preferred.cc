@@ -1,11 +1,11 @@
-#include "plugin/preferred.h"
+#include "plugin/allocate/preferred.h"
 
 #include <algorithm>
 #include <stdexcept>
 
 #include "alloc/best_effort.h"
 #include "common/strings.h"
-#include "plugin/allocate.h"
+#include "plugin/allocate/allocate.h"
 
 namespace nvdp::plugin {
 

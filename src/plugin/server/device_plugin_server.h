@@ -6,9 +6,9 @@
 #include <string>
 
 #include "health/health_registry.h"
-#include "plugin/allocate.h"
-#include "plugin/plugin_metrics.h"
-#include "plugin/preferred.h"
+#include "plugin/allocate/allocate.h"
+#include "plugin/server/plugin_metrics.h"
+#include "plugin/allocate/preferred.h"
 #include "resource/resource.h"
 
 namespace nvdp::plugin {

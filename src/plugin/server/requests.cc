@@ -1,4 +1,4 @@
-#include "plugin/requests.h"
+#include "plugin/server/requests.h"
 
 #include "api.pb.h"
 

@@ -1,4 +1,4 @@
-#include "plugin/allocate.h"
+#include "plugin/allocate/allocate.h"
 
 #include <gtest/gtest.h>
 

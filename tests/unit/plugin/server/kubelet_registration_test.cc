@@ -1,5 +1,5 @@
 // The names the plugin registers its resources under.
-#include "plugin/kubelet_registration.h"
+#include "plugin/server/kubelet_registration.h"
 
 #include <gtest/gtest.h>
 

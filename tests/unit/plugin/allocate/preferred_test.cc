@@ -1,8 +1,8 @@
-#include "plugin/preferred.h"
+#include "plugin/allocate/preferred.h"
 
 #include <gtest/gtest.h>
 
-#include "plugin/allocate.h"
+#include "plugin/allocate/allocate.h"
 #include "plugin/test_resources.h"
 
 namespace nvdp::plugin {

@@ -1,5 +1,5 @@
 // The gRPC server of one resource, driven by a real gRPC client over a unix socket.
-#include "plugin/device_plugin_server.h"
+#include "plugin/server/device_plugin_server.h"
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
