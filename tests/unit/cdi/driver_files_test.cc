@@ -7,7 +7,7 @@
 
 #include <fstream>
 
-#include "sim_node.h"
+#include "temp_dir.h"
 
 namespace nvdp::cdi {
 namespace {

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sim_node.h"
+#include "temp_dir.h"
 
 namespace nvdp::configmanager {
 namespace {

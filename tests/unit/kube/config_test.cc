@@ -8,7 +8,7 @@
 #include "common/strings.h"
 #include "fake_env.h"
 #include "kube/client.h"
-#include "sim_node.h"
+#include "temp_dir.h"
 
 namespace nvdp::kube {
 namespace {

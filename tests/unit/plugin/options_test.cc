@@ -10,7 +10,7 @@
 
 #include "config/parse.h"
 #include "fake_env.h"
-#include "sim_node.h"
+#include "temp_dir.h"
 
 namespace nvdp::plugin {
 namespace {

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "resource/resource.h"
-#include "sim_node.h"
+#include "temp_dir.h"
 
 namespace nvdp::plugin {
 namespace {

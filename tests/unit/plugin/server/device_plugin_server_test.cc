@@ -10,7 +10,7 @@
 
 #include "api.grpc.pb.h"
 #include "plugin/test_resources.h"
-#include "sim_node.h"
+#include "temp_dir.h"
 
 namespace nvdp::plugin {
 namespace {
