@@ -4,10 +4,11 @@
 #   make test   build, run every test, then again under ASan+UBSan, the threaded parts under
 #               TSan, and a one-minute fuzz smoke
 #   make fuzz   every fuzz target for FUZZ_SECONDS (default 60) each, clang + ASan + UBSan
+#   make lint   clang-tidy's bug-finding checks (.clang-tidy) over the project's sources
 #   make bench  benchmarks, with a report
 #   make image  the container images (runtime, compat, fips, dev) as OCI archives with SBOMs in
 #               build/image/
-.PHONY: all deps build test test-release test-asan test-tsan fuzz fuzz-smoke demo bench image format clean gpu-check-bundle
+.PHONY: all deps build test test-release test-asan test-tsan fuzz fuzz-smoke lint demo bench image format clean gpu-check-bundle
 
 all: build
 
@@ -32,6 +33,9 @@ test-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan
 	ctest --preset tsan
+
+lint: build
+	@scripts/lint.sh
 
 FUZZ_SECONDS ?= 60
 fuzz: deps

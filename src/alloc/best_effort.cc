@@ -298,7 +298,7 @@ class Search {
 
   // The sum of the k-P smallest per-device losses among `mask`.
   int SmallestLosses(uint32_t mask, const int* losses) const {
-    int values[32];
+    int values[32] = {};  // only [0, count) is read; zeroed so the analyzer can see it
     int count = 0;
     for (uint32_t rest = mask; rest; rest &= rest - 1)
       values[count++] = losses[std::countr_zero(rest)];

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -297,7 +298,7 @@ std::optional<long long> ParseGoDuration(std::string_view text) {
     total += std::strtod(number.c_str(), nullptr) * unit->nanos;
     if (total > 9.2e18) return std::nullopt;  // overflows int64 nanoseconds
   }
-  long long nanos = static_cast<long long>(total + 0.5);
+  long long nanos = std::llround(total);
   return negative ? -nanos : nanos;
 }
 

@@ -56,7 +56,8 @@ class Session {
     });
     bool expired = false, cancelled = false;
     Clock::time_point gave_up{};
-    while (!done) {
+    // `done` is set by the handler, which run_one() below invokes.
+    while (!done) {  // NOLINT(bugprone-infinite-loop)
       const auto now = Clock::now();
       if (!expired && !cancelled && (now >= deadline || (cancel && *cancel))) {
         (now >= deadline ? expired : cancelled) = true;
