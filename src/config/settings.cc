@@ -27,6 +27,17 @@ const Setting& SettingsTable::Find(std::string_view flag) const {
   throw std::logic_error(program + " has no setting " + std::string(flag));
 }
 
+bool ParseFlagsOrExit(flags::FlagSet& set, const std::vector<std::string>& args,
+                      const flags::EnvLookup& env, int* exit_code, std::string* output,
+                      std::vector<std::string>* positional) {
+  flags::ParseResult parsed = set.Parse(args, env);
+  if (positional) *positional = parsed.positional;
+  if (!parsed.exit_code) return true;
+  *exit_code = *parsed.exit_code;
+  *output = parsed.output;
+  return false;
+}
+
 FileValue ToFileValue(flags::Kind kind, const std::vector<std::string>& items) {
   const std::string first = items.empty() ? "" : items.front();
   long long number = 0;

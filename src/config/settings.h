@@ -70,6 +70,12 @@ class Settings {
   Config config_;
 };
 
+// Parses `args` and the environment into `set`. False, with `exit_code` and `output` set, when the
+// program should print `output` and exit instead of running: --help, --version, a usage error.
+bool ParseFlagsOrExit(flags::FlagSet& set, const std::vector<std::string>& args,
+                      const flags::EnvLookup& env, int* exit_code, std::string* output,
+                      std::vector<std::string>* positional = nullptr);
+
 // A flag's text as the file key's value (validated by the flag set already).
 FileValue ToFileValue(flags::Kind kind, const std::vector<std::string>& items);
 

@@ -1,20 +1,15 @@
 #include "configmanager/options.h"
 
 #include "config/programs.h"
+#include "config/settings.h"
 
 namespace nvdp::configmanager {
 
 ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
                                    const flags::EnvLookup& env) {
   flags::FlagSet set = config::ConfigManagerSettings().MakeFlagSet();
-
   ParsedCommandLine result;
-  flags::ParseResult parsed = set.Parse(args, env);
-  if (parsed.exit_code) {
-    result.exit_code = *parsed.exit_code;
-    result.output = parsed.output;
-    return result;
-  }
+  if (!config::ParseFlagsOrExit(set, args, env, &result.exit_code, &result.output)) return result;
   const config::Settings settings(config::ConfigManagerSettings(), set);
   Options o;
   o.oneshot = settings.Bool("oneshot");

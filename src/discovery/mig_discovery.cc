@@ -17,6 +17,12 @@ Fn Need(Fn fn, const char* name) {
   return fn;
 }
 
+// Calls an NVML function the loader may not have found; its failure becomes NvmlError.
+template <typename Fn, typename... Args>
+void Call(const nvml::Nvml& nvml, Fn fn, const char* name, Args&&... args) {
+  nvml.Check(Need(fn, name)(std::forward<Args>(args)...), name);
+}
+
 // The GPU instance profile index whose reported id is `profile_id`.
 unsigned FindGpuInstanceProfile(const nvml::Nvml& nvml, nvmlDevice_t parent, unsigned profile_id,
                                 unsigned long long* memory_mib) {
@@ -54,15 +60,11 @@ MigDeviceInfo ReadMigDevice(const nvml::Nvml& nvml, nvmlDevice_t parent,
   MigDeviceInfo device;
   device.index = index;
   device.uuid = nvml.Uuid(mig);
-  nvml.Check(
-      Need(api.DeviceGetGpuInstanceId, "nvmlDeviceGetGpuInstanceId")(mig, &device.gpu_instance),
-      "nvmlDeviceGetGpuInstanceId");
-  nvml.Check(Need(api.DeviceGetComputeInstanceId, "nvmlDeviceGetComputeInstanceId")(
-                 mig, &device.compute_instance),
-             "nvmlDeviceGetComputeInstanceId");
+  Call(nvml, api.DeviceGetGpuInstanceId, "nvmlDeviceGetGpuInstanceId", mig, &device.gpu_instance);
+  Call(nvml, api.DeviceGetComputeInstanceId, "nvmlDeviceGetComputeInstanceId", mig,
+       &device.compute_instance);
   nvmlDeviceAttributes_t attributes{};
-  nvml.Check(Need(api.DeviceGetAttributes, "nvmlDeviceGetAttributes_v2")(mig, &attributes),
-             "nvmlDeviceGetAttributes_v2");
+  Call(nvml, api.DeviceGetAttributes, "nvmlDeviceGetAttributes_v2", mig, &attributes);
   device.attributes = {attributes.multiprocessorCount,   attributes.sharedCopyEngineCount,
                        attributes.sharedDecoderCount,    attributes.sharedEncoderCount,
                        attributes.sharedJpegCount,       attributes.sharedOfaCount,
@@ -71,22 +73,18 @@ MigDeviceInfo ReadMigDevice(const nvml::Nvml& nvml, nvmlDevice_t parent,
   device.memory_bytes = nvml.MemoryInfo(mig).total;
 
   nvmlGpuInstance_t gi = nullptr;
-  nvml.Check(Need(api.DeviceGetGpuInstanceById, "nvmlDeviceGetGpuInstanceById")(
-                 parent, device.gpu_instance, &gi),
-             "nvmlDeviceGetGpuInstanceById");
+  Call(nvml, api.DeviceGetGpuInstanceById, "nvmlDeviceGetGpuInstanceById", parent,
+       device.gpu_instance, &gi);
   nvmlGpuInstanceInfo_t gi_info{};
-  nvml.Check(Need(api.GpuInstanceGetInfo, "nvmlGpuInstanceGetInfo")(gi, &gi_info),
-             "nvmlGpuInstanceGetInfo");
+  Call(nvml, api.GpuInstanceGetInfo, "nvmlGpuInstanceGetInfo", gi, &gi_info);
   unsigned long long gi_memory_mib = 0;
   const unsigned gi_profile =
       FindGpuInstanceProfile(nvml, parent, gi_info.profileId, &gi_memory_mib);
   nvmlComputeInstance_t ci = nullptr;
-  nvml.Check(Need(api.GpuInstanceGetComputeInstanceById, "nvmlGpuInstanceGetComputeInstanceById")(
-                 gi, device.compute_instance, &ci),
-             "nvmlGpuInstanceGetComputeInstanceById");
+  Call(nvml, api.GpuInstanceGetComputeInstanceById, "nvmlGpuInstanceGetComputeInstanceById", gi,
+       device.compute_instance, &ci);
   nvmlComputeInstanceInfo_t ci_info{};
-  nvml.Check(Need(api.ComputeInstanceGetInfo, "nvmlComputeInstanceGetInfo_v2")(ci, &ci_info),
-             "nvmlComputeInstanceGetInfo_v2");
+  Call(nvml, api.ComputeInstanceGetInfo, "nvmlComputeInstanceGetInfo_v2", ci, &ci_info);
   const unsigned ci_profile = FindComputeInstanceProfile(nvml, gi, ci_info.profileId);
   device.profile =
       device::MigProfileName(gi_profile, ci_profile, attributes.memorySizeMB, parent_bytes);
@@ -133,9 +131,8 @@ void DiscoverMig(const nvml::Nvml& nvml, nvmlDevice_t handle, GpuInfo& gpu,
 
   unsigned max_devices = 0;
   try {
-    nvml.Check(Need(api.DeviceGetMaxMigDeviceCount, "nvmlDeviceGetMaxMigDeviceCount")(handle,
-                                                                                      &max_devices),
-               "nvmlDeviceGetMaxMigDeviceCount");
+    Call(nvml, api.DeviceGetMaxMigDeviceCount, "nvmlDeviceGetMaxMigDeviceCount", handle,
+         &max_devices);
   } catch (const nvml::NvmlError& error) {
     LOG_ERROR("GPU {} ({}): MIG devices cannot be listed: {}", gpu.index, gpu.uuid, error.what());
     unreadable.push_back("MIG devices of GPU " + std::to_string(gpu.index) + ": " + error.what());

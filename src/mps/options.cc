@@ -4,6 +4,7 @@
 #include "config/effective.h"
 #include "config/parse.h"
 #include "config/programs.h"
+#include "config/settings.h"
 
 namespace nvdp::mps {
 
@@ -32,23 +33,21 @@ ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
                                    const flags::EnvLookup& env) {
   ParsedCommandLine result;
   flags::FlagSet set = config::MpsDaemonSettings().MakeFlagSet();
-  flags::ParseResult parsed = set.Parse(args, env);
-  if (!parsed.exit_code && !parsed.positional.empty() && parsed.positional[0] == "mount-shm") {
+  std::vector<std::string> positional;
+  bool run =
+      config::ParseFlagsOrExit(set, args, env, &result.exit_code, &result.output, &positional);
+  if (run && !positional.empty() && positional[0] == "mount-shm") {
     // The subcommand may be followed by flags: parse again without it.
     std::vector<std::string> rest = args;
-    rest.erase(rest.begin() + static_cast<long>(args.size() - parsed.positional.size()));
+    rest.erase(rest.begin() + static_cast<long>(args.size() - positional.size()));
     set = config::MpsDaemonSettings().MakeFlagSet();
-    parsed = set.Parse(rest, env);
+    run = config::ParseFlagsOrExit(set, rest, env, &result.exit_code, &result.output, &positional);
     result.command = Command::kMountShm;
   }
-  if (parsed.exit_code) {
-    result.exit_code = *parsed.exit_code;
-    result.output = parsed.output;
-    return result;
-  }
-  if (!parsed.positional.empty()) {
+  if (!run) return result;
+  if (!positional.empty()) {
     result.exit_code = 1;
-    result.output = "mps-control-daemon: unknown command \"" + parsed.positional[0] +
+    result.output = "mps-control-daemon: unknown command \"" + positional[0] +
                     "\" (the only command is mount-shm)\n";
     return result;
   }

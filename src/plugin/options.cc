@@ -3,6 +3,7 @@
 #include "config/effective.h"
 #include "config/parse.h"
 #include "config/programs.h"
+#include "config/settings.h"
 
 namespace nvdp::plugin {
 
@@ -85,13 +86,8 @@ Options CommandLine::Load() const {
 ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
                                    const flags::EnvLookup& env) {
   flags::FlagSet set = config::DevicePluginSettings().MakeFlagSet();
-  flags::ParseResult parsed = set.Parse(args, env);
   ParsedCommandLine result;
-  if (parsed.exit_code) {
-    result.exit_code = *parsed.exit_code;
-    result.output = parsed.output;
-    return result;
-  }
+  if (!config::ParseFlagsOrExit(set, args, env, &result.exit_code, &result.output)) return result;
   result.command_line.emplace(std::move(set), env("DP_DISABLE_HEALTHCHECKS"),
                               env("DP_ENABLE_HEALTHCHECKS"));
   return result;
