@@ -32,25 +32,10 @@ int GpuInstanceSlices(unsigned gi_profile) {
   return 0;
 }
 
+// Compute instance profiles 0x0-0x7 have the slice counts of the GPU instance profiles with the
+// same index (1, 2, 3, 4, 7, 8, 6, and 1 for 1_SLICE_REV1); there are no others.
 int ComputeInstanceSlices(unsigned ci_profile) {
-  switch (ci_profile) {
-    case 0x0:
-    case 0x7:
-      return 1;
-    case 0x1:
-      return 2;
-    case 0x2:
-      return 3;
-    case 0x3:
-      return 4;
-    case 0x6:
-      return 6;
-    case 0x4:
-      return 7;
-    case 0x5:
-      return 8;
-  }
-  return 0;
+  return ci_profile <= 0x7 ? GpuInstanceSlices(ci_profile) : 0;
 }
 
 std::string MigProfileSuffix(unsigned gi_profile) {
