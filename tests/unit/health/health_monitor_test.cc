@@ -323,6 +323,26 @@ TEST_F(HealthMonitorTest, HungCallMarksItsGpuAndStopDoesNotWaitForIt) {
   std::this_thread::sleep_for(1600ms);  // the left-behind thread finishes its call and exits
 }
 
+// A stop request reaches a thread sleeping through an hour-long probe interval at once, at any
+// moment after the start. (The flag is set under the mutex the sleep waits on; without it a
+// request landing between the sleeper's check and its wait was lost. That window is too narrow
+// for this test to hit reliably: it guards the wake-up itself.)
+TEST_F(HealthMonitorTest, StopWakesAThreadSleepingThroughALongInterval) {
+  HealthSettings settings;
+  settings.probe_interval = std::chrono::hours(1);
+  node_ = std::make_unique<testing::SimulatedNode>("pcie-4xt4");
+  std::vector<WatchedGpu> gpus = {{"GPU-none", {}}};
+  settings.filter = XidFilter::FromSettings({}, {});
+  for (int round = 0; round < 30; ++round) {
+    HealthMonitor monitor(node_->shared_nvml(), gpus, registry_, settings, metrics_);
+    monitor.Start();
+    if (round % 2) std::this_thread::sleep_for(std::chrono::microseconds(50 * (round % 20)));
+    const auto start = Clock::now();
+    ASSERT_TRUE(monitor.Stop(2s)) << "round " << round;
+    EXPECT_LT(Clock::now() - start, 2s);
+  }
+}
+
 TEST_F(HealthMonitorTest, AllDisabledStartsNothing) {
   HealthSettings settings;
   settings.filter = XidFilter::FromSettings(std::string("all"), {});
