@@ -12,8 +12,9 @@
 namespace nvdp {
 namespace {
 
-[[noreturn]] void Fail(std::string_view what, const std::string& path, const std::string& problem) {
-  throw FsError(std::string(what) + " " + path + ": " + problem);
+[[noreturn]] void Fail(std::string_view what, const std::string& path, const std::string& problem,
+                       int error = 0) {
+  throw FsError(std::string(what) + " " + path + ": " + problem, error);
 }
 
 struct Fd {
@@ -28,7 +29,10 @@ struct Fd {
 std::string ReadBoundedFile(const std::string& path, size_t max_bytes, std::string_view what) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
   Fd file{open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
-  if (file.fd < 0) Fail(what, path, std::string("cannot be read: ") + std::strerror(errno));
+  if (file.fd < 0) {
+    const int error = errno;
+    Fail(what, path, std::string("cannot be read: ") + std::strerror(error), error);
+  }
   struct stat info {};
   if (fstat(file.fd, &info) != 0) Fail(what, path, std::strerror(errno));
   if (S_ISDIR(info.st_mode)) Fail(what, path, "is a directory, not a file");
@@ -70,9 +74,9 @@ void WriteFileAtomically(const std::string& path, std::string_view text, unsigne
   std::string temporary = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
   Fd file{mkstemp(temporary.data())};
   auto fail = [&](const std::string& step) {
-    const std::string reason = std::strerror(errno);
+    const int error = errno;
     if (file.fd >= 0) unlink(temporary.c_str());
-    throw FsError("cannot write " + path + ": " + step + ": " + reason);
+    throw FsError("cannot write " + path + ": " + step + ": " + std::strerror(error), error);
   };
   if (file.fd < 0) fail("cannot create a temporary file in " + dir.string());
   for (size_t done = 0; done < text.size();) {

@@ -13,7 +13,12 @@ namespace nvdp {
 
 class FsError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit FsError(const std::string& message, int error = 0)
+      : std::runtime_error(message), error_(error) {}
+  int error_number() const { return error_; }  // the errno behind it, 0 when none
+
+ private:
+  int error_;
 };
 using ReadFileError = FsError;
 

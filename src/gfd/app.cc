@@ -16,6 +16,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/paths.h"
+#include "common/permissions.h"
 #include "common/signals.h"
 #include "common/unique_fd.h"
 #include "common/version.h"
@@ -157,6 +158,14 @@ int RunFeatureDiscovery(const CommandLine& command_line) {
     Next next;
     try {
       next = Run(options, signals.get());
+    } catch (const FsError& error) {
+      if (IsPermissionError(error.error_number())) {
+        LOG_ERROR("error: {}; {}", error.what(), PermissionHint());
+      } else {
+        LOG_ERROR("error: {}", error.what());
+      }
+      RemoveOutput(options);
+      return 1;
     } catch (const std::exception& error) {
       LOG_ERROR("error: {}", error.what());
       RemoveOutput(options);

@@ -210,7 +210,14 @@ int RunDevicePlugin(const CommandLine& command_line) {
       if (state == PluginManager::StartResult::kFatal) return finish(1);
       last_start = std::chrono::steady_clock::now();
     }
-    if (state == PluginManager::StartResult::kServing) manager.Reconcile(kubelet_restarted);
+    if (state == PluginManager::StartResult::kServing) {
+      manager.Reconcile(kubelet_restarted);
+      if (!manager.fatal().empty()) {
+        LOG_ERROR("error serving plugins: {}", manager.fatal());
+        manager.Stop();
+        return finish(1);
+      }
+    }
   }
 }
 

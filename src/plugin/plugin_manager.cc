@@ -9,6 +9,7 @@
 
 #include "cdi/writer.h"
 #include "common/log.h"
+#include "common/permissions.h"
 #include "config/effective.h"
 #include "mps/control.h"
 #include "plugin/server/kubelet_registration.h"
@@ -98,7 +99,7 @@ PluginManager::StartResult PluginManager::Start(std::string* error) {
     *error = failure.what();
     return StartResult::kFatal;
   }
-  return Serve(std::move(plan));
+  return Serve(std::move(plan), error);
 }
 
 PluginManager::StartResult PluginManager::Restart(Options options, std::string* error) {
@@ -113,7 +114,7 @@ PluginManager::StartResult PluginManager::Restart(Options options, std::string* 
     Plan plan = Prepare();
     WriteCdiSpecs(plan);
     Stop();
-    return Serve(std::move(plan));
+    return Serve(std::move(plan), error);
   } catch (const std::exception& failure) {
     options_ = std::move(previous);
     *error = failure.what();
@@ -139,9 +140,10 @@ void PluginManager::WriteCdiSpecs(const Plan& plan) const {
   }
 }
 
-PluginManager::StartResult PluginManager::Serve(Plan plan) {
+PluginManager::StartResult PluginManager::Serve(Plan plan, std::string* error) {
   plan_ = std::move(plan);
   prepared_ = true;
+  fatal_.clear();
   const device::Inventory& inventory = plan_.inventory;
   LOG_INFO("NVIDIA driver {}, CUDA {}.{}, {} GPU(s)", inventory.driver_version,
            inventory.cuda_driver_version / 1000, inventory.cuda_driver_version % 1000 / 10,
@@ -173,6 +175,10 @@ PluginManager::StartResult PluginManager::Serve(Plan plan) {
                                              HealthSettingsFrom(options_), metrics_->health);
   monitor_->Start();
   Reconcile(true);
+  if (!fatal_.empty()) {
+    *error = fatal_;
+    return StartResult::kFatal;
+  }
   return StartResult::kServing;
 }
 
@@ -237,6 +243,10 @@ void PluginManager::ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino
       }
       plugin.serve_log.Reset();
       plugin.serve_problem.clear();
+    } catch (const PermissionDenied& failure) {
+      fatal_ = failure.what();  // the main loop ends the process with it
+      plugin.serve_problem = failure.what();
+      return;
     } catch (const std::exception& failure) {
       if (plugin.serve_log.ShouldLog(failure.what())) {
         LOG_ERROR("Could not serve '{}' (attempt {}, retrying): {}", name, plugin.serve_log.count(),

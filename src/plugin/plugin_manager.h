@@ -17,10 +17,10 @@
 #include "health/health_monitor.h"
 #include "health/health_registry.h"
 #include "nvml/nvml.h"
-#include "plugin/server/device_plugin_server.h"
 #include "plugin/node_facts.h"
 #include "plugin/options.h"
 #include "plugin/plan.h"
+#include "plugin/server/device_plugin_server.h"
 #include "plugin/server/plugin_metrics.h"
 
 namespace nvdp::plugin {
@@ -78,6 +78,9 @@ class PluginManager {
   // Re-creates sockets that vanished and registers every plugin that is not registered with the
   // current kubelet. `kubelet_restarted`: the kubelet socket was just (re)created.
   void Reconcile(bool kubelet_restarted);
+  // Set when serving failed in a way no retry can fix (PermissionDenied): the process should log
+  // it and exit 1.
+  const std::string& fatal() const { return fatal_; }
   // How long the main loop may sleep before the next Reconcile is due.
   std::chrono::milliseconds NextReconcileDelay() const;
 
@@ -116,7 +119,7 @@ class PluginManager {
   std::shared_ptr<nvml::Nvml> OpenNvml();
   void WriteCdiSpecs(const Plan& plan) const;  // throws std::runtime_error
   // Stops nothing: takes a prepared plan and serves it.
-  StartResult Serve(Plan plan);
+  StartResult Serve(Plan plan, std::string* error);
   void PublishStatus(std::string problem);
   void ServeAndRegister(Plugin& plugin, bool kubelet_restarted, ino_t kubelet_inode);
   // False (and the next check scheduled) while the resource's MPS control daemon does not answer.
@@ -127,6 +130,7 @@ class PluginManager {
   std::string nvml_root_;  // driver root nvml_ was loaded from
   Plan plan_;              // of the current start
   bool prepared_ = false;  // plan_ came from a successful Prepare (serving or no devices)
+  std::string fatal_;
   std::vector<Plugin> plugins_;
   // Both survive restarts: a GPU marked unhealthy stays so, counters keep counting.
   std::shared_ptr<HealthRegistry> health_ = std::make_shared<HealthRegistry>();

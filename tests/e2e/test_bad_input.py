@@ -183,24 +183,47 @@ class HostileEnvironmentTest(BadInput):
         plugin.wait_log(r"Serving 'nvidia.com/gpu' after \d+ failed attempt\(s\)", timeout=5)
         self.assertTrue((missing / "nvidia-gpu.sock").is_socket())
 
-    def test_a_directory_it_may_not_write_is_named(self):
+    def test_a_directory_it_may_not_write_ends_the_plugin_with_the_way_out(self):
         import shutil
         if os.geteuid() != 0 or not shutil.which("setpriv"):
             self.skipTest("needs root and setpriv(1) to run the plugin as another user")
         os.chmod(self.tmp, 0o755)  # reachable, but dp/ stays root's 0755
         (self.tmp / "faults").touch()
         os.chmod(self.tmp / "faults", 0o644)
-        plugin = self.plugin("pcie-4xt4", args=["--metrics-address=127.0.0.1:0"],
+        # The runtime image (uid 65532) in a chart that does not run it as root: no retry can
+        # fix that, so the plugin exits 1 and says what to change instead of retrying forever.
+        plugin = self.plugin("pcie-4xt4",
                              wrapper=["setpriv", "--reuid=65532", "--regid=65532", "--clear-groups"])
-        plugin.wait_log(rf"cannot listen on {self.plugin_dir}/nvidia-gpu.sock: Permission denied to create a "
-                        rf"socket in {self.plugin_dir} as uid 65532")
-        deadline = time.monotonic() + 5
-        while plugin.get("/readyz")[0] != 503 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        status, body = plugin.get("/readyz")
-        self.assertEqual(status, 503)
-        self.assertIn("nvidia.com/gpu: cannot listen on", body)
-        self.assertIn("Permission denied", body)
+        self.assertEqual(plugin.wait(timeout=10), 1, plugin.log())
+        log = plugin.log()
+        self.assertIn(f"cannot create the plugin socket {self.plugin_dir}/nvidia-gpu.sock: "
+                      f"Permission denied to create a socket in {self.plugin_dir}, "
+                      "running as uid 65532 (gid 65532)", log)
+        self.assertIn("use the -compat image, or run this one as root "
+                      "(podSecurityContext.runAsUser=0)", log)
+        lines = [line for line in log.splitlines() if "Permission denied" in line]
+        self.assertEqual(len(lines), 1, log)  # one error line, not a gRPC dump as well
+        self.assertRegex(lines[0], r"^E.*error starting plugins: cannot create the plugin socket")
+        self.assertNotIn("retrying", log)
+
+    def test_gfd_in_a_directory_it_may_not_write_names_the_way_out(self):
+        import shutil
+        if os.geteuid() != 0 or not shutil.which("setpriv"):
+            self.skipTest("needs root and setpriv(1) to run gpu-feature-discovery as another user")
+        os.chmod(self.tmp, 0o755)
+        features = self.tmp / "features.d"  # the host's, root's 0755
+        features.mkdir()
+        result = subprocess.run(["setpriv", "--reuid=65532", "--regid=65532", "--clear-groups",
+                                 str(BIN / "gpu-feature-discovery"), "--driver-root-ctr-path", str(SIM_ROOT),
+                                 "--oneshot", "--output-file", str(features / "gfd")],
+                                env=dict(os.environ, NVML_SIM_PROFILE="pcie-4xt4", NVML_SIM_EVENTS="/nonexistent"),
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        errors = [line for line in result.stderr.splitlines() if line.startswith("E")]
+        self.assertEqual(len(errors), 1, result.stderr)
+        self.assertIn(f"error: cannot write {features}/gfd: cannot create a temporary file in {features}: "
+                      "Permission denied; running as uid 65532 (gid 65532): use the -compat image, or run "
+                      "this one as root (podSecurityContext.runAsUser=0)", errors[0])
 
     def test_a_second_plugin_does_not_take_the_first_ones_socket(self):
         emulator = self.emulator()

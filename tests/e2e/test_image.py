@@ -199,3 +199,16 @@ class ImageTest(E2ETest):
     def test_compat_image_registers_as_root(self):
         emulator, name = self.serve(IMAGES["compat"], nonroot=False)
         self.check_serving(emulator, name, 0)
+
+    def test_runtime_image_in_a_root_owned_directory_exits_with_the_way_out(self):
+        # Upstream's chart runs its image as root; ours as 65532 in that chart cannot create the
+        # socket. It must stop with the fix named, not retry in a loop that looks alive.
+        os.chmod(self.plugin_dir, 0o755)
+        _, name = self.serve(IMAGES["runtime"], nonroot=False)
+        waited = podman("wait", name, timeout=30)
+        self.assertEqual(waited.stdout.strip(), "1")
+        logs = podman("logs", name).stderr + podman("logs", name).stdout
+        self.assertIn("cannot create the plugin socket /var/lib/kubelet/device-plugins/nvidia-gpu.sock: "
+                      "Permission denied", logs)
+        self.assertIn("running as uid 65532 (gid 65532)", logs)
+        self.assertIn("use the -compat image, or run this one as root (podSecurityContext.runAsUser=0)", logs)

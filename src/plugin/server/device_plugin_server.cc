@@ -15,6 +15,7 @@
 
 #include "api.grpc.pb.h"
 #include "common/log.h"
+#include "common/permissions.h"
 #include "plugin/allocate/preferred.h"
 #include "plugin/server/requests.h"
 
@@ -167,20 +168,22 @@ void CheckSocketPath(const std::string& path) {
       slash == std::string::npos ? "." : path.substr(0, std::max<size_t>(slash, 1));
   struct stat info {};
   if (stat(dir.c_str(), &info) != 0) {
-    if (errno == ENOENT) {
+    const int error = errno;
+    if (error == ENOENT) {
       throw std::runtime_error("cannot listen on " + path + ": the directory " + dir +
                                " does not exist (is the kubelet's device-plugins directory "
                                "mounted?)");
     }
+    if (IsPermissionError(error)) {
+      throw PermissionDenied("cannot create the plugin socket " + path + ": cannot reach " + dir +
+                             ": " + std::strerror(error) + ", " + PermissionHint());
+    }
     throw std::runtime_error("cannot listen on " + path + ": cannot reach " + dir + ": " +
-                             std::strerror(errno) + " (uid " + std::to_string(getuid()) + ")");
+                             std::strerror(error));
   }
   if (access(dir.c_str(), W_OK | X_OK) != 0) {
-    throw std::runtime_error("cannot listen on " + path + ": " + std::strerror(errno) +
-                             " to create a socket in " + dir + " as uid " +
-                             std::to_string(getuid()) +
-                             " (the kubelet's directory is root's: run as root, e.g. "
-                             "podSecurityContext.runAsUser=0)");
+    throw PermissionDenied("cannot create the plugin socket " + path + ": " + std::strerror(errno) +
+                           " to create a socket in " + dir + ", " + PermissionHint());
   }
   if (stat(path.c_str(), &info) != 0 || !S_ISSOCK(info.st_mode)) return;
   sockaddr_un address{};
