@@ -13,6 +13,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/paths.h"
+#include "common/permissions.h"
 #include "common/signals.h"
 #include "common/unique_fd.h"
 #include "common/version.h"
@@ -90,6 +91,9 @@ class Daemons {
     try {
       WriteFileAtomically(ready_, "");
     } catch (const FsError& error) {
+      if (IsPermissionError(error.error_number())) {
+        throw PermissionDenied(std::string(error.what()) + ", " + PermissionHint());
+      }
       throw MpsError(error.what());
     }
     LOG_INFO("Created {}", ready_);
@@ -131,6 +135,9 @@ Next RunOnce(const CommandLine& command_line, int signal_fd) {
       }
       daemons.StartAll(options, plans);
       return *WaitForSignal(signal_fd, std::nullopt);
+    } catch (const PermissionDenied&) {
+      daemons.StopAll();
+      throw;  // no retry can fix it
     } catch (const ConfigProblem& error) {
       LOG_ERROR("Cannot share the GPUs with MPS: {}; waiting for a new configuration (SIGHUP)",
                 error.what());
@@ -155,7 +162,12 @@ int RunControlDaemon(const CommandLine& command_line) {
     LOG_ERROR("cannot create a signalfd: {}", std::strerror(errno));
     return 1;
   }
-  while (RunOnce(command_line, signal_fd.get()) == Next::kRestart) {
+  try {
+    while (RunOnce(command_line, signal_fd.get()) == Next::kRestart) {
+    }
+  } catch (const PermissionDenied& error) {
+    LOG_ERROR("Cannot start the MPS control daemons: {}", error.what());
+    return 1;
   }
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,6 +16,7 @@
 
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/permissions.h"
 #include "common/strings.h"
 #include "common/subprocess.h"
 
@@ -74,6 +76,10 @@ constexpr const char* kContainerFileContext = "system_u:object_r:container_file_
 void MakeDirectories(const std::string& path) {
   std::error_code error;
   fs::create_directories(path, error);
+  if (error && IsPermissionError(error.value())) {
+    throw PermissionDenied("cannot create " + path + ": " + error.message() + ", " +
+                           PermissionHint());
+  }
   if (error) throw MpsError("cannot create " + path + ": " + error.message());
   fs::permissions(path,
                   fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
@@ -135,6 +141,10 @@ void ResourceDaemon::SetComputeMode(const std::string& mode, bool must_succeed) 
 void ResourceDaemon::Start() {
   const ResourcePaths& paths = control_.paths();
   LOG_INFO("Starting MPS control daemon for {} ({} GPU(s))", plan_.resource, plan_.uuids.size());
+  if (geteuid() != 0) {  // nvidia-smi answers "Insufficient Permissions" to anyone else
+    throw PermissionDenied("cannot set the compute mode of the GPUs of " + plan_.resource +
+                           ": nvidia-smi -c needs root, " + PermissionHint());
+  }
   SetComputeMode("EXCLUSIVE_PROCESS", true);
   MakeDirectories(paths.pipe);
   std::error_code ignored;

@@ -10,6 +10,7 @@
 
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/permissions.h"
 #include "common/strings.h"
 
 namespace nvdp::mps {
@@ -37,13 +38,22 @@ void MountShm(const std::string& root, const std::string& meminfo_path) {
   const std::string path = base + "/shm";
   // Mounts stack: take off every one left by earlier runs.
   while (umount2(path.c_str(), MNT_DETACH) == 0) LOG_INFO("Unmounted the earlier {}", path);
-  if (errno != EINVAL && errno != ENOENT) {
-    throw std::runtime_error("cannot unmount " + path + ": " + std::strerror(errno));
+  const int unmount_error = errno;
+  if (IsPermissionError(unmount_error)) {
+    throw PermissionDenied("cannot unmount " + path + ": " + std::strerror(unmount_error) +
+                           " (mount-shm needs a privileged container), " + PermissionHint());
+  }
+  if (unmount_error != EINVAL && unmount_error != ENOENT) {
+    throw std::runtime_error("cannot unmount " + path + ": " + std::strerror(unmount_error));
   }
   std::error_code error;
   fs::remove_all(path, error);
   if (error) throw std::runtime_error("cannot remove " + path + ": " + error.message());
   fs::create_directories(path, error);
+  if (error && IsPermissionError(error.value())) {
+    throw PermissionDenied("cannot create " + path + ": " + error.message() + ", " +
+                           PermissionHint());
+  }
   if (error) throw std::runtime_error("cannot create " + path + ": " + error.message());
   fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                             fs::perms::others_read | fs::perms::others_exec);

@@ -34,11 +34,11 @@ def wait_for(predicate, timeout, what):
 class Daemon(LoggedProcess):
     """mps-control-daemon on the simulator."""
 
-    def __init__(self, test, profile_name, args=(), env=None):
+    def __init__(self, test, profile_name, args=(), env=None, wrapper=()):
         full_env = dict(os.environ, NVML_SIM_PROFILE=profile_name, PATH=test.path_env())
         full_env.pop("LD_LIBRARY_PATH", None)
         full_env.update(env or {})
-        argv = [str(BIN / "mps-control-daemon"), "--container-driver-root", str(test.driver_root),
+        argv = [*wrapper, str(BIN / "mps-control-daemon"), "--container-driver-root", str(test.driver_root),
                 "--mps-container-root", str(test.mps), *args]
         super().__init__(argv, full_env, test.tmp / f"mps-daemon-{monotonic_ms()}.log")
 
@@ -212,6 +212,22 @@ class ControlDaemonTest(MpsTest):
         self.fault("")
         self.wait_ready(15)
 
+    def test_as_nonroot_it_exits_naming_the_way_out(self):
+        # The runtime image in upstream's chart (no runAsUser): nvidia-smi -c cannot work as 65532,
+        # so the daemon ends at once instead of retrying forever.
+        if os.geteuid() != 0 or not shutil.which("setpriv"):
+            self.skipTest("needs root and setpriv(1) to run the daemon as another user")
+        os.chmod(self.tmp, 0o755)
+        daemon = self.daemon("pcie-4xt4", "--config-file", self.config(2),
+                             wrapper=["setpriv", "--reuid=65532", "--regid=65532", "--clear-groups"])
+        self.assertEqual(daemon.wait(10), 1, daemon.log())
+        lines = [line for line in daemon.log().splitlines() if "podSecurityContext.runAsUser=0" in line]
+        self.assertEqual(len(lines), 1, daemon.log())
+        self.assertRegex(lines[0], r"^E.*Cannot start the MPS control daemons: cannot set the compute mode of the "
+                                   r"GPUs of nvidia.com/gpu: nvidia-smi -c needs root, running as uid 65532")
+        self.assertEqual(self.calls("nvidia-smi"), [])
+        self.assertNotIn("retrying", daemon.log())
+
     def test_bad_config_file_waits_for_a_good_one(self):
         path = self.tmp / "config.yaml"
         path.write_text("version: v1\nsharing: {mps: {resources: [{name: nvidia.com/gpu, replicas: 1}]}}\n")
@@ -276,7 +292,10 @@ class MountShmTest(MpsTest):
                                  str(BIN / "mps-control-daemon"), "mount-shm", "--mps-container-root",
                                  str(self.tmp / "elsewhere")], capture_output=True, text=True)
         self.assertEqual(result.returncode, 1)
-        self.assertIn("mount-shm failed", result.stderr)
+        self.assertIn("mount-shm failed: cannot unmount", result.stderr)
+        self.assertIn("(mount-shm needs a privileged container), running as uid 65534 (gid 65534): "
+                      "use the -compat image, or run this one as root (podSecurityContext.runAsUser=0)",
+                      result.stderr)
 
 
 class PluginWithMpsTest(MpsTest):
