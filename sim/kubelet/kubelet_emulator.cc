@@ -561,7 +561,15 @@ int main(int argc, char** argv) {
       return Usage();
   }
   if (dir.empty()) return Usage();
-  fs::create_directories(dir);
+  std::error_code dir_error;
+  fs::create_directories(dir, dir_error);
+  // gRPC reads "unix://dp/kubelet.sock" as authority "dp": socket addresses must be absolute.
+  const fs::path absolute = fs::absolute(dir, dir_error);
+  if (dir_error) {
+    std::cerr << "kubelet-emulator: cannot use --dir " << dir << ": " << dir_error.message()
+              << "\n";
+    return 2;
+  }
   // Signals are taken with sigwait once stdin ends; block them before any thread starts.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -570,7 +578,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   Printer printer(json);
   try {
-    Kubelet kubelet(dir, printer);
+    Kubelet kubelet(absolute, printer);
     kubelet.StartServer();
     Commands commands(kubelet, printer);
     bool quit = false;

@@ -39,11 +39,12 @@ def monotonic_ms():
 class Emulator:
     """kubelet-emulator --json driven over stdin; events and replies are JSON lines."""
 
-    def __init__(self, plugin_dir):
-        self.dir = Path(plugin_dir)
-        self.proc = subprocess.Popen([str(BIN / "kubelet-emulator"), "--dir", str(self.dir), "--json"],
+    def __init__(self, plugin_dir, cwd=None):
+        """`cwd`: run it there with `plugin_dir` as given (relative paths work as typed)."""
+        self.dir = Path(cwd or ".") / plugin_dir
+        self.proc = subprocess.Popen([str(BIN / "kubelet-emulator"), "--dir", str(plugin_dir), "--json"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, bufsize=1)
+                                     text=True, bufsize=1, cwd=cwd)
         self.lines = queue.Queue()
         self.events = []
         self._lock = threading.Lock()

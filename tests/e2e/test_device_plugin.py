@@ -7,7 +7,7 @@ import subprocess
 import time
 import unittest
 
-from harness import BIN, GPU, SIM_ROOT, E2ETest, monotonic_ms, profile
+from harness import BIN, GPU, SIM_ROOT, E2ETest, Emulator, monotonic_ms, profile
 
 
 class RegistrationTest(E2ETest):
@@ -56,6 +56,12 @@ class RegistrationTest(E2ETest):
         self.assertIn("not enough available devices", reply["error"])
         self.assertTrue(plugin.alive())
         self.assertReplyOk(emulator.send(f"allocate {GPU} 1"))
+
+    def test_emulator_takes_a_relative_directory(self):
+        emulator = Emulator("dp", cwd=self.tmp)
+        self._stops.append(emulator.close)
+        self.plugin("pcie-4xt4")
+        self.assertReplyOk(emulator.send(f"wait registered {GPU}"))
 
     def test_registers_as_soon_as_a_late_kubelet_appears(self):
         plugin = self.plugin("pcie-4xt4")
