@@ -4,6 +4,7 @@ values and the upstream value combinations of spec §10.2, asserting on the rend
 kubectl's offline parsing (kustomize) of the static manifests; and structural checks of every
 object (selectors, volume references, env entries, images). Skipped without the tools."""
 import json
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -19,6 +20,7 @@ CHART = REPO / "deployments" / "helm" / "nvidia-device-plugin"
 STATIC = REPO / "deployments" / "static"
 VERSION = yaml.safe_load((CHART / "Chart.yaml").read_text())["appVersion"]
 IMAGE = f"ghcr.io/nvdp/nvdp:{VERSION}"
+STAND_INS = Path(__file__).parent / "charts"
 HOST_PATH_TYPES = {"", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice",
                    "BlockDevice"}
 
@@ -57,10 +59,29 @@ def env_of(container):
     return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env") or []}
 
 
-@unittest.skipUnless(HELM.exists() and KUBECTL.exists(), "needs .tools/k8s/{helm,kubectl} (scripts/fetch-k8s-tools.py)")
-class HelmChartTest(unittest.TestCase):
-    def template(self, *args, namespace="nvdp", ok=True):
-        result = subprocess.run([str(HELM), "template", "nvdp", str(CHART), "--namespace", namespace, *args],
+def chart_with_dependencies(workdir):
+    """A copy of our chart with the node-feature-discovery stand-in in charts/ (helm needs the
+    dependency present to render; users fetch the real one with `helm dependency build`)."""
+    copy = Path(workdir) / "nvidia-device-plugin"
+    shutil.copytree(CHART, copy)
+    shutil.copytree(STAND_INS / "node-feature-discovery", copy / "charts" / "node-feature-discovery")
+    return copy
+
+
+class ChartRendering:
+    """helm template of our chart (with the stand-in dependency) into objects."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls._work = tempfile.TemporaryDirectory()
+        cls.chart = chart_with_dependencies(cls._work.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._work.cleanup()
+
+    def template(self, *args, namespace="nvdp", ok=True, release="nvdp"):
+        result = subprocess.run([str(HELM), "template", release, str(self.chart), "--namespace", namespace, *args],
                                 capture_output=True, text=True, timeout=60)
         if not ok:
             self.assertNotEqual(result.returncode, 0, result.stdout)
@@ -71,6 +92,9 @@ class HelmChartTest(unittest.TestCase):
             check_object(self, obj)
         return objects
 
+
+@unittest.skipUnless(HELM.exists() and KUBECTL.exists(), "needs .tools/k8s/{helm,kubectl} (scripts/fetch-k8s-tools.py)")
+class HelmChartTest(ChartRendering, unittest.TestCase):
     def find(self, objects, kind, suffix=""):
         matches = [o for o in objects if o["kind"] == kind and o["metadata"]["name"].endswith(suffix)]
         self.assertEqual(len(matches), 1, [o["metadata"]["name"] for o in objects if o["kind"] == kind])
@@ -84,7 +108,7 @@ class HelmChartTest(unittest.TestCase):
         return self.container(self.find(objects, "DaemonSet", "nvdp-nvidia-device-plugin"), "nvidia-device-plugin-ctr")
 
     def test_lint(self):
-        result = subprocess.run([str(HELM), "lint", str(CHART), "--namespace", "nvdp", "--strict"],
+        result = subprocess.run([str(HELM), "lint", str(self.chart), "--namespace", "nvdp", "--strict"],
                                 capture_output=True, text=True, timeout=60)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("1 chart(s) linted, 0 chart(s) failed", result.stdout)
@@ -155,7 +179,7 @@ class HelmChartTest(unittest.TestCase):
         self.assertEqual(self.find(objects, "ConfigMap", "-configs")["data"], {k: v.rstrip("\n") for k, v in configs.items()})
         self.assertEqual(self.find(objects, "ClusterRole", "-role")["rules"],
                          [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]}])
-        self.find(objects, "ServiceAccount")
+        self.find(objects, "ServiceAccount", "-service-account")
         self.find(objects, "ClusterRoleBinding")
         for name, process in (("nvdp-nvidia-device-plugin", "nvidia-device-plugin"),
                               ("-gpu-feature-discovery", "gpu-feature-discovery"),
@@ -196,22 +220,24 @@ class HelmChartTest(unittest.TestCase):
                     self.assertEqual("NVIDIA_MIG_MONITOR_DEVICES" in env_of(main), strategy != "none")
 
     def test_gfd(self):
-        objects = self.template("--set", "gfd.enabled=true", "--set", "gfd.sleepInterval=30s",
-                                "--set", "gfd.noTimestamp=true")
+        objects = self.template("--set", "gfd.enabled=true", "--set", "sleepInterval=30s",
+                                "--set", "noTimestamp=true", "--set", "gfd.sleepInterval=5s")
         gfd = self.find(objects, "DaemonSet", "-gpu-feature-discovery")
         container = gfd["spec"]["template"]["spec"]["containers"][0]
         env = env_of(container)
         self.assertEqual(env["NODE_NAME"], {"fieldRef": {"fieldPath": "spec.nodeName"}})
         self.assertEqual(env["NAMESPACE"], {"fieldRef": {"fieldPath": "metadata.namespace"}})
         self.assertEqual(env["GFD_USE_NODE_FEATURE_API"], "false")
-        self.assertEqual(env["GFD_SLEEP_INTERVAL"], "30s")  # upstream's template ignores gfd.*
+        self.assertEqual(env["GFD_SLEEP_INTERVAL"], "30s")  # the top-level key; gfd.* is read by nothing
         self.assertEqual(env["GFD_NO_TIMESTAMP"], "true")
         self.assertEqual(container["securityContext"], {"privileged": True, "runAsUser": 0, "runAsGroup": 0})
         self.assertEqual({m["mountPath"] for m in container["volumeMounts"]},
                          {"/etc/kubernetes/node-feature-discovery/features.d", "/sys"})
-        # The device plugin's selector does not catch GFD pods.
+        # Upstream's selector on every DaemonSet; the component label tells the pods apart.
         plugin = self.find(objects, "DaemonSet", "nvdp-nvidia-device-plugin")
-        self.assertFalse(plugin["spec"]["selector"]["matchLabels"].items() <= gfd["spec"]["template"]["metadata"]["labels"].items())
+        self.assertEqual(plugin["spec"]["selector"], gfd["spec"]["selector"])
+        self.assertEqual(gfd["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"],
+                         "gpu-feature-discovery")
         # The NodeFeature API: RBAC for nodefeatures, and no root needed.
         objects = self.template("--set", "gfd.enabled=true", "--set", "nfd.enableNodeFeatureApi=true")
         gfd = self.find(objects, "DaemonSet", "-gpu-feature-discovery")

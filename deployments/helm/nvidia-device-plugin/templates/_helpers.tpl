@@ -110,10 +110,19 @@ wins), plus root for the nonroot image unless runAsRoot is false. */}}
 
 {{/* config-manager as the init container (once, before start) or the sidecar (on label changes,
 signals `process`). Arguments (a list): root context, "init" or "sidecar", the process to signal,
-the container name prefix, the securityContext (or nil). */}}
+the container name prefix, the securityContext of the container it serves (or nil). It needs no
+privilege and no capability: it reads a ConfigMap, writes a symlink into an emptyDir and, as the
+sidecar, signals a process of its own user (so it takes that container's runAsUser/runAsGroup). */}}
 {{- define "nvidia-device-plugin.configManager" -}}
 {{- $ := index . 0 -}}
 {{- $mode := index . 1 -}}
+{{- $served := default dict (index . 4) -}}
+{{- $ctx := dict "allowPrivilegeEscalation" false "capabilities" (dict "drop" (list "ALL")) -}}
+{{- if eq $mode "sidecar" -}}
+{{- range $key := list "runAsUser" "runAsGroup" -}}
+{{- if hasKey $served $key -}}{{- $_ := set $ctx $key (get $served $key) -}}{{- end -}}
+{{- end -}}
+{{- end -}}
 - name: {{ index . 3 }}-{{ $mode }}
   image: {{ include "nvidia-device-plugin.fullimage" $ }}
   imagePullPolicy: {{ $.Values.image.pullPolicy }}
@@ -143,10 +152,8 @@ the container name prefix, the securityContext (or nil). */}}
       value: {{ if eq $mode "sidecar" }}"1"{{ else }}""{{ end }}
     - name: PROCESS_TO_SIGNAL
       value: {{ if eq $mode "sidecar" }}{{ index . 2 | quote }}{{ else }}""{{ end }}
-  {{- if index . 4 }}
   securityContext:
-    {{- toYaml (index . 4) | nindent 4 }}
-  {{- end }}
+    {{- toYaml $ctx | nindent 4 }}
   volumeMounts:
     - name: available-configs
       mountPath: /available-configs
@@ -162,13 +169,11 @@ the container name prefix, the securityContext (or nil). */}}
   emptyDir: {}
 {{- end -}}
 
-{{/* Labels of the GFD and MPS pods: their own app.kubernetes.io/name, so that no DaemonSet's
-selector matches another's pods. Arguments: root context, component name. */}}
-{{- define "nvidia-device-plugin.componentLabels" -}}
+{{/* The pod labels of one of the DaemonSets: upstream's (the selector's, shared by all three, so
+`helm upgrade` from upstream's chart keeps every selector), plus app.kubernetes.io/component to
+tell the pods apart. Arguments: root context, component name. */}}
+{{- define "nvidia-device-plugin.podLabels" -}}
 {{- $ := index . 0 -}}
-{{- if $.Values.selectorLabelsOverride -}}
-{{ toYaml $.Values.selectorLabelsOverride }}
-{{ end -}}
-app.kubernetes.io/name: {{ index . 1 }}
-app.kubernetes.io/instance: {{ $.Release.Name }}
+{{ include "nvidia-device-plugin.templateLabels" $ }}
+app.kubernetes.io/component: {{ index . 1 }}
 {{- end -}}
