@@ -10,80 +10,92 @@ namespace nvdp::alloc {
 namespace {
 
 constexpr int kInfeasible = INT_MIN / 4;
+constexpr int kNoCeiling = INT_MAX / 4;
 
-// What is known about the best score of placing a subset: its exact value, or an upper bound.
+// What is known about placing a subset: the best score (exact, or an upper bound below the
+// caller's floor) and, once computed, the tight bound of TightBound.
 struct Known {
   int value = 0;
   bool exact = false;
 };
 
-// The memo per (devices still to place, padding still to place): a flat table reused across
-// calls on the same thread for up to 16 GPUs, a hash map above.
+// The memo of one call, keyed by (devices still to place, padded set still to place): open
+// addressing, grown as the search visits subsets, so its memory follows the work and is freed
+// with the call (no fixed table per thread).
 class Memo {
  public:
-  explicit Memo(int devices) : flat_(devices <= 16) {
-    if (!flat_) return;
-    thread_local std::vector<Known> values;
-    thread_local std::vector<uint32_t> stamps;
-    thread_local uint32_t generation = 0;
-    const size_t entries = size_t{2} << 16;
-    if (values.size() < entries) {
-      values.assign(entries, Known{});
-      stamps.assign(entries, 0);
-    }
-    if (++generation == 0) {  // wrapped: forget everything once
-      std::fill(stamps.begin(), stamps.end(), 0);
-      generation = 1;
-    }
-    values_ = &values;
-    stamps_ = &stamps;
-    generation_ = generation;
-  }
+  Memo() : slots_(kInitialSlots) {}
 
-  bool Find(uint32_t mask, bool pad, Known* value) const {
-    if (flat_) {
-      const size_t key = (size_t{pad} << 16) | mask;
-      if ((*stamps_)[key] != generation_) return false;
-      *value = (*values_)[key];
-      return true;
-    }
-    auto it = map_.find((uint64_t{pad} << 32) | mask);
-    if (it == map_.end()) return false;
-    *value = it->second;
+  bool Find(uint32_t mask, bool pad, Known* known) const {
+    const Slot* slot = Lookup(Key(mask, pad));
+    if (slot == nullptr || !slot->has_value) return false;
+    *known = slot->known;
     return true;
   }
-
-  void Store(uint32_t mask, bool pad, Known value) {
-    if (flat_) {
-      const size_t key = (size_t{pad} << 16) | mask;
-      (*stamps_)[key] = generation_;
-      (*values_)[key] = value;
-      return;
-    }
-    map_[(uint64_t{pad} << 32) | mask] = value;
+  void Store(uint32_t mask, bool pad, Known known) {
+    Slot& slot = Insert(Key(mask, pad));
+    slot.known = known;
+    slot.has_value = true;
+  }
+  bool FindBound(uint32_t mask, bool pad, int* bound) const {
+    const Slot* slot = Lookup(Key(mask, pad));
+    if (slot == nullptr || !slot->has_bound) return false;
+    *bound = slot->bound;
+    return true;
+  }
+  void StoreBound(uint32_t mask, bool pad, int bound) {
+    Slot& slot = Insert(Key(mask, pad));
+    slot.bound = bound;
+    slot.has_bound = true;
   }
 
  private:
-  bool flat_;
-  std::vector<Known>* values_ = nullptr;
-  std::vector<uint32_t>* stamps_ = nullptr;
-  uint32_t generation_ = 0;
-  std::unordered_map<uint64_t, Known> map_;
-};
+  static constexpr size_t kInitialSlots = 512;
+  struct Slot {
+    uint64_t key = 0;  // 0: empty
+    Known known;
+    int bound = 0;
+    bool has_value = false;
+    bool has_bound = false;
+  };
 
-// Tight bounds per subset, for one call.
-class BoundMemo {
- public:
-  bool Find(uint64_t key, int* value) const {
-    auto it = values_.find(key);
-    if (it == values_.end()) return false;
-    *value = it->second;
-    return true;
+  static uint64_t Key(uint32_t mask, bool pad) { return ((uint64_t{pad} << 32) | mask) + 1; }
+  size_t Home(uint64_t key) const {
+    return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 32) & (slots_.size() - 1);
   }
-  void Store(uint64_t key, int value) { values_[key] = value; }
+  const Slot* Lookup(uint64_t key) const {
+    for (size_t i = Home(key);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].key == key) return &slots_[i];
+      if (slots_[i].key == 0) return nullptr;
+    }
+  }
+  Slot& Insert(uint64_t key) {
+    if ((used_ + 1) * 2 > slots_.size()) Grow();
+    for (size_t i = Home(key);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].key == key) return slots_[i];
+      if (slots_[i].key == 0) {
+        ++used_;
+        slots_[i].key = key;
+        return slots_[i];
+      }
+    }
+  }
+  void Grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    for (const Slot& slot : old) {
+      if (slot.key == 0) continue;
+      for (size_t i = Home(slot.key);; i = (i + 1) & (slots_.size() - 1)) {
+        if (slots_[i].key == 0) {
+          slots_[i] = slot;
+          break;
+        }
+      }
+    }
+  }
 
- private:
-  std::unordered_map<uint64_t, int> values_;
+  std::vector<Slot> slots_;
+  size_t used_ = 0;
 };
 
 int LocalIndex(const std::vector<int>& available, int row) {
@@ -100,22 +112,35 @@ class Search {
         score_(static_cast<size_t>(m_) * m_),
         top_(m_, 0),
         tail_(m_, 0),
-        memo_(m_) {
+        best_partners_(static_cast<size_t>(m_) * size, 0) {
+    // The search runs over bits in GPU order, whatever order the kubelet sent: subsets are then
+    // the same sets of GPUs on every call, and the topology's structure guides the branching.
+    // Only the final walk follows the kubelet's order, which decides ties.
+    pos_of_.resize(m_);
+    for (int p = 0; p < m_; ++p) pos_of_[p] = p;
+    std::stable_sort(pos_of_.begin(), pos_of_.end(),
+                     [&](int a, int b) { return available[a] < available[b]; });
+    input_order_.resize(m_);
+    for (int b = 0; b < m_; ++b) input_order_[pos_of_[b]] = b;
+    // A pair scores in the direction of the input order (upstream's), so one value per pair.
     for (int a = 0; a < m_; ++a) {
       for (int b = 0; b < m_; ++b) {
-        score_[a * m_ + b] = a == b ? 0 : scores(available[a], available[b]);
+        const int first = std::min(pos_of_[a], pos_of_[b]),
+                  second = std::max(pos_of_[a], pos_of_[b]);
+        score_[a * m_ + b] = a == b ? 0 : scores(available[first], available[second]);
       }
     }
-    for (int r : required) required_ |= 1u << LocalIndex(available, r);
-    // For the bounds: each device's partners, best first (either direction).
+    for (int r : required) required_ |= 1u << input_order_[LocalIndex(available, r)];
+    // For the bounds: each device's partners, best first.
     partners_.resize(m_);
     for (int a = 0; a < m_; ++a) {
       for (int b = 0; b < m_; ++b) {
-        if (a != b) partners_[a].push_back({std::max(score_[a * m_ + b], score_[b * m_ + a]), b});
+        if (a != b) partners_[a].push_back({score_[a * m_ + b], b});
       }
       std::sort(partners_[a].begin(), partners_[a].end(),
                 [](const Partner& x, const Partner& y) { return x.score > y.score; });
       for (int i = 0; i < k_ - 1 && i < static_cast<int>(partners_[a].size()); ++i) {
+        best_partners_[a * k_ + i + 1] = best_partners_[a * k_ + i] + partners_[a][i].score;
         top_[a] += partners_[a][i].score;
         if (i >= k_ - 1 - pads_) tail_[a] += partners_[a][i].score;
       }
@@ -126,12 +151,14 @@ class Search {
     std::sort(by_tail_.begin(), by_tail_.end(), [&](int a, int b) { return tail_[a] < tail_[b]; });
   }
 
-  // Local indices (positions in `available`) of the chosen set, ascending.
+  // Positions in `available` of the chosen set, ascending.
   std::vector<int> Run() {
     uint32_t mask = m_ == 32 ? ~0u : (1u << m_) - 1;
     bool pad = pads_ > 0;
     // A good partition first: its score is a floor that lets the search skip everything worse.
-    int target = Best(mask, pad, HeuristicScore());
+    const int heuristic = HeuristicScore();
+    int target = Best(mask, pad, heuristic, TightBound(mask, pad));
+
     struct Set {
       uint32_t members;
       int score;
@@ -142,21 +169,28 @@ class Search {
     std::vector<Set> partition;
     while (mask != 0) {
       bool found = false;
-      ForEachOption(mask, pad, [&](uint32_t set, bool padded, int score, int) {
-        const uint32_t rest = mask & ~set;
-        const bool next_pad = pad && !padded;
-        if (score + Bound(rest, next_pad) < target) return false;
-        const int sub = Best(rest, next_pad, target - score);
-        if (sub == kInfeasible || score + sub != target) return false;
-        partition.push_back({set, score, padded});
-        target = sub;
-        mask = rest;
-        pad = next_pad;
-        found = true;
-        return true;
-      });
+      int top_sum = 0;
+      for (uint32_t all = mask; all; all &= all - 1) top_sum += top_[std::countr_zero(all)];
+      ForEachOption(mask, pad, input_order_.data(), target, top_sum,
+                    [&](uint32_t set, bool padded, int score, int) {
+                      const uint32_t rest = mask & ~set;
+                      const bool next_pad = pad && !padded;
+                      if (score + Bound(rest, next_pad) < target) return false;
+                      if (score + TightBound(rest, next_pad) < target) return false;
+                      // The optimum bounds every rest: the search stops at the first partition
+                      // reaching it.
+                      const int sub = Best(rest, next_pad, target - score, target - score);
+                      if (sub == kInfeasible || score + sub != target) return false;
+                      partition.push_back({set, score, padded});
+                      target = sub;
+                      mask = rest;
+                      pad = next_pad;
+                      found = true;
+                      return true;
+                    });
       if (!found) break;  // not reachable for valid input
     }
+
     // The set to return: the one holding the required devices, else the best padding-free one
     // (ties to the earlier set).
     const Set* chosen = nullptr;
@@ -168,8 +202,8 @@ class Search {
       }
     }
     std::vector<int> result;
-    for (int i = 0; chosen && i < m_; ++i) {
-      if (chosen->members & (1u << i)) result.push_back(i);
+    for (int p = 0; chosen && p < m_; ++p) {
+      if (chosen->members & (1u << input_order_[p])) result.push_back(p);
     }
     return result;
   }
@@ -261,8 +295,7 @@ class Search {
 
   int TightBound(uint32_t mask, bool pad) {
     int cached = 0;
-    const uint64_t key = (uint64_t{pad} << 32) | mask;
-    if (bounds_.Find(key, &cached)) return cached;
+    if (memo_.FindBound(mask, pad, &cached)) return cached;
     int sum = 0;
     int losses[32] = {};
     for (uint32_t rest = mask; rest; rest &= rest - 1) {
@@ -278,7 +311,7 @@ class Search {
       }
     }
     if (pad) sum -= SmallestLosses(mask, losses);
-    bounds_.Store(key, sum / 2);
+    memo_.StoreBound(mask, pad, sum / 2);
     return sum / 2;
   }
 
@@ -334,18 +367,21 @@ class Search {
     std::vector<int> best(m_, 0);
     if (size <= 1) return best;
     int chosen[32];
+    int affinity[32] = {};  // each device's pair scores with the members chosen so far
     auto recurse = [&](auto&& self, int start, int depth, int score) -> void {
       if (depth == size) {
         for (int i = 0; i < size; ++i) best[chosen[i]] = std::max(best[chosen[i]], score);
         return;
       }
       for (int x = start; x <= m_ - (size - depth); ++x) {
-        int added = 0;
-        for (int j = 0; j < depth; ++j) {
-          added += std::max(score_[chosen[j] * m_ + x], score_[x * m_ + chosen[j]]);
-        }
         chosen[depth] = x;
-        self(self, x + 1, depth + 1, score + added);
+        if (depth + 1 < size) {
+          for (int y = x + 1; y < m_; ++y) affinity[y] += score_[x * m_ + y];
+        }
+        self(self, x + 1, depth + 1, score + affinity[x]);
+        if (depth + 1 < size) {
+          for (int y = x + 1; y < m_; ++y) affinity[y] -= score_[x * m_ + y];
+        }
       }
     };
     recurse(recurse, 0, 0, 0);
@@ -374,17 +410,23 @@ class Search {
   }
 
   // The best total score for placing `mask` (and the padded set, if `pad`), or kInfeasible.
-  int Best(uint32_t mask, bool pad) { return Best(mask, pad, kInfeasible); }
-
-  // Like Best(mask, pad), but the caller only needs the exact value when it is at least `floor`:
-  // below that, any value below `floor` may be returned. This lets whole subtrees be cut once a
-  // good partition is known (alpha pruning over the memo).
-  int Best(uint32_t mask, bool pad, int floor) {
+  // The best total score for placing `mask` (and the padded set, if `pad`), or kInfeasible,
+  // computed only as far as the caller needs it:
+  // - below `floor` (kInfeasible: no floor), any upper bound below `floor` may be returned, so
+  //   whole subtrees are cut once a good partition is known (alpha pruning over the memo);
+  // - `ceiling` is a known upper bound of the value (kNoCeiling: none): the search stops as soon
+  //   as a partition reaches it, which is then exact.
+  int Best(uint32_t mask, bool pad, int floor, int ceiling) {
     if (mask == 0) return pad ? kInfeasible : 0;
     Known known;
-    if (memo_.Find(mask, pad, &known) && (known.exact || known.value < floor)) return known.value;
+    if (memo_.Find(mask, pad, &known)) {
+      if (known.exact || known.value < floor) return known.value;
+      ceiling = std::min(ceiling, known.value);  // an upper bound from an earlier, lower floor
+    }
+    if (ceiling < floor) return ceiling;
     // Try the options with the best outlook first: a good partition found early prunes the rest.
-    // They live on one buffer shared by the recursion (no allocation per subset).
+    // They live on one buffer shared by the recursion (no allocation per subset), as a heap:
+    // usually only the first few are ever looked at.
     const size_t base = options_.size();
     // The cheap bound of each option's rest, from this subset's totals minus the set's share.
     int top_sum = 0;
@@ -399,89 +441,140 @@ class Search {
     for (int d : by_tail_) {
       if (mask & (1u << d)) tails[tail_count++] = d;
     }
-    ForEachOption(mask, pad, [&](uint32_t set, bool padded, int score, int tops) {
-      const uint32_t rest = mask & ~set;
-      int sum = top_sum - tops;
-      if (floor != kInfeasible && score + sum / 2 < floor) return false;  // even without tails
-      if (pad && !padded) {  // the padded set is still to come within `rest`
-        for (int i = 0, taken = 0; i < tail_count && taken < k_ - pads_; ++i) {
-          if (rest & (1u << tails[i])) {
-            sum -= tail_[tails[i]];
-            ++taken;
+    ForEachOption(
+        mask, pad, nullptr, floor, top_sum, [&](uint32_t set, bool padded, int score, int tops) {
+          const uint32_t rest = mask & ~set;
+          int sum = top_sum - tops;
+          if (floor != kInfeasible && score + sum / 2 < floor) return false;  // even without tails
+          if (pad && !padded) {  // the padded set is still to come within `rest`
+            for (int i = 0, taken = 0; i < tail_count && taken < k_ - pads_; ++i) {
+              if (rest & (1u << tails[i])) {
+                sum -= tail_[tails[i]];
+                ++taken;
+              }
+            }
           }
-        }
-      }
-      int outlook = score + sum / 2;
-      if (use_groups_ && (floor == kInfeasible || outlook >= floor)) {
-        outlook = std::min(outlook, score + GroupBound(rest, set, group_sum, pad && !padded));
-      }
-      if (floor == kInfeasible || outlook >= floor)
-        options_.push_back({rest, padded, score, outlook});
-      return false;
-    });
-    std::sort(options_.begin() + base, options_.end(),
-              [](const Option& a, const Option& b) { return a.outlook > b.outlook; });
+          int outlook = score + sum / 2;
+          if (use_groups_ && (floor == kInfeasible || outlook >= floor)) {
+            outlook = std::min(outlook, score + GroupBound(rest, set, group_sum, pad && !padded));
+          }
+          if (floor == kInfeasible || outlook >= floor) {
+            options_.push_back({rest, padded, score, outlook});
+          }
+          return false;
+        });
+    auto by_outlook = [](const Option& a, const Option& b) { return a.outlook < b.outlook; };
+    std::make_heap(options_.begin() + static_cast<ptrdiff_t>(base), options_.end(), by_outlook);
+    size_t heap_end = options_.size();
     int best = kInfeasible;
-    for (size_t i = base; i < options_.size(); ++i) {
-      const Option option = options_[i];
+    while (heap_end > base && best < ceiling) {
+      std::pop_heap(options_.begin() + static_cast<ptrdiff_t>(base),
+                    options_.begin() + static_cast<ptrdiff_t>(heap_end), by_outlook);
+      const Option option = options_[--heap_end];
       const int needed = std::max(best == kInfeasible ? kInfeasible : best + 1, floor);
-      if (option.outlook < needed) break;  // sorted: no later option can do better
-      if (needed != kInfeasible &&
-          option.score + TightBound(option.rest, pad && !option.padded) < needed) {
+      if (option.outlook < needed) break;  // the best outlook left: nothing can do better
+      const bool next_pad = pad && !option.padded;
+      if (needed != kInfeasible && option.score + TightBound(option.rest, next_pad) < needed) {
         continue;
       }
-      const int sub = Best(option.rest, pad && !option.padded,
-                           needed == kInfeasible ? kInfeasible : needed - option.score);
+      const int sub =
+          Best(option.rest, next_pad, needed == kInfeasible ? kInfeasible : needed - option.score,
+               ceiling >= kNoCeiling ? kNoCeiling : ceiling - option.score);
       if (sub != kInfeasible && option.score + sub > best) best = option.score + sub;
     }
     options_.resize(base);
-    // Exact when it reached the floor: every option left out was shown not to beat it.
+    // Exact when it reached the floor: every option left out was shown not to beat it (or it
+    // reached the ceiling, which nothing beats).
     const bool exact = floor == kInfeasible || best >= floor;
     memo_.Store(mask, pad, {exact ? best : std::max(best, floor - 1), exact});
     return best;
   }
 
   // Calls visit(set, padded, score, tops) for every set the enumeration can take next, in
-  // upstream's order: the first remaining device plus k-1 of the others in lexicographic order of
-  // their positions, padding slots last (so a padded set comes right after the full sets that
-  // extend its real members). Sets that split the required devices, or pad them, are skipped.
-  // Stops once visit returns true. `tops` is the members' sum of top_, for the callers' bounds.
+  // upstream's order over `order` (bits in the kubelet's order; nullptr: bit order): the first
+  // remaining device plus k-1 of the others in lexicographic order of their places in `order`,
+  // padding slots last (so a padded set comes right after the full sets that extend its real
+  // members). Sets that split the required devices, or pad them, are skipped. Stops once visit
+  // returns true. `tops` is the members' sum of top_, for the callers' bounds.
   template <typename Visit>
-  void ForEachOption(uint32_t mask, bool pad, Visit&& visit) {
-    const int first = std::countr_zero(mask);
+  void ForEachOption(uint32_t mask, bool pad, const int* order, int floor, int top_sum,
+                     Visit&& visit) {
+    int first = 0;
     int rest[32];
     int count = 0;
-    for (uint32_t others = mask & (mask - 1); others; others &= others - 1) {
-      rest[count++] = std::countr_zero(others);
+    if (order == nullptr) {
+      first = std::countr_zero(mask);
+      for (uint32_t others = mask & (mask - 1); others; others &= others - 1) {
+        rest[count++] = std::countr_zero(others);
+      }
+    } else {
+      first = -1;
+      for (int i = 0; i < m_; ++i) {
+        if (!(mask & (1u << order[i]))) continue;
+        if (first < 0) {
+          first = order[i];
+        } else {
+          rest[count++] = order[i];
+        }
+      }
     }
     const int padded_depth = pad ? k_ - 1 - pads_ : -1;
-    int chosen[32];
     bool stop = false;
     auto emit = [&](uint32_t set, bool padded, int score, int tops) {
       const uint32_t held = set & required_;
       if (held != 0 && (held != required_ || padded)) return;
       stop = visit(set, padded, score, tops);
     };
-    // The set's score grows with each member: its pairs with the members chosen before it.
-    auto recurse = [&](auto&& self, int start, int depth, uint32_t set, int score,
-                       int tops) -> void {
+    // affinity[i]: the pair scores of candidate rest[i] with the members chosen so far, so a
+    // member's added score is one lookup.
+    int affinity[32];
+    for (int i = 0; i < count; ++i) affinity[i] = score_[first * m_ + rest[i]];
+    // Partial sets are cut once no completion can reach `floor`. Every option's outlook is at
+    // most (top_sum - L) / 2, L the set's loss: the sum over its members of their top_ minus
+    // their pair scores within the set. With the chosen members' loss `loss` so far, each of
+    // the r members still to come lowers L by at most its gain (2 * affinity - top + the best
+    // r-1 partners), so the r largest gains bound what a completion can recover.
+    auto hopeless = [&](int start, int loss, int r) {
+      int gains[32];
+      int n = 0;
+      for (int i = start; i < count; ++i) {
+        gains[n++] = 2 * affinity[i] - top_[rest[i]] + BestPartners(rest[i], r - 1);
+      }
+      if (n < r) return true;
+      std::nth_element(gains, gains + r - 1, gains + n, std::greater<int>());
+      int recovered = 0;
+      for (int i = 0; i < r; ++i) recovered += gains[i];
+      return top_sum - loss + recovered < 2 * floor;
+    };
+    auto recurse = [&](auto&& self, int start, int depth, uint32_t set, int score, int tops,
+                       int loss) -> void {
       if (depth == k_ - 1) {
         emit(set, false, score, tops);
         return;
       }
-      const int need = (pad && depth < padded_depth) ? padded_depth - depth : k_ - 1 - depth;
+      const int full_left = k_ - 1 - depth;
+      const bool pad_here = pad && depth <= padded_depth;
+      if (floor != kInfeasible && full_left >= 2 && hopeless(start, loss, full_left) &&
+          (!pad_here || hopeless(start, loss, padded_depth - depth))) {
+        return;
+      }
+      const int need = (pad && depth < padded_depth) ? padded_depth - depth : full_left;
       for (int i = start; i < count && !stop; ++i) {
         if (count - i < need) break;
         const int x = rest[i];
-        int added = score_[first * m_ + x];
-        for (int j = 0; j < depth; ++j) added += score_[chosen[j] * m_ + x];
-        chosen[depth] = x;
-        self(self, i + 1, depth + 1, set | (1u << x), score + added, tops + top_[x]);
+        const int added = affinity[i];
+        for (int j = i + 1; j < count; ++j) affinity[j] += score_[x * m_ + rest[j]];
+        self(self, i + 1, depth + 1, set | (1u << x), score + added, tops + top_[x],
+             loss + top_[x] - 2 * added);
+        for (int j = i + 1; j < count; ++j) affinity[j] -= score_[x * m_ + rest[j]];
       }
       if (!stop && depth == padded_depth) emit(set, true, score, tops);
     };
-    recurse(recurse, 0, 0, 1u << first, 0, top_[first]);
+    recurse(recurse, 0, 0, 1u << first, 0, top_[first], top_[first]);
   }
+
+  // The sum of device d's `count` best partner scores (over every available device).
+  int BestPartners(int d, int count) const { return best_partners_[d * k_ + count]; }
 
   int m_;
   int k_;
@@ -501,6 +594,7 @@ class Search {
   std::vector<std::vector<Partner>> partners_;
   std::vector<int> top_;
   std::vector<int> tail_;
+  std::vector<int> best_partners_;  // [d * k + j]: the sum of d's j best partner scores
   std::vector<int> by_tail_;
   bool use_groups_ = false;
   int group_scale_ = 1;
@@ -508,8 +602,9 @@ class Search {
   std::vector<int> group_loss_;  // what holding it in the padded set instead costs, scaled
   std::vector<int> by_group_loss_;
   uint32_t required_ = 0;
+  std::vector<int> pos_of_;       // bit -> position in `available`
+  std::vector<int> input_order_;  // position in `available` -> bit
   Memo memo_;
-  BoundMemo bounds_;
 };
 
 // For more GPUs than the exact search takes: grow the set from the required devices (or the

@@ -4,10 +4,11 @@
 // Upstream enumerates every partition of the available GPUs (padded with empty slots to a
 // multiple of the request size) into sets of that size, keeps the first partition with the
 // highest total score, and returns that partition's best set. This module returns the same set
-// on every input: a memoised search over the subsets of GPUs still to place computes each
-// subtree's best score (pruned with an upper bound), and the answer is then rebuilt by walking
-// the options in upstream's enumeration order and taking the first one that reaches the optimum,
-// which is exactly the partition the enumeration keeps.
+// on every input: a memoised branch-and-bound over the subsets of GPUs still to place computes
+// the best score (in GPU order, whatever order the kubelet sent, with bounds that cut partial
+// sets), and the answer is then rebuilt by walking the options in upstream's enumeration order
+// (the kubelet's) and taking the first one that reaches the optimum, which is exactly the
+// partition the enumeration keeps. The memo lives for one call and grows with the work done.
 #pragma once
 
 #include <string>
