@@ -27,8 +27,21 @@ namespace nvdp::alloc {
 std::vector<int> BestEffortAllocate(const PairScores& scores, const std::vector<int>& available,
                                     const std::vector<int>& required, int size);
 
-// The largest number of available GPUs the exact search handles; above it a greedy choice is
-// made (no shipped machine comes close).
+// The answer by the machine's decomposition alone (decomposition.h), what BestEffortAllocate
+// uses where the scores decompose; empty where they do not, for sizes 1 and all (answered
+// directly), and if the walk lost its way (a bug: BestEffortAllocate then searches). For tests.
+std::vector<int> BestEffortByDecomposition(const PairScores& scores,
+                                           const std::vector<int>& available,
+                                           const std::vector<int>& required, int size);
+
+// The same answer by the branch-and-bound search alone, without the machine's decomposition
+// (decomposition.h): what BestEffortAllocate does where the scores do not decompose. For tests
+// and benchmarks, which compare the two.
+std::vector<int> BestEffortBySearch(const PairScores& scores, const std::vector<int>& available,
+                                    const std::vector<int>& required, int size);
+
+// The largest number of available GPUs the branch-and-bound search handles; above it, where the
+// scores do not decompose, a greedy choice is made (no shipped machine comes close).
 inline constexpr int kMaxExactGpus = 24;
 
 }  // namespace nvdp::alloc

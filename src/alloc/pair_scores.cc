@@ -1,5 +1,7 @@
 #include "alloc/pair_scores.h"
 
+#include "alloc/decomposition.h"
+
 namespace nvdp::alloc {
 
 int P2PScore(device::P2PLink link) {
@@ -28,6 +30,11 @@ PairScores::PairScores(const device::LinkMatrix& links) : n_(links.size()), scor
       if (a != b) scores_[a * n_ + b] = P2PScore(links.p2p(a, b)) + 100 * links.nvlinks(a, b);
     }
   }
+  decomposition_ = Decomposition::Build(*this);
+}
+
+PairScores::PairScores(size_t n, std::vector<int> scores) : n_(n), scores_(std::move(scores)) {
+  decomposition_ = Decomposition::Build(*this);
 }
 
 }  // namespace nvdp::alloc
