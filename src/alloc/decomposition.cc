@@ -9,6 +9,10 @@
 namespace nvdp::alloc {
 namespace {
 
+size_t PartitionSlot(uint64_t code) {
+  return static_cast<size_t>((code * 0x9E3779B97F4A7C15ull) >> 55);  // 9 bits: 512 slots
+}
+
 uint64_t PartitionCode(const int* parts, int count) {
   uint64_t code = 0;
   for (int i = 0; i < count; ++i) code |= static_cast<uint64_t>(parts[i]) << (4 * i);
@@ -45,8 +49,10 @@ std::shared_ptr<const Decomposition> Decomposition::Build(const PairScores& scor
     Partitions(size, size, prefix, d->partitions_[size]);
     for (size_t id = 0; id < d->partitions_[size].size(); ++id) {
       const std::vector<int>& parts = d->partitions_[size][id];
-      d->partition_ids_[PartitionCode(parts.data(), static_cast<int>(parts.size()))] =
-          static_cast<int>(id);
+      const uint64_t code = PartitionCode(parts.data(), static_cast<int>(parts.size())) + 1;
+      size_t slot = PartitionSlot(code);
+      while (d->partition_ids_[slot].first != 0) slot = (slot + 1) % kPartitionSlots;
+      d->partition_ids_[slot] = {code, static_cast<int>(id)};
     }
   }
   d->twins_.assign(n, 0);
@@ -59,9 +65,21 @@ std::shared_ptr<const Decomposition> Decomposition::Build(const PairScores& scor
       if (alike) d->twins_[a] |= 1u << b;
     }
   }
+  std::vector<uint32_t> groups;
+  uint32_t grouped = 0;
+  for (size_t a = 0; a < n; ++a) {
+    if (d->twins_[a] == 0 || (grouped & (1u << a))) continue;
+    groups.push_back(d->twins_[a] | (1u << a));
+    grouped |= groups.back();
+  }
   const uint32_t all = n == 32 ? ~0u : (1u << n) - 1;
   d->root_ = d->BuildNode(scores, all);
   if (d->root_ < 0) return nullptr;
+  for (Node& node : d->nodes_) {
+    for (uint32_t group : groups) {
+      if (Bits(group & node.members) >= 2) node.twin_groups.push_back(group & node.members);
+    }
+  }
   return d;
 }
 
@@ -172,9 +190,21 @@ void Decomposition::BuildLeaf(const PairScores& scores, uint32_t members, Node& 
   leaves_.push_back(std::move(leaf));
 }
 
+uint32_t Decomposition::Canonical(int node, uint32_t rows) const {
+  for (uint32_t group : nodes_[static_cast<size_t>(node)].twin_groups) {
+    int count = Bits(rows & group);
+    rows &= ~group;
+    for (uint32_t left = group; count > 0; left &= left - 1, --count) rows |= left & (~left + 1);
+  }
+  return rows;
+}
+
 int Decomposition::PartitionId(const int* parts, int count) const {
-  auto found = partition_ids_.find(PartitionCode(parts, count));
-  return found == partition_ids_.end() ? -1 : found->second;
+  const uint64_t code = PartitionCode(parts, count) + 1;
+  for (size_t slot = PartitionSlot(code);; slot = (slot + 1) % kPartitionSlots) {
+    if (partition_ids_[slot].first == code) return partition_ids_[slot].second;
+    if (partition_ids_[slot].first == 0) return -1;
+  }
 }
 
 uint32_t Decomposition::ToLocal(const Leaf& leaf, uint32_t rows) const {

@@ -11,7 +11,7 @@
 #include <climits>
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace nvdp::alloc {
@@ -33,8 +33,9 @@ class Decomposition {
     uint32_t members = 0;  // rows
     int left = -1;         // children, -1 at a leaf
     int right = -1;
-    int cross = 0;  // the score of every pair across the children
-    int leaf = -1;  // into leaves(), at a leaf
+    int cross = 0;                      // the score of every pair across the children
+    int leaf = -1;                      // into leaves(), at a leaf
+    std::vector<uint32_t> twin_groups;  // within members, of two or more
   };
   struct Leaf {
     std::vector<int> rows;       // ascending; bit i of a local subset is rows[i]
@@ -54,6 +55,9 @@ class Decomposition {
   uint32_t ToLocal(const Leaf& leaf, uint32_t rows) const;
   // The GPUs that score like `row` with every other GPU: swapping them changes no score.
   uint32_t Twins(int row) const { return twins_[static_cast<size_t>(row)]; }
+  // `rows` of `node` with each group of twins replaced by as many of its lowest GPUs: the same
+  // values for unconstrained sets, so such requests share one memo entry.
+  uint32_t Canonical(int node, uint32_t rows) const;
 
  private:
   int BuildNode(const PairScores& scores, uint32_t members);
@@ -63,8 +67,11 @@ class Decomposition {
   std::vector<Leaf> leaves_;
   std::vector<uint32_t> twins_;
   int root_ = -1;
-  // Partitions of every n <= kMaxLeaf: code (parts as base-16 digits) -> id within that n.
-  std::unordered_map<uint64_t, int> partition_ids_;
+  // Partitions of every n <= kMaxLeaf: code (parts as base-16 digits, +1) -> id within that n,
+  // open addressing (looked up for every leaf answer).
+  static constexpr size_t kPartitionSlots = 512;
+  std::vector<std::pair<uint64_t, int>> partition_ids_ =
+      std::vector<std::pair<uint64_t, int>>(kPartitionSlots, {0, -1});
   std::vector<std::vector<std::vector<int>>> partitions_;  // [n][id]: parts, descending
 };
 

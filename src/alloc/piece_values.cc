@@ -102,7 +102,8 @@ bool PieceValues::Normalize(const Decomposition::Node& node, uint32_t& rows, Set
 PieceValues::Key PieceValues::MakeKey(int node, uint32_t rows, const Sets& sets,
                                       bool shape_only) const {
   Key key{};
-  key.rows = rows;
+  // Twins can be swapped where no set names GPUs: one entry for all such requests.
+  key.rows = shape_only || sets.marked_count == 0 ? d_.Canonical(node, rows) : rows;
   key.node = static_cast<uint8_t>(node);
   key.shape_only = shape_only;
   key.plain_count = static_cast<uint8_t>(sets.plain_count);
