@@ -88,6 +88,16 @@ class DecomposedWalk {
         --fulls_;
       }
       if ((set & required_) == required_) pending_ = false;
+      // The rest of the partition cannot change the answer: the required set is placed, or no
+      // set still to come can beat the best so far (they add up to `target`; ties go earlier).
+      if (required_ != 0 && !pending_) break;
+      if (required_ == 0) {
+        int best = -1;
+        for (const Set& done : partition) {
+          if (!done.padded) best = std::max(best, done.score);
+        }
+        if (best >= target) break;
+      }
     }
     const Set* chosen = nullptr;
     for (const Set& set : partition) {
@@ -123,7 +133,7 @@ class DecomposedWalk {
     if (current.size > 0) sets->Add(current);
     if (required_apart) {
       if (fulls == 0) return false;
-      sets->Add(Piece{k_, required_, 0});
+      sets->Add(Piece{k_, required_, 0, required_});
       --fulls;
     }
     for (int i = 0; i < fulls; ++i) sets->Add(k_);
@@ -157,7 +167,7 @@ class DecomposedWalk {
       }
       // The required set is this one (full) or a later one.
       if (full && !(excluded & required_) &&
-          Reach(fulls, pad, false, Piece{size, held | required_, excluded}, target)) {
+          Reach(fulls, pad, false, Piece{size, held | required_, excluded, required_}, target)) {
         return true;
       }
       if (!(held & required_) &&

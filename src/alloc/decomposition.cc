@@ -145,6 +145,12 @@ void Decomposition::BuildLeaf(const PairScores& scores, uint32_t members, Node& 
   Leaf leaf;
   for (uint32_t rest = members; rest; rest &= rest - 1) leaf.rows.push_back(std::countr_zero(rest));
   const int size = static_cast<int>(leaf.rows.size());
+  for (int i = 0; i < size; ++i) {
+    const int row = leaf.rows[static_cast<size_t>(i)];
+    for (int byte = 0; byte < 256; ++byte) {
+      if (byte & (1 << (row % 8))) leaf.by_byte[row / 8][byte] |= static_cast<uint16_t>(1u << i);
+    }
+  }
   const uint32_t subsets = 1u << size;
   leaf.set_score.assign(subsets, 0);
   for (uint32_t set = 1; set < subsets; ++set) {
@@ -190,8 +196,9 @@ void Decomposition::BuildLeaf(const PairScores& scores, uint32_t members, Node& 
   leaves_.push_back(std::move(leaf));
 }
 
-uint32_t Decomposition::Canonical(int node, uint32_t rows) const {
-  for (uint32_t group : nodes_[static_cast<size_t>(node)].twin_groups) {
+uint32_t Decomposition::Canonical(int node, uint32_t rows, uint32_t named) const {
+  for (uint32_t twins : nodes_[static_cast<size_t>(node)].twin_groups) {
+    const uint32_t group = twins & ~named;
     int count = Bits(rows & group);
     rows &= ~group;
     for (uint32_t left = group; count > 0; left &= left - 1, --count) rows |= left & (~left + 1);
@@ -205,14 +212,6 @@ int Decomposition::PartitionId(const int* parts, int count) const {
     if (partition_ids_[slot].first == code) return partition_ids_[slot].second;
     if (partition_ids_[slot].first == 0) return -1;
   }
-}
-
-uint32_t Decomposition::ToLocal(const Leaf& leaf, uint32_t rows) const {
-  uint32_t local = 0;
-  for (size_t i = 0; i < leaf.rows.size(); ++i) {
-    if (rows & (1u << leaf.rows[i])) local |= 1u << i;
-  }
-  return local;
 }
 
 }  // namespace nvdp::alloc

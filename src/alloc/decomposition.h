@@ -43,6 +43,8 @@ class Decomposition {
     // [local subset][id of a partition of its size]: the best score of splitting the subset into
     // sets of those sizes.
     std::vector<std::vector<int>> best;
+    // Local subsets of rows, byte by byte: local = by_byte[0][rows & 0xFF] | by_byte[1][...].
+    uint16_t by_byte[4][256] = {};
   };
 
   const std::vector<Node>& nodes() const { return nodes_; }
@@ -52,12 +54,16 @@ class Decomposition {
   // The id of a partition of a leaf-sized number (parts sorted descending), or -1.
   int PartitionId(const int* parts, int count) const;
   // A leaf's local subset for a set of rows.
-  uint32_t ToLocal(const Leaf& leaf, uint32_t rows) const;
+  static uint32_t ToLocal(const Leaf& leaf, uint32_t rows) {
+    return leaf.by_byte[0][rows & 0xFF] | leaf.by_byte[1][(rows >> 8) & 0xFF] |
+           leaf.by_byte[2][(rows >> 16) & 0xFF] | leaf.by_byte[3][rows >> 24];
+  }
   // The GPUs that score like `row` with every other GPU: swapping them changes no score.
   uint32_t Twins(int row) const { return twins_[static_cast<size_t>(row)]; }
-  // `rows` of `node` with each group of twins replaced by as many of its lowest GPUs: the same
-  // values for unconstrained sets, so such requests share one memo entry.
-  uint32_t Canonical(int node, uint32_t rows) const;
+  // `rows` of `node` with each group of twins, but for the `named` GPUs, replaced by as many of
+  // its lowest GPUs: swapping twins nothing names changes no value, so such requests share one
+  // memo entry.
+  uint32_t Canonical(int node, uint32_t rows, uint32_t named) const;
 
  private:
   int BuildNode(const PairScores& scores, uint32_t members);

@@ -22,7 +22,7 @@ uint64_t Hash(const void* data, size_t size) {
 }
 }  // namespace
 
-PieceValues::PieceValues(const Decomposition& decomposition) : d_(decomposition), slots_(1024) {}
+PieceValues::PieceValues(const Decomposition& decomposition) : d_(decomposition), slots_(256) {}
 
 PieceValues::Slot& PieceValues::Find(const Key& key) {
   if ((used_ + 1) * 2 > slots_.size()) {
@@ -65,6 +65,7 @@ bool PieceValues::Normalize(const Decomposition::Node& node, uint32_t& rows, Set
     Piece& piece = sets.marked[i];
     piece.contain &= node.members;
     piece.avoid &= rows;
+    piece.fixed &= piece.contain;
     if ((piece.contain & ~rows) != 0 || Bits(piece.contain) > piece.size) return false;
     if (piece.size == 0 || (piece.contain == 0 && piece.avoid == 0)) {
       if (piece.size > 0) sets.Add(piece.size);
@@ -102,8 +103,12 @@ bool PieceValues::Normalize(const Decomposition::Node& node, uint32_t& rows, Set
 PieceValues::Key PieceValues::MakeKey(int node, uint32_t rows, const Sets& sets,
                                       bool shape_only) const {
   Key key{};
-  // Twins can be swapped where no set names GPUs: one entry for all such requests.
-  key.rows = shape_only || sets.marked_count == 0 ? d_.Canonical(node, rows) : rows;
+  // Twins no set names can be swapped: one entry for all such requests.
+  uint32_t named = 0;
+  for (int i = 0; i < sets.marked_count; ++i) {
+    named |= shape_only ? sets.marked[i].fixed : sets.marked[i].contain | sets.marked[i].avoid;
+  }
+  key.rows = d_.Canonical(node, rows, named);
   key.node = static_cast<uint8_t>(node);
   key.shape_only = shape_only;
   key.plain_count = static_cast<uint8_t>(sets.plain_count);
@@ -111,10 +116,8 @@ PieceValues::Key PieceValues::MakeKey(int node, uint32_t rows, const Sets& sets,
   key.marked_count = static_cast<uint8_t>(sets.marked_count);
   for (int i = 0; i < sets.marked_count; ++i) {
     key.marked_size[i] = static_cast<uint8_t>(sets.marked[i].size);
-    if (!shape_only) {
-      key.contain[i] = sets.marked[i].contain;
-      key.avoid[i] = sets.marked[i].avoid;
-    }
+    key.contain[i] = shape_only ? sets.marked[i].fixed : sets.marked[i].contain;
+    key.avoid[i] = shape_only ? 0 : sets.marked[i].avoid;
   }
   return key;
 }
@@ -123,6 +126,10 @@ int PieceValues::Value(int node_index, uint32_t rows, Sets& sets) {
   const Decomposition::Node& node = d_.nodes()[node_index];
   if (!Normalize(node, rows, sets)) return kInfeasibleScore;
   if (rows == 0) return 0;
+  if (node.leaf >= 0 && sets.marked_count == 0) {  // a table lookup: no memo needed
+    const Decomposition::Leaf& leaf = d_.leaves()[node.leaf];
+    return EvalLeaf(leaf, d_.ToLocal(leaf, rows), sets, 0);
+  }
   const Key key = MakeKey(node_index, rows, sets, false);
   {
     const Slot& slot = Find(key);
@@ -132,21 +139,39 @@ int PieceValues::Value(int node_index, uint32_t rows, Sets& sets) {
   if (node.leaf >= 0) {
     const Decomposition::Leaf& leaf = d_.leaves()[node.leaf];
     value = EvalLeaf(leaf, d_.ToLocal(leaf, rows), sets, 0);
+  } else if (sets.marked_count > 0) {
+    // Constrained: the splits best first by their unconstrained value, which bounds the
+    // constrained one, until no split left can beat the best found.
+    const std::vector<Combo>& combos = Combos(node_index, rows, sets);
+    for (size_t i = 0; i < combos.size(); ++i) {
+      const Combo combo = combos[i];  // the list may move while children are asked
+      if (combo.value_left + combo.value_right + combo.cross <= value) break;
+      Sets a, b;
+      Children(node, sets, combo, false, a, b);
+      const int value_a = Value(node.left, rows, a);
+      if (value_a == kInfeasibleScore || value_a + combo.value_right + combo.cross <= value) {
+        continue;
+      }
+      const int value_b = Value(node.right, rows, b);
+      if (value_b != kInfeasibleScore) value = std::max(value, value_a + value_b + combo.cross);
+    }
   } else {
     ForEachSplit(node, rows, sets, false,
                  [&](const int* marked_left, const int* split_size, const int* split_left,
                      int split_count, int pairs_across) {
-                   Combo combo{};
-                   for (int m = 0; m < sets.marked_count; ++m) {
-                     combo.marked_left[m] = static_cast<int8_t>(marked_left[m]);
-                   }
-                   combo.split_count = static_cast<uint8_t>(split_count);
-                   for (int i = 0; i < split_count; ++i) {
-                     combo.split_size[i] = static_cast<uint8_t>(split_size[i]);
-                     combo.split_left[i] = static_cast<uint8_t>(split_left[i]);
-                   }
                    Sets a, b;
-                   Children(node, sets, combo, false, a, b);
+                   const uint32_t left = d_.nodes()[node.left].members;
+                   for (int m = 0; m < sets.marked_count; ++m) {
+                     const Piece& piece = sets.marked[m];
+                     a.Add(Piece{marked_left[m], piece.contain & left, piece.avoid & left,
+                                 piece.fixed & left});
+                     b.Add(Piece{piece.size - marked_left[m], piece.contain & ~left,
+                                 piece.avoid & ~left, piece.fixed & ~left});
+                   }
+                   for (int i = 0; i < split_count; ++i) {
+                     if (split_left[i] > 0) a.Add(split_left[i]);
+                     if (split_size[i] > split_left[i]) b.Add(split_size[i] - split_left[i]);
+                   }
                    const int value_a = Value(node.left, rows, a);
                    if (value_a == kInfeasibleScore) return;
                    const int value_b = Value(node.right, rows, b);
@@ -232,19 +257,22 @@ const std::vector<PieceValues::Combo>& PieceValues::Combos(int node_index, uint3
 }
 
 void PieceValues::Children(const Decomposition::Node& node, const Sets& sets, const Combo& combo,
-                           bool as_plain, Sets& left, Sets& right) const {
+                           bool relaxed, Sets& left, Sets& right) const {
   const uint32_t left_members = d_.nodes()[node.left].members;
   const uint32_t right_members = d_.nodes()[node.right].members;
   for (int m = 0; m < sets.marked_count; ++m) {
     const Piece& piece = sets.marked[m];
     const int on_left = combo.marked_left[m];
-    if (as_plain) {
-      left.Add(on_left);
-      right.Add(piece.size - on_left);
+    const uint32_t fixed_left = piece.fixed & left_members;
+    const uint32_t fixed_right = piece.fixed & right_members;
+    if (relaxed) {
+      left.Add(Piece{on_left, fixed_left, 0, fixed_left});
+      right.Add(Piece{piece.size - on_left, fixed_right, 0, fixed_right});
     } else {
-      left.Add(Piece{on_left, piece.contain & left_members, piece.avoid & left_members});
-      right.Add(
-          Piece{piece.size - on_left, piece.contain & right_members, piece.avoid & right_members});
+      left.Add(
+          Piece{on_left, piece.contain & left_members, piece.avoid & left_members, fixed_left});
+      right.Add(Piece{piece.size - on_left, piece.contain & right_members,
+                      piece.avoid & right_members, fixed_right});
     }
   }
   for (int i = 0; i < combo.split_count; ++i) {
@@ -295,8 +323,8 @@ void PieceValues::ForEachSplit(const Decomposition::Node& node, uint32_t rows, c
   int range_count = 0;
   for (int m = 0; m < sets.marked_count; ++m) {
     const Piece& piece = sets.marked[m];
-    int lo = std::max(0, piece.size - n2);
-    int hi = std::min(piece.size, n1);
+    int lo = std::max({0, piece.size - n2, Bits(piece.fixed & left)});
+    int hi = std::min({piece.size, n1, piece.size - Bits(piece.fixed & right)});
     if (!shape_only) {
       lo = std::max(
           {lo, Bits(piece.contain & left), piece.size - Bits(rows & right & ~piece.avoid)});

@@ -22,6 +22,9 @@ class PieceValues {
     int size = 0;
     uint32_t contain = 0;
     uint32_t avoid = 0;
+    // Of `contain`, what the bounds keep when they relax the constraints (the required GPUs:
+    // relaxing those would bound far above any answer).
+    uint32_t fixed = 0;
   };
   static constexpr int kMaxPlain = 32;
   static constexpr int kMaxMarked = 2;
@@ -80,12 +83,14 @@ class PieceValues {
   bool ReachesAt(int node, uint32_t rows, Sets& sets, int need);
   int EvalLeaf(const Decomposition::Leaf& leaf, uint32_t local, const Sets& sets, int next_marked);
   // Calls visit(marked_left, split_size, split_left, split_count, pairs_across) for every way to
-  // split `sets` between the children of `node` (ranges from sizes only when `shape_only`).
+  // split `sets` between the children of `node` (ranges from sizes and fixed GPUs only when
+  // `shape_only`).
   template <typename Visit>
   void ForEachSplit(const Decomposition::Node& node, uint32_t rows, const Sets& sets,
                     bool shape_only, Visit&& visit);
-  void Children(const Decomposition::Node& node, const Sets& sets, const Combo& combo,
-                bool as_plain, Sets& left, Sets& right) const;
+  // The children's sets for a split; `relaxed`: with only the fixed GPUs held (for bounds).
+  void Children(const Decomposition::Node& node, const Sets& sets, const Combo& combo, bool relaxed,
+                Sets& left, Sets& right) const;
   const std::vector<Combo>& Combos(int node, uint32_t rows, const Sets& sets);
   Slot& Find(const Key& key);
 

@@ -155,6 +155,8 @@ TEST(PieceValuesTest, MatchBruteForceWithMarkedSets) {
           if (choice == 0 && std::popcount(piece.contain) < piece.size) piece.contain |= gpu;
           if (choice == 1) piece.avoid |= gpu;
         }
+        // Some held GPUs fixed (kept by the bounds): the value must not change.
+        piece.fixed = piece.contain & static_cast<uint32_t>(random());
         marked.push_back(piece);
         sets.Add(piece);
       } else {
