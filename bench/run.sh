@@ -7,7 +7,11 @@ echo "# nvdp benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -r)
 echo
 /usr/bin/python3 bench/startup_and_memory.py
 echo
+/usr/bin/python3 bench/startup_and_memory.py --profile v100-16gpu --runs 3
+echo
 "$NVDP_BUILD_DIR/bench/preferred-allocation-bench" --sim-root "$NVDP_BUILD_DIR/sim-root"
+echo
+/usr/bin/python3 bench/preferred_allocation_instructions.py
 echo
 /usr/bin/python3 bench/preferred_allocation_latency.py
 echo

@@ -5,9 +5,12 @@ For each of --runs starts: time from spawning the process to the kubelet emulato
 Register (both on CLOCK_MONOTONIC), the time to the first device list, then VmRSS/RssAnon/RssFile
 after --idle seconds, and the time SIGTERM takes. Then, on one plugin: Allocate and
 GetPreferredAllocation latency against GetDevicePluginOptions (the cheapest call) measured in the
-same run by the same client, so the ratio holds on a noisy machine.
+same run by the same client, so the ratio holds on a noisy machine. Last, VmRSS and RssAnon before
+and after a burst of --burst GetPreferredAllocation calls as the kubelet sends them (every size,
+the devices in random order, a third with must-include devices; seeded).
 """
 import argparse
+import random
 import signal
 import statistics
 import subprocess
@@ -46,6 +49,7 @@ def main():
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--idle", type=float, default=2.0)
     parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--burst", type=int, default=10000)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="nvdp-bench-"))
@@ -86,6 +90,16 @@ def main():
             ping.append(emulator.send(f"ping {GPU}")["latency_us"])
             alloc.append(emulator.send(f"allocate {GPU} 2")["latency_us"])
             preferred.append(emulator.send(f"preferred {GPU} 2")["latency_us"])
+        before_burst = status_kb(plugin.proc.pid)
+        ids = [d["id"] for d in emulator.device_lists()[-1]["devices"]]
+        shuffle = random.Random(args.profile)
+        for i in range(args.burst):
+            shuffle.shuffle(ids)
+            size = 1 + i % len(ids)
+            must = f" must={ids[0]}" if i % 3 == 0 else ""
+            reply = emulator.send(f"preferred {GPU} {size} available={','.join(ids)}{must}")
+            assert reply["ok"] and len(reply["devices"]) == size, reply
+        after_burst = status_kb(plugin.proc.pid)
         plugin.stop()
         version = subprocess.run([str(BIN / "nvidia-device-plugin"), "--version"], capture_output=True,
                                  text=True).stdout.splitlines()[0]
@@ -104,7 +118,10 @@ def main():
     print(f"RPC latency over the unix socket, client side, {args.calls} calls each:")
     print(summary("GetDevicePluginOptions (baseline)", ping, "us"))
     print(summary("Allocate (2 GPUs)", alloc, "us"))
-    print(summary("GetPreferredAllocation (2 of 8)", preferred, "us"))
+    print(summary(f"GetPreferredAllocation (2 of {gpus})", preferred, "us"))
+    print(f"memory around {args.burst} GetPreferredAllocation calls (every size, random order, a third "
+          f"with must-include): VmRSS {before_burst['VmRSS'] / 1024:.1f} -> {after_burst['VmRSS'] / 1024:.1f} MiB, "
+          f"RssAnon {before_burst['RssAnon'] / 1024:.1f} -> {after_burst['RssAnon'] / 1024:.1f} MiB")
     base = statistics.median(ping)
     print(f"ratios to the baseline (median): Allocate {statistics.median(alloc) / base:.2f}x, "
           f"GetPreferredAllocation {statistics.median(preferred) / base:.2f}x")

@@ -23,6 +23,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio python3-grpc-tools
   python3-jsonschema python3-yaml
+  # instruction counts of the preferred-allocation benchmark (make bench): callgrind
+  valgrind
   procps util-linux ca-certificates
 )
 if [ "$mode" != "--no-tools" ]; then
