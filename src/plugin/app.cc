@@ -1,5 +1,6 @@
 #include "plugin/app.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/inotify.h>
 #include <unistd.h>
@@ -107,6 +108,9 @@ int DryRun(const Options& options) {
 }
 
 int RunDevicePlugin(const CommandLine& command_line) {
+  // gRPC's threads would each get a malloc arena of their own; two keep the heap small (a few
+  // hundred KiB of a 10 MiB process) at no cost for a plugin's request rate.
+  mallopt(M_ARENA_MAX, 2);
   Options options;
   try {
     options = command_line.Load();

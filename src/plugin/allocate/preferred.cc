@@ -12,6 +12,12 @@ namespace nvdp::plugin {
 PreferredAllocator::PreferredAllocator(const Resource& resource, PreferenceSettings settings)
     : resource_(resource), settings_(settings) {
   std::unordered_map<std::string, size_t> gpu_keys;
+  size_t gpus = 0;
+  for (const AllocatableDevice& device : resource.devices) {
+    gpus = std::max(gpus, device.gpu_position + 1);
+  }
+  if (settings_.scores == nullptr)
+    no_links_ = alloc::PairScores(gpus, std::vector<int>(gpus * gpus));
   for (size_t i = 0; i < resource.devices.size(); ++i) {
     const AllocatableDevice& device = resource.devices[i];
     by_id_.emplace(device.id, i);
@@ -85,12 +91,8 @@ std::vector<std::string> PreferredAllocator::Choose(const std::vector<std::strin
     }
     size_t rows_needed = 0;
     for (int row : rows) rows_needed = std::max(rows_needed, static_cast<size_t>(row) + 1);
-    alloc::PairScores zero;
-    const alloc::PairScores* scores = settings_.scores;
-    if (scores == nullptr) {
-      zero = alloc::PairScores(rows_needed, std::vector<int>(rows_needed * rows_needed, 0));
-      scores = &zero;
-    } else if (scores->size() < rows_needed) {
+    const alloc::PairScores* scores = settings_.scores ? settings_.scores : &no_links_;
+    if (scores->size() < rows_needed) {
       throw std::logic_error("the link scores do not cover GPU " + std::to_string(rows_needed - 1));
     }
     for (int row : alloc::BestEffortAllocate(*scores, rows, required_rows, size)) {

@@ -49,6 +49,7 @@ class PreferredAllocator {
   bool aligned_ = true;
   std::unordered_map<std::string_view, size_t> by_id_;
   std::vector<size_t> gpu_of_;  // physical GPU of each device, for the shared policy
+  alloc::PairScores no_links_;  // all zero, when the settings have no scores
 };
 
 }  // namespace nvdp::plugin
