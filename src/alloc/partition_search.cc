@@ -538,6 +538,7 @@ class Search {
     // the r members still to come lowers L by at most its gain (2 * affinity - top + the best
     // r-1 partners), so the r largest gains bound what a completion can recover.
     auto hopeless = [&](int start, int loss, int r) {
+      if (r == 0) return top_sum - loss < 2 * floor;  // the set is complete as it is
       int gains[32];
       int n = 0;
       for (int i = start; i < count; ++i) {
