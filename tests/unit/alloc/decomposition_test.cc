@@ -239,5 +239,64 @@ TEST(DecomposedBestEffortTest, MatchesTheBranchAndBoundOnLargerMachines) {
   }
 }
 
+// The simulator's v100-24gpu: three DGX-1 boards (hybrid cube meshes) joined over PCIe/SMP,
+// each quad on its own CPU, pairs under one switch.
+PairScores ThreeNvLinkBoards() {
+  const int links[8][8] = {{0, 1, 1, 2, 2, 0, 0, 0}, {1, 0, 2, 1, 0, 2, 0, 0},
+                           {1, 2, 0, 2, 0, 0, 1, 0}, {2, 1, 2, 0, 0, 0, 0, 1},
+                           {2, 0, 0, 0, 0, 1, 1, 2}, {0, 2, 0, 0, 1, 0, 2, 1},
+                           {0, 0, 1, 0, 1, 2, 0, 2}, {0, 0, 0, 1, 2, 1, 2, 0}};
+  const int n = 24;
+  std::vector<int> scores(n * n, 0);
+  for (int a = 0; a < n; ++a) {
+    for (int b = 0; b < n; ++b) {
+      if (a == b) continue;
+      const int pcie = a / 4 != b / 4 ? 10 : a / 2 == b / 2 ? 50 : 30;
+      scores[a * n + b] = pcie + (a / 8 == b / 8 ? 100 * links[a % 8][b % 8] : 0);
+    }
+  }
+  return PairScores(n, scores);
+}
+
+// The simulator's a100-32gpu: four NVSwitch boards under PCIe trees (NVLink scores nothing).
+PairScores FourNvSwitchBoards() {
+  const int n = 32;
+  std::vector<int> scores(n * n, 0);
+  for (int a = 0; a < n; ++a) {
+    for (int b = 0; b < n; ++b) {
+      if (a == b) continue;
+      scores[a * n + b] = a / 16 != b / 16 ? 10 : a / 8 != b / 8 ? 20 : a / 4 != b / 4 ? 30 : 40;
+    }
+  }
+  return PairScores(n, scores);
+}
+
+// Beyond what the enumeration can check: against the branch-and-bound (itself checked against
+// the enumeration above), on subsets of the large simulated machines, in the kubelet's orders.
+TEST(DecomposedBestEffortTest, MatchesTheBranchAndBoundOnTheLargeMachines) {
+  std::mt19937 random(24);
+  const PairScores machines[] = {ThreeNvLinkBoards(), FourNvSwitchBoards()};
+  for (const PairScores& scores : machines) {
+    ASSERT_NE(scores.decomposition(), nullptr);
+    const int n = static_cast<int>(scores.size());
+    for (int round = 0; round < 30; ++round) {
+      Request r;
+      for (int g = 0; g < n; ++g) r.available.push_back(g);
+      std::shuffle(r.available.begin(), r.available.end(), random);
+      r.available.resize(13 + random() % 6);  // 13..18 available
+      r.size = 2 + static_cast<int>(random() % (r.available.size() - 2));
+      if (round % 2) {
+        const int count = std::min(r.size, 1 + round % 3);
+        r.required.assign(r.available.begin(), r.available.begin() + count);
+      }
+      ASSERT_EQ(BestEffortByDecomposition(scores, r.available, r.required, r.size),
+                BestEffortBySearch(scores, r.available, r.required, r.size))
+          << n << " GPUs, round " << round << " size " << r.size
+          << " available=" << ::testing::PrintToString(r.available)
+          << " required=" << ::testing::PrintToString(r.required);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace nvdp::alloc
