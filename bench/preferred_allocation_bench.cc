@@ -135,10 +135,9 @@ struct Worst {
 // Per machine and size: index order, random orders, random orders with must-include GPUs.
 void PerSize(const std::vector<PairScores>& machines, int orders, Worst& small, Worst& large) {
   std::printf(
-      "Per machine and size, all GPUs available: p50 / p99 in microseconds over %d runs "
-      "(index order) or %d seeded cases (random orders; random orders with 1-3 "
-      "must-include GPUs)\n",
-      orders, orders);
+      "Per machine and size, all GPUs available: p50 / p99 in microseconds over %d seeded "
+      "inputs each (index order: one input), each input the fastest of 3 runs\n",
+      orders);
   std::printf("%-11s %4s %15s %15s %15s\n", "machine", "size", "index order", "random order",
               "+1-3 required");
   for (size_t m = 0; m < machines.size(); ++m) {
@@ -175,7 +174,8 @@ void PerSize(const std::vector<PairScores>& machines, int orders, Worst& small, 
 void ByCount(const std::vector<PairScores>& machines, int cases, Worst& small, Worst& large) {
   std::printf(
       "\nBy available GPUs: p50 / p99 in microseconds over %d seeded requests each "
-      "(random subset, order and size 2..n-1; a third with must-include GPUs)\n",
+      "(random subset, order and size 2..n-1; a third with must-include GPUs), each the "
+      "fastest of 3 runs\n",
       cases);
   for (size_t m = 4; m < machines.size(); ++m) {
     const PairScores& scores = machines[m];
