@@ -226,6 +226,18 @@ class UpgradeFromUpstreamTest(ChartRendering, unittest.TestCase):
                     self.assertEqual(any(o["metadata"]["name"].endswith("-stand-in-values") for o in objects),
                                      upstream.renders_nfd())
 
+    def test_the_same_service_accounts(self):
+        for case, overrides in VALUE_SETS.items():
+            with self.subTest(values=case):
+                objects, upstream = self.render(overrides)
+                account = f"{upstream.fullname}-service-account"
+                gfd_api = bool(upstream.value("nfd.enableNodeFeatureApi"))
+                for daemonset in (o for o in objects if o["kind"] == "DaemonSet"):
+                    name = daemonset["metadata"]["name"]
+                    uses = upstream.has_config_map or (name.endswith("-gpu-feature-discovery") and gfd_api)
+                    self.assertEqual(daemonset["spec"]["template"]["spec"].get("serviceAccountName"),
+                                     account if uses else None, name)
+
     def test_no_container_gets_more_privilege_than_upstream_gives_it(self):
         for case, overrides in VALUE_SETS.items():
             with self.subTest(values=case):
