@@ -24,7 +24,7 @@ std::optional<std::string> CheckItem(Kind kind, std::string_view item) {
       break;
     case Kind::kInt:
     case Kind::kIntSlice:
-      if (!ParseInt64(TrimSpace(item), &number)) return "invalid integer value " + Quote(item);
+      if (!ParseGoInt(TrimSpace(item), &number)) return "invalid integer value " + Quote(item);
       break;
     case Kind::kFloat: {
       std::string copy(TrimSpace(item));
@@ -241,7 +241,7 @@ bool FlagSet::GetBool(std::string_view name) const {
 
 long long FlagSet::GetInt(std::string_view name) const {
   long long number = 0;
-  ParseInt64(TrimSpace(Get(name).str()), &number);
+  ParseGoInt(TrimSpace(Get(name).str()), &number);
   return number;
 }
 

@@ -89,6 +89,53 @@ bool ParseUint64(std::string_view text, unsigned long long* value) {
   return ParseWhole(text, value);
 }
 
+bool ParseGoInt(std::string_view text, long long* value) {
+  bool negative = false;
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+    negative = text[0] == '-';
+    text.remove_prefix(1);
+  }
+  if (text.empty()) return false;
+  int base = 10;
+  bool prefixed = false;  // a base prefix counts as a digit before an underscore
+  if (text.size() >= 2 && text[0] == '0') {
+    const char mark = static_cast<char>(text[1] | 0x20);
+    if (mark == 'x' || mark == 'o' || mark == 'b') {
+      base = mark == 'x' ? 16 : mark == 'o' ? 8 : 2;
+      text.remove_prefix(2);
+      prefixed = true;
+    } else {
+      base = 8;  // a leading 0: octal, as in Go
+      text.remove_prefix(1);
+      prefixed = true;
+    }
+  }
+  if (text.empty() && !prefixed) return false;
+  if (text.empty()) return base == 8;  // "0"
+  unsigned long long magnitude = 0;
+  const unsigned long long limit = negative ? 1ull << 63 : (1ull << 63) - 1;
+  bool after_digit = prefixed;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '_') {
+      // Only between digits (or after the prefix), never last.
+      if (!after_digit || i + 1 == text.size() || text[i + 1] == '_') return false;
+      after_digit = false;
+      continue;
+    }
+    const char lower = static_cast<char>(c | 0x20);
+    const int digit = c >= '0' && c <= '9'           ? c - '0'
+                      : lower >= 'a' && lower <= 'f' ? lower - 'a' + 10
+                                                     : 99;
+    if (digit >= base) return false;
+    if (magnitude > (limit - static_cast<unsigned long long>(digit)) / base) return false;
+    magnitude = magnitude * base + static_cast<unsigned long long>(digit);
+    after_digit = true;
+  }
+  *value = negative ? static_cast<long long>(0 - magnitude) : static_cast<long long>(magnitude);
+  return true;
+}
+
 bool ParseUuidBytes(std::string_view text, unsigned char* bytes) {
   if (text.size() != 36) return false;
   unsigned char parsed[16];

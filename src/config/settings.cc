@@ -45,7 +45,7 @@ FileValue ToFileValue(flags::Kind kind, const std::vector<std::string>& items) {
     case flags::Kind::kBool:
       return flags::ParseGoBool(first).value_or(false);
     case flags::Kind::kInt:
-      ParseInt64(TrimSpace(first), &number);
+      ParseGoInt(TrimSpace(first), &number);
       return number;
     case flags::Kind::kDuration:
       return flags::ParseGoDuration(first).value_or(0);
@@ -54,7 +54,7 @@ FileValue ToFileValue(flags::Kind kind, const std::vector<std::string>& items) {
     case flags::Kind::kIntSlice: {
       std::vector<long long> numbers;
       for (const std::string& item : items) {
-        ParseInt64(TrimSpace(item), &number);
+        ParseGoInt(TrimSpace(item), &number);
         numbers.push_back(number);
       }
       return numbers;

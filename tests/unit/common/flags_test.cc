@@ -77,6 +77,20 @@ TEST(FlagsTest, BoolsParseLikeGo) {
       << bad.output;
 }
 
+// urfave/cli reads integers with Go's base prefixes and digit separators, flags and env alike.
+TEST(FlagsTest, IntegersTakeGoPrefixesAndUnderscores) {
+  FlagSet set = MakeSet();
+  ASSERT_FALSE(set.Parse({"--count=0x1f", "--ids=0o7,1_0,0b11"}, testing::FakeEnv({})).exit_code);
+  EXPECT_EQ(set.GetInt("count"), 31);
+  FlagSet from_env = MakeSet();
+  ASSERT_FALSE(from_env.Parse({}, testing::FakeEnv({{"COUNT", "1_000"}})).exit_code);
+  EXPECT_EQ(from_env.GetInt("count"), 1000);
+  FlagSet bad = MakeSet();
+  ParseResult result = bad.Parse({"--count=0x"}, testing::FakeEnv({}));
+  ASSERT_TRUE(result.exit_code);
+  EXPECT_NE(result.output.find("invalid integer value \"0x\""), std::string::npos) << result.output;
+}
+
 TEST(FlagsTest, AcceptsGoFlagSyntax) {
   FlagSet set = MakeSet();
   ParseResult result =

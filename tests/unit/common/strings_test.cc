@@ -37,5 +37,35 @@ TEST(StringsTest, ParsesWholeIntegersOnly) {
   EXPECT_FALSE(ParseUint64("99999999999999999999999", &unsigned_value));
 }
 
+// Go's strconv.ParseInt(s, 0, 64), what urfave/cli gives upstream's integer flags.
+TEST(StringsTest, ParsesIntegersAsGoDoesForFlags) {
+  const std::pair<const char*, long long> good[] = {
+      {"0", 0},
+      {"42", 42},
+      {"-7", -7},
+      {"+7", 7},
+      {"0x1f", 31},
+      {"0X1F", 31},
+      {"0o17", 15},
+      {"0O17", 15},
+      {"017", 15},
+      {"0b101", 5},
+      {"1_000", 1000},
+      {"0x_1f", 31},
+      {"0_7", 7},
+      {"9223372036854775807", 9223372036854775807LL},
+      {"-9223372036854775808", -9223372036854775807LL - 1}};
+  for (const auto& [text, expected] : good) {
+    long long value = 0;
+    EXPECT_TRUE(ParseGoInt(text, &value)) << text;
+    EXPECT_EQ(value, expected) << text;
+  }
+  for (const char* bad : {"", "-", "0x", "0b", "08", "0b2", "1__0", "_1", "1_", "1e3", "0x1g",
+                          "9223372036854775808", "-9223372036854775809", "12 ", "0.5"}) {
+    long long value = 0;
+    EXPECT_FALSE(ParseGoInt(bad, &value)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace nvdp
