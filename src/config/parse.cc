@@ -369,9 +369,8 @@ ReplicatedResource DecodeReplicatedResource(const Decoder& d, const Json& v,
   if (v.contains("rename") && !v["rename"].is_null()) {
     r.rename = ResourceNameValue(d, v["rename"], path + ".rename");
   }
-  if (v.contains("devices") && !v["devices"].is_null()) {
-    r.devices = DecodeDevices(d, v["devices"], path + ".devices");
-  }
+  // Absent is every device; present but empty is an error, as upstream (its decoder gets null).
+  if (v.contains("devices")) r.devices = DecodeDevices(d, v["devices"], path + ".devices");
   if (!v.contains("replicas") || v["replicas"].is_null()) d.Fail(path, "no replicas specified");
   long long replicas = d.Int(v["replicas"], path + ".replicas");
   if (replicas < 2) {
@@ -441,6 +440,9 @@ Config ParseConfig(const std::string& text, const std::string& origin) {
                if (v.is_null()) return;
                d.Fields(v, at, {"timeSlicing", "mps"},
                         [&](const std::string& sub, const Json& block, const std::string& sub_at) {
+                          // An empty `mps:` is no MPS upstream (a nil pointer); an empty
+                          // `timeSlicing:` still has no resources.
+                          if (sub == "mps" && block.is_null()) return;
                           auto decoded = DecodeReplicated(d, block, sub_at);
                           if (sub == "timeSlicing")
                             config.sharing.time_slicing = decoded;

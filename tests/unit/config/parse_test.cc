@@ -177,6 +177,20 @@ TEST(ConfigParseTest, ReplicatedResourceErrors) {
                "sharing.mps.resources[0].replicas");
 }
 
+// Empty values as upstream's decoders take them: `mps:` is a nil pointer (no MPS), `devices:`
+// reaches the devices decoder as null (an error there), an absent `devices` is every device.
+TEST(ConfigParseTest, EmptyMpsIsNoneAndEmptyDevicesIsAnError) {
+  EXPECT_FALSE(Parse("sharing: {mps: }").sharing.mps.has_value());
+  EXPECT_FALSE(Parse("sharing:\n  mps:\n").sharing.mps.has_value());
+  EXPECT_ERROR("sharing: {timeSlicing: {resources: [{name: gpu, replicas: 2, devices: }]}}",
+               "sharing.timeSlicing.resources[0].devices: devices must be \"all\", a count or a "
+               "list, got null");
+  EXPECT_EQ(Parse("sharing: {timeSlicing: {resources: [{name: gpu, replicas: 2}]}}")
+                .sharing.time_slicing->resources[0]
+                .devices.kind,
+            ReplicatedDevices::Kind::kAll);
+}
+
 TEST(ConfigParseTest, Devices) {
   auto devices = [](const std::string& value) {
     return Parse("sharing: {timeSlicing: {resources: [{name: gpu, replicas: 2, devices: " + value +
