@@ -49,6 +49,7 @@ class DecomposedWalk {
           candidates.push_back(row);
         }
       }
+      if (first < 0) return {};  // mask_ only holds available rows; never taken
       uint32_t set = 1u << first;
       uint32_t excluded = 0;
       // Twins of a GPU that could not join cannot either (swap them): no need to ask. Asking

@@ -232,7 +232,7 @@ const std::vector<PieceValues::Combo>& PieceValues::Combos(int node_index, uint3
                    int split_count, int pairs_across) {
                  Combo combo{};
                  for (int m = 0; m < sets.marked_count; ++m) {
-                   combo.marked_left[m] = static_cast<int8_t>(marked_left[m]);
+                   combo.marked_left[m] = static_cast<uint8_t>(marked_left[m]);
                  }
                  combo.split_count = static_cast<uint8_t>(split_count);
                  for (int i = 0; i < split_count; ++i) {

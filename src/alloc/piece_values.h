@@ -66,7 +66,7 @@ class PieceValues {
   // the children's values with the marked sets taken as plain ones.
   struct Combo {
     int value_left, value_right, cross;
-    int8_t marked_left[kMaxMarked];
+    uint8_t marked_left[kMaxMarked];
     uint8_t split_count;
     uint8_t split_size[kMaxPlain];
     uint8_t split_left[kMaxPlain];
