@@ -183,8 +183,14 @@ void WriteDriverFiles(const fs::path& root, const std::string& libdir, const std
   for (const char* firmware : {"gsp_ga10x.bin", "gsp_tu10x.bin"}) {
     std::ofstream(root / "lib/firmware/nvidia" / version / firmware) << "simulated\n";
   }
-  fs::create_directories(root / "var/run/nvidia-persistenced");
-  std::ofstream(root / "var/run/nvidia-persistenced/socket");
+  // As on a host: the socket under /run, /var/run a link to it.
+  fs::create_directories(root / "run/nvidia-persistenced");
+  std::ofstream(root / "run/nvidia-persistenced/socket");
+  fs::create_directories(root / "var");
+  std::error_code error;
+  if (!fs::exists(fs::symlink_status(root / "var/run", error))) {
+    fs::create_directory_symlink("../run", root / "var/run");
+  }
 }
 
 int Sysfs(const fs::path& out, const std::string& libdir, std::vector<std::string> names) {

@@ -31,8 +31,11 @@ constexpr const char* kBinaries[] = {"nvidia-smi",
                                      "nvidia-cuda-mps-server",
                                      "nvidia-imex",
                                      "nvidia-imex-ctl"};
-constexpr const char* kIpc[] = {"/var/run/nvidia-persistenced/socket",
-                                "/var/run/nvidia-fabricmanager/socket", "/tmp/nvidia-mps"};
+// Sockets are looked for under /run first: under a driver root mounted into a container,
+// /var/run is usually an absolute link to /run, which would point into the container's own /run.
+constexpr const char* kRunDirs[] = {"/run", "/var/run"};
+constexpr const char* kSockets[] = {"/nvidia-persistenced/socket", "/nvidia-fabricmanager/socket"};
+constexpr const char* kMpsPipes = "/tmp/nvidia-mps";
 constexpr const char* kFirmwareDirs[] = {"/lib/firmware/updates/nvidia", "/lib/firmware/nvidia"};
 
 // Regular files (or links to them) in `dir` whose name satisfies `match`, as paths under root.
@@ -87,9 +90,16 @@ DriverFiles FindDriverFiles(const std::string& driver_root, const std::string& d
         [](const std::string& name) { return name.starts_with("gsp") && name.ends_with(".bin"); },
         files.firmware);
   }
-  for (const char* path : kIpc) {
-    if (PathExists(JoinRoot(driver_root, path))) files.ipc.push_back(path);
+  for (const char* socket : kSockets) {
+    for (const char* dir : kRunDirs) {
+      const std::string path = std::string(dir) + socket;
+      if (PathExists(JoinRoot(driver_root, path))) {
+        files.ipc.push_back(path);
+        break;
+      }
+    }
   }
+  if (PathExists(JoinRoot(driver_root, kMpsPipes))) files.ipc.push_back(kMpsPipes);
   std::sort(files.libraries.begin(), files.libraries.end());
   std::sort(files.binaries.begin(), files.binaries.end());
   std::sort(files.firmware.begin(), files.firmware.end());

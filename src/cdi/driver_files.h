@@ -13,7 +13,7 @@ struct DriverFiles {
   std::vector<std::string> libraries;  // e.g. /usr/lib/x86_64-linux-gnu/libcuda.so.550.127.05
   std::vector<std::string> binaries;   // e.g. /usr/bin/nvidia-smi
   std::vector<std::string> firmware;   // e.g. /lib/firmware/nvidia/550.127.05/gsp_ga10x.bin
-  std::vector<std::string> ipc;        // e.g. /var/run/nvidia-persistenced/socket
+  std::vector<std::string> ipc;        // e.g. /run/nvidia-persistenced/socket
 
   // The directories of the libraries, first-seen order (for the ldcache update hook).
   std::vector<std::string> LibraryDirectories() const;

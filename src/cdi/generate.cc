@@ -11,8 +11,10 @@
 namespace nvdp::cdi {
 namespace {
 
-const std::vector<std::string> kReadOnlyBind = {"ro", "nosuid", "nodev", "bind"};
-const std::vector<std::string> kSocketBind = {"ro", "nosuid", "nodev", "bind", "noexec"};
+// The options NVIDIA's container toolkit gives the same mounts. Sockets and the MPS pipe
+// directory stay writable: clients connect to them, also from nested containers.
+const std::vector<std::string> kReadOnlyBind = {"ro", "nosuid", "nodev", "rbind", "rprivate"};
+const std::vector<std::string> kSocketBind = {"nosuid", "nodev", "rbind", "rprivate", "noexec"};
 
 std::string Trimmed(std::string root) {
   while (root.size() > 1 && root.back() == '/') root.pop_back();

@@ -30,7 +30,7 @@ TEST(DriverFilesTest, OnlyTheRunningVersion) {
   File(root / "usr/local/nvidia/bin/nvidia-imex", 0755);
   File(root / "lib/firmware/nvidia/550.127.05/gsp_ga10x.bin");
   File(root / "lib/firmware/nvidia/535.183.01/gsp_tu10x.bin");
-  File(root / "var/run/nvidia-persistenced/socket");
+  File(root / "run/nvidia-persistenced/socket");
   DriverFiles files = FindDriverFiles(root.path().string(), "550.127.05");
   EXPECT_EQ(files.libraries, (std::vector<std::string>{
                                  "/usr/lib/x86_64-linux-gnu/libcuda.so.550.127.05",
@@ -40,10 +40,24 @@ TEST(DriverFilesTest, OnlyTheRunningVersion) {
             (std::vector<std::string>{"/usr/bin/nvidia-smi", "/usr/local/nvidia/bin/nvidia-imex"}));
   EXPECT_EQ(files.firmware,
             (std::vector<std::string>{"/lib/firmware/nvidia/550.127.05/gsp_ga10x.bin"}));
-  EXPECT_EQ(files.ipc, (std::vector<std::string>{"/var/run/nvidia-persistenced/socket"}));
+  EXPECT_EQ(files.ipc, (std::vector<std::string>{"/run/nvidia-persistenced/socket"}));
   EXPECT_EQ(
       files.LibraryDirectories(),
       (std::vector<std::string>{"/usr/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu/vdpau"}));
+}
+
+// Each socket once, /run before /var/run (which may be a separate directory under a driver
+// root), then the MPS pipe directory.
+TEST(DriverFilesTest, SocketsUnderRunBeforeVarRun) {
+  testing::TempDir root;
+  File(root / "run/nvidia-persistenced/socket");
+  File(root / "var/run/nvidia-persistenced/socket");
+  File(root / "var/run/nvidia-fabricmanager/socket");
+  std::filesystem::create_directories(root / "tmp/nvidia-mps");
+  DriverFiles files = FindDriverFiles(root.path().string(), "550.127.05");
+  EXPECT_EQ(files.ipc,
+            (std::vector<std::string>{"/run/nvidia-persistenced/socket",
+                                      "/var/run/nvidia-fabricmanager/socket", "/tmp/nvidia-mps"}));
 }
 
 TEST(DriverFilesTest, NothingUnderAnEmptyRoot) {

@@ -88,6 +88,13 @@ TEST(CdiGpuSpecTest, CommonEditsCarryTheDriverOfThisVersion) {
     libcuda = libcuda || mount.container_path.ends_with("/libcuda.so." + inventory.driver_version);
   }
   EXPECT_TRUE(libcuda);
+  // Sockets writable (clients connect, also from nested containers), files read-only; both
+  // recursive private binds, as NVIDIA's container toolkit mounts them.
+  ASSERT_EQ(edits.mounts[0].container_path, "/run/nvidia-persistenced/socket");
+  EXPECT_EQ(edits.mounts[0].options,
+            (std::vector<std::string>{"nosuid", "nodev", "rbind", "rprivate", "noexec"}));
+  EXPECT_EQ(edits.mounts[1].options,
+            (std::vector<std::string>{"ro", "nosuid", "nodev", "rbind", "rprivate"}));
   std::vector<std::string> hooks;
   for (const Hook& hook : edits.hooks) {
     EXPECT_EQ(hook.hook_name, "createContainer");
