@@ -43,12 +43,20 @@ class YamlError : public std::runtime_error {
 
 // Bounds on what a document may make the parser build. The tree (and its destruction) recurses
 // once per level, so the depth bound is what keeps hostile nesting from exhausting the stack.
+// The node and byte bounds are what keep aliases from expanding a small file without end
+// ("billion laughs"): copies made for aliases and anchors count like nodes written out.
 struct YamlLimits {
   int max_depth = 64;  // nested sequences and mappings; every input of this project needs < 10
+  long long max_nodes = 250000;    // the largest accepted config (16,384 devices) needs ~16,400
+  long long max_bytes = 32 << 20;  // scalars and keys, all copies included
 };
 
 // Parses one document. Throws YamlError("line N, column M: <problem>"). An empty document is a
-// null node. Anchors and aliases are not supported.
+// null node. Aliases are resolved into copies of the anchored node. A plain `<<` key merges a
+// mapping (or a list of mappings, earlier ones first) into its mapping, as upstream's YAML
+// library (go-yaml v2) does: entries apply in document order, a later one replaces an earlier
+// one of the same key, and a merged null never replaces a key that is already there. Duplicate
+// keys are resolved the same way, so every mapping comes out with unique keys.
 YamlNode ParseYaml(const std::string& text, const YamlLimits& limits = {});
 
 // Scalar conversions; nullopt-like failure is reported by returning false.

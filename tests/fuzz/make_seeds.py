@@ -57,6 +57,9 @@ resources:
   mig: [{pattern: "1g.5gb", name: mig-small}]
 imex: {channelIDs: [0], required: true}
 """,
+    "merge.yaml": "flags: &f {migStrategy: mixed}\nsharing:\n  timeSlicing: &ts\n"
+                  "    resources: [{name: gpu, replicas: 2, devices: [0, 1]}]\n"
+                  "  mps: {<<: *ts, renameByDefault: true}\n",
     "scalars.yaml": "flags: {failOnInitError: Off, gdsEnabled: y, mofedEnabled: 1_0, gdrcopyEnabled: 0b1}\n"
                     "sharing: {timeSlicing: {resources: [{name: gpu, replicas: +1_2}]}}\n",
 }
@@ -65,6 +68,8 @@ YAML = {
     "block.yaml": "a: 1\nb:\n  - x\n  - {y: [1, 2, {z: null}]}\nc: |\n  text\n  block\n",
     "flow.yaml": "[1, 'two', \"three\", ~, true, 0x1F, -.5e3, {k: v}]\n",
     "anchors.yaml": "base: &b {x: 1}\nuse: *b\n",
+    "merge.yaml": "a: &a {x: 1, y: [1, 2]}\nb: &b {y: 3}\nc: {<<: [*b, *a], x: 2}\nd: {x: 0, <<: *a}\n",
+    "laughs.yaml": "l0: &l0 [x, x]\nl1: &l1 [*l0, *l0, *l0]\nl2: &l2 [*l1, *l1, *l1]\nl3: [*l2, *l2]\n",
     "multi.yaml": "a: 1\n---\nb: 2\n",
     "tags.yaml": "!!str 5: !custom value\n? complex\n: key\n",
     "unicode.yaml": "name: \"\\u00e9\\x41\\0\"\nplain: caf\u00e9\n",

@@ -191,6 +191,28 @@ TEST(ConfigParseTest, EmptyMpsIsNoneAndEmptyDevicesIsAnError) {
             ReplicatedDevices::Kind::kAll);
 }
 
+// Upstream's YAML library resolves anchors, aliases and merge keys; configs that share one
+// block between strategies, or extend a base block, mean the same here.
+TEST(ConfigParseTest, AnchorsAliasesAndMergeKeys) {
+  Config config = Parse(R"(
+flags: &flags {migStrategy: mixed, failOnInitError: false}
+sharing:
+  timeSlicing:
+    renameByDefault: true
+    resources: &shared
+      - {name: nvidia.com/gpu, replicas: 4}
+  mps:
+    <<: {renameByDefault: false, resources: *shared}
+    renameByDefault: true
+)");
+  EXPECT_EQ(config.String(keys::kMigStrategy), "mixed");
+  ASSERT_TRUE(config.sharing.mps.has_value());
+  EXPECT_TRUE(config.sharing.mps->rename_by_default);  // the explicit key after << wins
+  ASSERT_EQ(config.sharing.mps->resources.size(), 1u);
+  EXPECT_EQ(config.sharing.mps->resources[0].replicas, 4);
+  EXPECT_ERROR("sharing: {timeSlicing: *missing}", "line 1, column 24: unknown anchor &missing");
+}
+
 TEST(ConfigParseTest, Devices) {
   auto devices = [](const std::string& value) {
     return Parse("sharing: {timeSlicing: {resources: [{name: gpu, replicas: 2, devices: " + value +
