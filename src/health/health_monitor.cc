@@ -168,7 +168,11 @@ struct HealthMonitor::State {
           continue;
         }
         if (error.code() == NVML_ERROR_NOT_SUPPORTED) {
-          LOG_WARNING("{} is too old to support healthchecking.", gpu.uuid);
+          // Upstream v0.19 and later: a GPU without events is not broken (v0.18 marked it).
+          // The probe still finds it lost or not answering.
+          LOG_WARNING("{} is too old to support healthchecking: {} (no XID checks for it)",
+                      gpu.uuid, error.what());
+          continue;
         }
         LOG_WARNING("Marking {} as unhealthy: cannot watch its events: {}", gpu.uuid, error.what());
         Mark(gpu.uuid, HealthCause::kUnwatchable, error.what());

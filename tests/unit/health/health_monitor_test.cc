@@ -105,6 +105,23 @@ TEST_F(HealthMonitorTest, ApplicationXidsAndEccEventsChangeNothing) {
   EXPECT_TRUE(registry_->Marks().empty());
 }
 
+// As upstream v0.19+: a GPU whose events NVML does not support is served (v0.18 marked it);
+// any other registration failure marks it, and only it.
+TEST_F(HealthMonitorTest, GpusWithoutEventSupportStayHealthy) {
+  Start("dgx-a100", {}, false,
+        "fail nvmlDeviceRegisterEvents NOT_SUPPORTED 1\n"
+        "fail nvmlDeviceGetSupportedEventTypes NOT_SUPPORTED 2\n"
+        "fail nvmlDeviceRegisterEvents UNKNOWN 3\n");
+  ASSERT_TRUE(WaitFor([&] { return !Healthy(Gpu(3)); }));
+  EXPECT_EQ(Causes(Gpu(3)), Cs{HealthCause::kUnwatchable});
+  EXPECT_EQ(registry_->Marks().size(), 1u);
+  // The others are still watched: an XID on GPU 0 marks it.
+  node_->Inject("xid 0 48");
+  ASSERT_TRUE(WaitFor([&] { return !Healthy(Gpu(0)); }));
+  EXPECT_TRUE(Healthy(Gpu(1)));
+  EXPECT_TRUE(Healthy(Gpu(2)));
+}
+
 TEST_F(HealthMonitorTest, Xid79LosesTheGpuForGood) {
   HealthSettings settings;
   settings.recovery_period = 100ms;
