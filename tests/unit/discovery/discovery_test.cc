@@ -185,6 +185,18 @@ TEST(MigDiscoveryTest, NonMigGpusHaveNoMigState) {
   EXPECT_TRUE(inventory.gpus[0].mig_profiles.empty());
 }
 
+// Upstream's GFD stops labelling here (docs/compatibility.md); ours calls the GPU not
+// MIG-capable and keeps discovering.
+TEST(MigDiscoveryTest, AnUnreadableMigModeIsNotMigCapable) {
+  testing::SimulatedNode node("dgx-a100", "fail nvmlDeviceGetMigMode UNKNOWN\n");
+  Inventory inventory = DiscoverOn(node);
+  ASSERT_EQ(inventory.gpus.size(), 8u);
+  for (const GpuInfo& gpu : inventory.gpus) {
+    EXPECT_FALSE(gpu.mig_capable);
+    EXPECT_FALSE(gpu.mig_enabled);
+  }
+}
+
 TEST(MigDiscoveryTest, AnUnreadableMigDeviceIsLeftOut) {
   testing::SimulatedNode node("a100-mig-single", "fail nvmlDeviceGetAttributes UNKNOWN\n");
   Inventory inventory = DiscoverOn(node);
