@@ -264,6 +264,8 @@ std::string GpuFamily(int major, int minor) {
     case 10:
     case 12:
       return "blackwell";
+    case 13:  // upstream v0.20; v0.18 says undefined
+      return "rubin";
     default:
       return "undefined";
   }

@@ -107,7 +107,9 @@ TEST(GfdLabelsTest, FamiliesByComputeCapability) {
   EXPECT_EQ(GpuFamily(9, 0), "hopper");
   EXPECT_EQ(GpuFamily(10, 0), "blackwell");
   EXPECT_EQ(GpuFamily(12, 0), "blackwell");
+  EXPECT_EQ(GpuFamily(13, 0), "rubin");  // as upstream v0.20
   EXPECT_EQ(GpuFamily(11, 0), "undefined");
+  EXPECT_EQ(GpuFamily(14, 0), "undefined");
   EXPECT_EQ(GpuFamily(4, 0), "undefined");
 }
 
