@@ -21,6 +21,7 @@ const std::vector<FileKey>& ConfigFileKeys() {
       {keys::kCdiAnnotationPrefix, Kind::kString},
       {keys::kNvidiaCtkPath, Kind::kString},
       {keys::kContainerDriverRoot, Kind::kString},
+      {keys::kSharedDevicesAllocationPolicy, Kind::kString},
       {keys::kOneshot, Kind::kBool},
       {keys::kNoTimestamp, Kind::kBool},
       {keys::kSleepInterval, Kind::kDuration},

@@ -27,6 +27,8 @@ inline constexpr std::string_view kDeviceIdStrategy = "flags.plugin.deviceIDStra
 inline constexpr std::string_view kCdiAnnotationPrefix = "flags.plugin.cdiAnnotationPrefix";
 inline constexpr std::string_view kNvidiaCtkPath = "flags.plugin.nvidiaCTKPath";
 inline constexpr std::string_view kContainerDriverRoot = "flags.plugin.containerDriverRoot";
+inline constexpr std::string_view kSharedDevicesAllocationPolicy =
+    "flags.plugin.sharedDevicesAllocationPolicy";  // upstream v0.20
 inline constexpr std::string_view kOneshot = "flags.gfd.oneshot";
 inline constexpr std::string_view kNoTimestamp = "flags.gfd.noTimestamp";
 inline constexpr std::string_view kSleepInterval = "flags.gfd.sleepInterval";

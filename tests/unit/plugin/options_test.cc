@@ -128,6 +128,14 @@ TEST_F(OptionsTest, SharedDevicesAllocationPolicy) {
   EXPECT_EQ(
       Load({}, {{"SHARED_DEVICES_ALLOCATION_POLICY", "packed"}}).shared_devices_allocation_policy,
       alloc::SharedPolicy::kPacked);
+  // The config file key of upstream v0.20; the command line still wins.
+  const std::string path =
+      WriteConfig("flags: {plugin: {sharedDevicesAllocationPolicy: packed}}\n");
+  EXPECT_EQ(Load({"--config-file", path}).shared_devices_allocation_policy,
+            alloc::SharedPolicy::kPacked);
+  EXPECT_EQ(Load({"--config-file", path, "--shared-devices-allocation-policy=distributed"})
+                .shared_devices_allocation_policy,
+            alloc::SharedPolicy::kDistributed);
 }
 
 TEST_F(OptionsTest, HealthAndMetricsFlags) {
