@@ -97,27 +97,28 @@ class CdiTest(E2ETest):
             with self.subTest(strategies=strategies):
                 emulator = self.emulator()
                 plugin = self.start("pcie-4xt4", f"--device-list-strategy={strategies}", "--gds-enabled")
-                self.assertReplyOk(emulator.send(f"wait devices {GPU} 4"))
-                response = self.assertReplyOk(emulator.send(f"allocate {GPU} {uuids[1]},{uuids[0]}"))["response"]
-                expected_envs = dict(envs)
-                if envs:  # the feature variables only come with a non-CDI strategy
-                    expected_envs["NVIDIA_GDS"] = "enabled"
-                self.assertEqual(response["envs"], expected_envs)
-                self.assertEqual(response["cdiDevices"], cdi_devices)
-                if prefix is None:
-                    self.assertEqual(response["annotations"], {})
-                else:
-                    [(key, value)] = response["annotations"].items()
-                    self.assertRegex(key, "^" + re.escape(prefix) +
-                                     r"nvidia-device-plugin_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-                    self.assertEqual(value, ",".join(gpu_names))
-                if "volume-mounts" in strategies:
-                    self.assertEqual([m["containerPath"] for m in response["mounts"]],
-                                     [f"/var/run/nvidia-container-devices/{u}" for u in (uuids[1], uuids[0])])
-                plugin.stop()
-                emulator.close()
-                for path in self.plugin_dir.iterdir():
-                    path.unlink()
+                try:
+                    self.assertReplyOk(emulator.send(f"wait devices {GPU} 4"))
+                    response = self.assertReplyOk(emulator.send(f"allocate {GPU} {uuids[1]},{uuids[0]}"))["response"]
+                    # The feature variables come with every strategy, as upstream v0.20.
+                    expected_envs = dict(envs, NVIDIA_GDS="enabled")
+                    self.assertEqual(response["envs"], expected_envs)
+                    self.assertEqual(response["cdiDevices"], cdi_devices)
+                    if prefix is None:
+                        self.assertEqual(response["annotations"], {})
+                    else:
+                        [(key, value)] = response["annotations"].items()
+                        self.assertRegex(key, "^" + re.escape(prefix) +
+                                         r"nvidia-device-plugin_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+                        self.assertEqual(value, ",".join(gpu_names))
+                    if "volume-mounts" in strategies:
+                        self.assertEqual([m["containerPath"] for m in response["mounts"]],
+                                         [f"/var/run/nvidia-container-devices/{u}" for u in (uuids[1], uuids[0])])
+                finally:  # a failed case must not leave its plugin serving the next one
+                    plugin.stop()
+                    emulator.close()
+                    for path in self.plugin_dir.iterdir():
+                        path.unlink()
 
     def test_custom_annotation_prefix_and_index_ids(self):
         emulator = self.emulator()

@@ -77,6 +77,11 @@ ContainerAllocation BuildContainerAllocation(const Resource& resource,
         {kMpsContainerRoot + pipe, JoinRoot(options.mps_host_root, pipe), false});
     allocation.mounts.push_back({"/dev/shm", JoinRoot(options.mps_host_root, "/shm"), false});
   }
+  // With every strategy, CDI-only ones too, as upstream v0.20 (v0.18 set them only with
+  // envvar or volume-mounts).
+  if (options.gdrcopy) allocation.envs["NVIDIA_GDRCOPY"] = "enabled";
+  if (options.gds) allocation.envs["NVIDIA_GDS"] = "enabled";
+  if (options.mofed) allocation.envs["NVIDIA_MOFED"] = "enabled";
   // With only CDI strategies the runtime does the rest from the CDI specs.
   if (cdi && !options.envvar && !options.volume_mounts) return allocation;
   if (options.envvar) {
@@ -109,9 +114,6 @@ ContainerAllocation BuildContainerAllocation(const Resource& resource,
       allocation.devices.push_back({path, JoinRoot(options.dev_root, path), "rw"});
     }
   }
-  if (options.gdrcopy) allocation.envs["NVIDIA_GDRCOPY"] = "enabled";
-  if (options.gds) allocation.envs["NVIDIA_GDS"] = "enabled";
-  if (options.mofed) allocation.envs["NVIDIA_MOFED"] = "enabled";
   return allocation;
 }
 
