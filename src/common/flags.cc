@@ -34,7 +34,7 @@ std::optional<std::string> CheckItem(Kind kind, std::string_view item) {
       break;
     }
     case Kind::kDuration:
-      if (!ParseGoDuration(item)) {
+      if (!ParseDurationOrInfinite(item)) {
         return "invalid duration " + Quote(item) + " (use Go syntax such as 30s, 1m30s)";
       }
       break;
@@ -255,6 +255,16 @@ std::optional<bool> ParseGoBool(std::string_view text) {
     return false;
   }
   return std::nullopt;
+}
+
+std::optional<long long> ParseDurationOrInfinite(std::string_view text) {
+  static constexpr std::string_view kInfinite = "infinite";
+  if (text.size() == kInfinite.size() &&
+      std::equal(text.begin(), text.end(), kInfinite.begin(),
+                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
+    return kInfiniteDuration;
+  }
+  return ParseGoDuration(text);
 }
 
 std::optional<long long> ParseGoDuration(std::string_view text) {

@@ -92,4 +92,10 @@ std::optional<bool> ParseGoBool(std::string_view text);
 // Go's time.ParseDuration, in nanoseconds ("1m30s", "250ms", "0"). A bare non-zero number fails.
 std::optional<long long> ParseGoDuration(std::string_view text);
 
+// What a duration setting holds for "infinite" (upstream v0.19's GFD --sleep-interval=infinite:
+// label once, then wait for a signal). Only settings that say so accept it.
+inline constexpr long long kInfiniteDuration = 0x7fffffffffffffffLL;
+// ParseGoDuration, or kInfiniteDuration for "infinite" in any case.
+std::optional<long long> ParseDurationOrInfinite(std::string_view text);
+
 }  // namespace nvdp::flags

@@ -73,6 +73,7 @@ Json ReplicatedToJson(const ReplicatedResources& block) {
 }
 
 std::string DurationText(long long nanos) {
+  if (nanos == flags::kInfiniteDuration) return "infinite";
   if (nanos % 1'000'000'000 == 0) return std::to_string(nanos / 1'000'000'000) + "s";
   if (nanos % 1'000'000 == 0) return std::to_string(nanos / 1'000'000) + "ms";
   return std::to_string(nanos) + "ns";

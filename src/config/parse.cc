@@ -222,7 +222,7 @@ std::vector<std::string> StringList(const Decoder& d, const Json& v, const std::
 long long Duration(const Decoder& d, const Json& v, const std::string& path) {
   if (v.is_number_integer()) return v.get<long long>();  // nanoseconds, as upstream
   if (v.is_string()) {
-    if (auto nanos = flags::ParseGoDuration(v.get<std::string>())) return *nanos;
+    if (auto nanos = flags::ParseDurationOrInfinite(v.get<std::string>())) return *nanos;
   }
   d.Fail(path, "invalid duration " + Decoder::Show(v) +
                    " (a Go duration such as \"60s\", or nanoseconds)");

@@ -48,7 +48,7 @@ FileValue ToFileValue(flags::Kind kind, const std::vector<std::string>& items) {
       ParseGoInt(TrimSpace(first), &number);
       return number;
     case flags::Kind::kDuration:
-      return flags::ParseGoDuration(first).value_or(0);
+      return flags::ParseDurationOrInfinite(first).value_or(0);
     case flags::Kind::kStringSlice:
       return items;
     case flags::Kind::kIntSlice: {

@@ -129,6 +129,7 @@ Next Run(const Options& options, int signal_fd) {
       LOG_INFO("Wrote {} labels to {}", labels.size(), options.output_file);
     }
     if (options.oneshot) return Next::kExit;
+    if (!options.sleep_interval) LOG_INFO("Sleeping until a signal (--sleep-interval=infinite)");
     if (auto next = WaitForSignal(signal_fd, options.sleep_interval)) return *next;
   }
 }

@@ -39,9 +39,10 @@ Options CommandLine::Load() const {
   o.fail_on_init_error = settings.Bool("fail-on-init-error");
   o.oneshot = settings.Bool("oneshot");
   o.no_timestamp = settings.Bool("no-timestamp");
-  o.sleep_interval =
-      std::chrono::duration_cast<std::chrono::milliseconds>(settings.Duration("sleep-interval"));
-  if (o.sleep_interval.count() <= 0 && !o.oneshot) {
+  const std::chrono::nanoseconds sleep = settings.Duration("sleep-interval");
+  o.sleep_interval = std::chrono::duration_cast<std::chrono::milliseconds>(sleep);
+  if (sleep.count() == flags::kInfiniteDuration) o.sleep_interval = std::nullopt;
+  if (o.sleep_interval && o.sleep_interval->count() <= 0 && !o.oneshot) {
     throw config::ConfigError("invalid --sleep-interval: must be positive");
   }
   o.output_file = settings.String("output-file");

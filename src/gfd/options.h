@@ -24,7 +24,8 @@ struct Options {
   bool fail_on_init_error = true;
   bool oneshot = false;
   bool no_timestamp = false;
-  std::chrono::milliseconds sleep_interval{60000};
+  // nullopt: "infinite", label once and wait for a signal.
+  std::optional<std::chrono::milliseconds> sleep_interval = std::chrono::milliseconds(60000);
   std::string output_file = kDefaultOutputFile;  // "" = stdout
   std::string machine_type_file = kDefaultMachineTypeFile;
   // Where NVML and a simulated sysfs are found.

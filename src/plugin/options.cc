@@ -59,7 +59,7 @@ Options CommandLine::Load() const {
   }
   auto duration = [&](const char* flag) {
     const auto nanos = settings.Duration(flag);
-    if (nanos.count() < 0) {
+    if (nanos.count() < 0 || nanos.count() == flags::kInfiniteDuration) {
       throw config::ConfigError(std::string("invalid --") + flag + ": " + set_.Get(flag).str());
     }
     return std::chrono::duration_cast<std::chrono::milliseconds>(nanos);

@@ -299,6 +299,37 @@ class GfdTest(GfdBase):
                 proc.kill()
             proc.communicate()
 
+    def test_infinite_sleep_labels_once_and_waits_for_a_signal(self):
+        """Upstream v0.19's --sleep-interval=infinite: a pod that labels once and stays up."""
+        out = self.tmp / "features.d" / "gfd"
+        proc = self.gfd("pcie-4xt4", "--output-file", str(out), wait=False,
+                        env={"GFD_SLEEP_INTERVAL": "infinite"})
+        try:
+            deadline = time.monotonic() + 5
+            while not out.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            first_inode = out.stat().st_ino
+            time.sleep(1.5)  # a finite interval this short would have relabelled several times
+            self.assertIsNone(proc.poll(), "it exited instead of waiting")
+            self.assertEqual(out.stat().st_ino, first_inode, "it labelled again without a signal")
+            proc.send_signal(signal.SIGHUP)  # a reload labels once more
+            deadline = time.monotonic() + 5
+            while out.exists() and out.stat().st_ino == first_inode and time.monotonic() < deadline:
+                time.sleep(0.02)
+            deadline = time.monotonic() + 5
+            while not out.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            self.assertNotEqual(out.stat().st_ino, first_inode)
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(5), 0)
+            self.assertFalse(out.exists())
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            _, err = proc.communicate()
+        self.assertIn("Sleeping until a signal (--sleep-interval=infinite)", err)
+        self.assertIn('"sleepInterval": "infinite"', err)
+
     def test_sighup_reloads_the_config(self):
         out = self.tmp / "gfd"
         config = self.tmp / "config-none.yaml"

@@ -185,6 +185,15 @@ TEST(FlagsTest, GoDurations) {
   EXPECT_EQ(ParseGoDuration(""), std::nullopt);
   EXPECT_EQ(ParseGoDuration("1x"), std::nullopt);
   EXPECT_EQ(ParseGoDuration("s"), std::nullopt);
+  EXPECT_EQ(ParseGoDuration("infinite"), std::nullopt);  // only where a setting allows it
+}
+
+TEST(FlagsTest, InfiniteDurations) {
+  EXPECT_EQ(ParseDurationOrInfinite("infinite"), kInfiniteDuration);
+  EXPECT_EQ(ParseDurationOrInfinite("Infinite"), kInfiniteDuration);
+  EXPECT_EQ(ParseDurationOrInfinite("90s"), 90'000'000'000LL);
+  EXPECT_EQ(ParseDurationOrInfinite("infinity"), std::nullopt);
+  EXPECT_EQ(ParseDurationOrInfinite("inf"), std::nullopt);
 }
 
 }  // namespace

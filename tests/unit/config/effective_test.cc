@@ -124,6 +124,9 @@ sharing: {timeSlicing: {resources: [{name: gpu, replicas: 4}]}}
   EXPECT_EQ(doc["flags"]["migStrategy"], "none");
   EXPECT_EQ(doc["flags"]["plugin"]["deviceListStrategy"], nlohmann::json::array({"envvar"}));
   EXPECT_EQ(doc["flags"]["gfd"]["sleepInterval"], "90s");
+  EXPECT_EQ(nlohmann::json::parse(ToJson(
+                Parse("flags: {gfd: {sleepInterval: infinite}}")))["flags"]["gfd"]["sleepInterval"],
+            "infinite");
   EXPECT_EQ(doc["sharing"]["timeSlicing"]["resources"][0]["replicas"], 4);
   EXPECT_EQ(doc["sharing"]["timeSlicing"]["resources"][0]["devices"], "all");
   // Re-reading what was logged gives the same configuration.

@@ -107,6 +107,7 @@ TEST(ConfigParseTest, SleepInterval) {
   };
   EXPECT_EQ(interval("5"), 5);  // a number is nanoseconds
   EXPECT_EQ(interval("\"1m30s\""), 90'000'000'000LL);
+  EXPECT_EQ(interval("infinite"), flags::kInfiniteDuration);  // upstream v0.19
   EXPECT_ERROR("flags: {gfd: {sleepInterval: true}}", "invalid duration");
   EXPECT_ERROR("flags: {gfd: {sleepInterval: \"5\"}}", "invalid duration");
 }

@@ -165,6 +165,7 @@ TEST_F(OptionsTest, InvalidValuesAreExplained) {
            {{"--dry-run", "--output=yaml"}, "invalid --output: yaml"},
            {{"--health-probe-interval=10ms"},
             "invalid --health-probe-interval: 10ms (at least 100ms)"},
+           {{"--health-recovery-period=infinite"}, "invalid --health-recovery-period: infinite"},
            {{"--shared-devices-allocation-policy=spread"},
             "invalid --shared-devices-allocation-policy: spread (distributed or packed)"},
            {{"--config-file=/nonexistent/config.yaml"},
