@@ -76,6 +76,13 @@ const SettingsTable& FeatureDiscoverySettings() {
                               {"default"},
                               "the namespace of the NodeFeature object"});
     table.settings.push_back(rows::NodeName("the name of this node"));
+    table.settings.push_back({"pod-name",
+                              {},
+                              {"POD_NAME"},
+                              Kind::kString,
+                              {""},
+                              "the name of this pod: its controller (the DaemonSet) owns the "
+                              "NodeFeature object, which is deleted with it"});
     return table;
   }();
   return kTable;

@@ -109,8 +109,8 @@ Next Run(const Options& options, int signal_fd) {
     client = std::make_unique<kube::Client>(
         kube::ResolveClusterConfig(options.kubeconfig, flags::ProcessEnvironment()),
         client_options);
-    node_feature =
-        std::make_unique<NodeFeatureWriter>(*client, options.namespace_name, options.node_name);
+    node_feature = std::make_unique<NodeFeatureWriter>(*client, options.namespace_name,
+                                                       options.node_name, options.pod_name);
   }
   Labels timestamp;  // fixed for this run, as upstream
   if (!options.no_timestamp) {

@@ -31,6 +31,7 @@ Options CommandLine::Load() const {
   o.kube_api_burst = static_cast<int>(settings.Int("kube-api-burst"));
   o.namespace_name = settings.String("namespace");
   o.node_name = settings.String("node-name");
+  o.pod_name = settings.String("pod-name");
   if (o.use_node_feature_api && (o.node_name.empty() || o.namespace_name.empty())) {
     throw config::ConfigError(
         "--use-node-feature-api needs --node-name (NODE_NAME) and --namespace (NAMESPACE)");

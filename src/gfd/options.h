@@ -37,6 +37,7 @@ struct Options {
   int kube_api_burst = 10;
   std::string namespace_name = "default";
   std::string node_name;
+  std::string pod_name;  // empty: the NodeFeature gets no owner
 };
 
 class CommandLine {

@@ -1,7 +1,8 @@
 """A fake Kubernetes API server for the end-to-end tests: real HTTPS with the test CA
 (certs/), bearer-token or client-certificate authentication, and just enough of the API for our
 programs: nodes (get, list with a field selector, watch with resource versions, bookmarks, 410
-Gone and dropped connections) and NFD NodeFeature objects (get, create, update with conflicts).
+Gone and dropped connections), pods (get) and NFD NodeFeature objects (get, create, update with
+conflicts).
 
 Tests drive it directly (set_label, delete_node, expire_watches, drop_watches) and read what it
 received (requests, nodefeatures)."""
@@ -17,6 +18,7 @@ from pathlib import Path
 
 CERTS = Path(__file__).parent / "certs"
 TOKEN = "nvdp-test-token"
+PODS = re.compile(r"^/api/v1/namespaces/([^/]+)/pods/([^/]+)$")
 NODEFEATURES = re.compile(r"^/apis/nfd\.k8s-sigs\.io/v1alpha1/namespaces/([^/]+)/nodefeatures(?:/([^/]+))?$")
 
 
@@ -37,6 +39,7 @@ class FakeApiServer:
         self.too_old_below = 0   # watches from an older version get 410 Gone
         self.generation = 0      # bumped to drop every open watch
         self.nodefeatures = {}   # (namespace, name) -> object
+        self.pods = {}           # (namespace, name) -> object
         self.requests = []       # (method, path, authenticated by)
         self.fail_next = []      # HTTP codes to answer the next requests with
         self.open_watches = 0
@@ -176,6 +179,13 @@ class _Handler(BaseHTTPRequestHandler):
             if node is None:
                 return self._send(404, status(404, "NotFound", f'nodes "{match.group(1)}" not found'))
             return self._send(200, node)
+        match = PODS.match(url.path)
+        if match and method == "GET":
+            with self.api.cond:
+                pod = self.api.pods.get((match.group(1), match.group(2)))
+            if pod is None:
+                return self._send(404, status(404, "NotFound", f'pods "{match.group(2)}" not found'))
+            return self._send(200, pod)
         match = NODEFEATURES.match(url.path)
         if match:
             return self._nodefeature(method, match.group(1), match.group(2))

@@ -246,6 +246,15 @@ class HelmChartTest(ChartRendering, unittest.TestCase):
         rules = self.find(objects, "ClusterRole")["rules"]
         self.assertIn({"apiGroups": ["nfd.k8s-sigs.io"], "resources": ["nodefeatures"],
                        "verbs": ["get", "list", "watch", "create", "update"]}, rules)
+        # Its own pod, for the NodeFeature's owner: POD_NAME, and pods get in its namespace only.
+        self.assertEqual(gfd["spec"]["template"]["spec"]["containers"][0]["env"][2],
+                         {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}})
+        role = self.find(objects, "Role", "-role")
+        self.assertEqual(role["metadata"]["namespace"], gfd["metadata"]["namespace"])
+        self.assertEqual(role["rules"], [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}])
+        binding = self.find(objects, "RoleBinding", "-role-binding")
+        self.assertEqual(binding["roleRef"]["name"], role["metadata"]["name"])
+        self.assertNotIn("pods", str(rules))
 
     def test_image_can_be_swapped(self):
         plugin = self.plugin(self.template("--set", "image.repository=nvcr.io/nvidia/k8s-device-plugin",

@@ -440,6 +440,31 @@ class NodeFeatureTest(GfdBase):
                 proc.kill()
             proc.communicate()
 
+    def test_the_pods_daemonset_owns_the_object(self):
+        """POD_NAME (upstream v0.19): the NodeFeature is garbage-collected with GFD's DaemonSet."""
+        daemonset = {"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "nvdp-gpu-feature-discovery",
+                     "uid": "0b7e4d6a-4a51-4f5e-9c39-3f3b1f1f2d10", "controller": True}
+        with self.api.cond:
+            self.api.pods[("gpu-operator", "gfd-x7k2p")] = {
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "gfd-x7k2p", "namespace": "gpu-operator", "uid": "pod-uid",
+                             "ownerReferences": [dict(daemonset, blockOwnerDeletion=True)]}}
+        result = self.gfd("pcie-4xt4", "--oneshot", "--use-node-feature-api", "--node-name", "gpu-node-1",
+                          "--namespace", "gpu-operator", "--kubeconfig", self.kubeconfig,
+                          env={"POD_NAME": "gfd-x7k2p"})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.nodefeature()["metadata"]["ownerReferences"], [daemonset])
+        self.assertIn("GET /api/v1/namespaces/gpu-operator/pods/gfd-x7k2p",
+                      [f"{m} {p}" for m, p, _ in self.api.requests])
+        # A pod that cannot be found: labelled anyway, without an owner.
+        with self.api.cond:
+            self.api.nodefeatures.clear()
+        result = self.gfd("pcie-4xt4", "--oneshot", "--use-node-feature-api", "--node-name", "gpu-node-1",
+                          "--namespace", "gpu-operator", "--kubeconfig", self.kubeconfig, "--pod-name", "gone")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertNotIn("ownerReferences", self.nodefeature()["metadata"])
+        self.assertIn("Cannot read pod gpu-operator/gone to find the NodeFeature's owner", result.stderr)
+
     def test_oneshot_and_settings(self):
         result = self.gfd("pcie-4xt4", "--oneshot", "--use-node-feature-api", "--node-name", "gpu-node-1",
                           "--namespace", "gpu-operator", "--kubeconfig", self.kubeconfig)
