@@ -168,16 +168,17 @@ TEST(AllocateTest, WithoutMpsNoMpsEntries) {
   EXPECT_TRUE(allocation.mounts.empty());
 }
 
-TEST(AllocateTest, CdiAnnotationsAloneGiveOnlyTheAnnotation) {
+// The annotation, and the feature variables (with every strategy, as upstream v0.20).
+TEST(AllocateTest, CdiAnnotationsAloneGiveTheAnnotationAndFeatureVariables) {
   AllocateOptions options;
   options.envvar = false;
   options.cdi_annotations = true;
-  options.gdrcopy = true;  // envs are for non-CDI strategies only
+  options.gdrcopy = true;
   options.cdi_modes = {"gdrcopy"};
   options.imex_channels = {"0"};
   ContainerAllocation allocation =
       BuildContainerAllocation(GpuResource(4), {"GPU-2", "GPU-0"}, options);
-  EXPECT_TRUE(allocation.envs.empty());
+  EXPECT_EQ(allocation.envs, (std::map<std::string, std::string>{{"NVIDIA_GDRCOPY", "enabled"}}));
   EXPECT_TRUE(allocation.cdi_devices.empty());
   ASSERT_EQ(allocation.annotations.size(), 1u);
   const auto& [key, value] = *allocation.annotations.begin();
