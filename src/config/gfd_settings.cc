@@ -59,8 +59,10 @@ const SettingsTable& FeatureDiscoverySettings() {
              {"GFD_USE_NODE_FEATURE_API", "USE_NODE_FEATURE_API"},
              Kind::kBool,
              {"false"},
-             "use NFD NodeFeature API to publish labels",
-             keys::kUseNodeFeatureApi},
+             "use NFD NodeFeature API to publish labels (unset: when --node-name is given, "
+             "falling back to the file when the API has no room for it)",
+             keys::kUseNodeFeatureApi,
+             /*override_only=*/true},
             rows::DeviceDiscoveryStrategy(
                 "the strategy to use to discover devices: [auto | nvml | tegra | vfio]"),
             rows::ContainerDriverRoot("the path where the NVIDIA driver root is mounted in the "

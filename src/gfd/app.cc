@@ -88,29 +88,45 @@ class Labeller {
   std::string load_error_;
 };
 
-void RemoveOutput(const Options& options) {
-  // The NodeFeature object stays, as upstream leaves it.
-  if (options.oneshot || options.output_file.empty() || options.use_node_feature_api) return;
+// `file_output`: this run wrote the feature file (the NodeFeature object stays, as upstream
+// leaves it).
+void RemoveOutput(const Options& options, bool file_output) {
+  if (options.oneshot || options.output_file.empty() || !file_output) return;
   std::error_code error;
   std::filesystem::remove(options.output_file, error);
   std::filesystem::remove_all(std::filesystem::path(options.output_file).parent_path() / "gfd-tmp",
                               error);
 }
 
+void FallBackToTheFile(const Options& options, const std::string& reason) {
+  LOG_WARNING(
+      "The NodeFeature API cannot take the labels ({}); writing the feature file {} instead "
+      "(GFD_USE_NODE_FEATURE_API=true or false chooses)",
+      reason, options.output_file.empty() ? "to stdout" : options.output_file);
+}
+
 // One configuration until a signal; returns what to do next or throws on an error.
-Next Run(const Options& options, int signal_fd) {
+// `file_output` says whether the feature file is written (also when it throws).
+Next Run(const Options& options, int signal_fd, bool* file_output) {
   Labeller labeller(options);
   std::unique_ptr<kube::Client> client;
   std::unique_ptr<NodeFeatureWriter> node_feature;
+  *file_output = !options.use_node_feature_api;
   if (options.use_node_feature_api) {
     kube::ClientOptions client_options;
     client_options.qps = options.kube_api_qps;
     client_options.burst = options.kube_api_burst;
-    client = std::make_unique<kube::Client>(
-        kube::ResolveClusterConfig(options.kubeconfig, flags::ProcessEnvironment()),
-        client_options);
-    node_feature = std::make_unique<NodeFeatureWriter>(*client, options.namespace_name,
-                                                       options.node_name, options.pod_name);
+    try {
+      client = std::make_unique<kube::Client>(
+          kube::ResolveClusterConfig(options.kubeconfig, flags::ProcessEnvironment()),
+          client_options);
+      node_feature = std::make_unique<NodeFeatureWriter>(*client, options.namespace_name,
+                                                         options.node_name, options.pod_name);
+    } catch (const std::exception& error) {
+      if (!options.node_feature_api_by_default) throw;
+      FallBackToTheFile(options, error.what());  // no cluster to talk to
+      *file_output = true;
+    }
   }
   Labels timestamp;  // fixed for this run, as upstream
   if (!options.no_timestamp) {
@@ -120,11 +136,22 @@ Next Run(const Options& options, int signal_fd) {
     const Labels labels = labeller.Pass(timestamp);
     const std::string text = FeatureFileText(labels);
     if (node_feature) {
-      node_feature->Write(labels);
-    } else if (options.output_file.empty()) {
+      try {
+        node_feature->Write(labels);
+      } catch (const kube::ApiError& error) {
+        // Forbidden (no RBAC for it) or not found (NFD without the NodeFeature resource) mean
+        // the cluster was not set up for the API; anything else is an error as when chosen.
+        const bool unprepared = error.status() == 403 || error.status() == 404;
+        if (!options.node_feature_api_by_default || !unprepared) throw;
+        FallBackToTheFile(options, error.what());
+        node_feature.reset();
+        *file_output = true;
+      }
+    }
+    if (!node_feature && options.output_file.empty()) {
       std::fwrite(text.data(), 1, text.size(), stdout);
       std::fflush(stdout);
-    } else {
+    } else if (!node_feature) {
       WriteFileAtomically(options.output_file, text);
       LOG_INFO("Wrote {} labels to {}", labels.size(), options.output_file);
     }
@@ -157,22 +184,23 @@ int RunFeatureDiscovery(const CommandLine& command_line) {
     for (const std::string& warning : options.warnings) LOG_WARNING("{}", warning);
     LOG_INFO("Running with config:\n{}", config::ToJson(options.config));
     Next next;
+    bool file_output = false;
     try {
-      next = Run(options, signals.get());
+      next = Run(options, signals.get(), &file_output);
     } catch (const FsError& error) {
       if (IsPermissionError(error.error_number())) {
         LOG_ERROR("error: {}; {}", error.what(), PermissionHint());
       } else {
         LOG_ERROR("error: {}", error.what());
       }
-      RemoveOutput(options);
+      RemoveOutput(options, file_output);
       return 1;
     } catch (const std::exception& error) {
       LOG_ERROR("error: {}", error.what());
-      RemoveOutput(options);
+      RemoveOutput(options, file_output);
       return 1;
     }
-    RemoveOutput(options);
+    RemoveOutput(options, file_output);
     if (next == Next::kExit) return 0;
   }
 }

@@ -2,6 +2,7 @@
 
 #include "common/strings.h"
 #include "config/effective.h"
+#include "config/file_keys.h"
 #include "config/parse.h"
 #include "config/programs.h"
 #include "config/settings.h"
@@ -25,12 +26,17 @@ Options CommandLine::Load() const {
     throw config::ConfigError("--device-discovery-strategy=" + discovery +
                               " is not supported by this version");
   }
-  o.use_node_feature_api = settings.Bool("use-node-feature-api");
+  o.node_name = settings.String("node-name");
+  if (const auto chosen = settings.config().Bool(config::keys::kUseNodeFeatureApi)) {
+    o.use_node_feature_api = *chosen;  // v0.18.2's chart always sets the variable
+  } else {
+    o.use_node_feature_api = o.node_feature_api_by_default = !o.node_name.empty();
+    settings.config().Set(config::keys::kUseNodeFeatureApi, o.use_node_feature_api);
+  }
   o.kubeconfig = settings.String("kubeconfig");
   o.kube_api_qps = settings.Float("kube-api-qps");
   o.kube_api_burst = static_cast<int>(settings.Int("kube-api-burst"));
   o.namespace_name = settings.String("namespace");
-  o.node_name = settings.String("node-name");
   o.pod_name = settings.String("pod-name");
   if (o.use_node_feature_api && (o.node_name.empty() || o.namespace_name.empty())) {
     throw config::ConfigError(

@@ -32,6 +32,9 @@ struct Options {
   std::string container_driver_root = config::kDefaultContainerDriverRoot;
   // --use-node-feature-api: a NodeFeature object instead of the file.
   bool use_node_feature_api = false;
+  // Neither flag, env var nor file chose: the API because --node-name is given (upstream v0.19's
+  // default, under whose chart no variable is set); the file when the API refuses the object.
+  bool node_feature_api_by_default = false;
   std::string kubeconfig;  // "" = in-cluster
   double kube_api_qps = 5;
   int kube_api_burst = 10;

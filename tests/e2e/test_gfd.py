@@ -309,17 +309,21 @@ class GfdTest(GfdBase):
             while not out.exists() and time.monotonic() < deadline:
                 time.sleep(0.02)
             first_inode = out.stat().st_ino
+            first_stamp = parse(out.read_text())["nvidia.com/gfd.timestamp"]
             time.sleep(1.5)  # a finite interval this short would have relabelled several times
             self.assertIsNone(proc.poll(), "it exited instead of waiting")
             self.assertEqual(out.stat().st_ino, first_inode, "it labelled again without a signal")
-            proc.send_signal(signal.SIGHUP)  # a reload labels once more
+            # A reload labels once more, with a new start's timestamp (whole seconds: 1.5 s on).
+            proc.send_signal(signal.SIGHUP)
             deadline = time.monotonic() + 5
-            while out.exists() and out.stat().st_ino == first_inode and time.monotonic() < deadline:
+            stamp = first_stamp
+            while stamp == first_stamp and time.monotonic() < deadline:
                 time.sleep(0.02)
-            deadline = time.monotonic() + 5
-            while not out.exists() and time.monotonic() < deadline:
-                time.sleep(0.02)
-            self.assertNotEqual(out.stat().st_ino, first_inode)
+                try:
+                    stamp = parse(out.read_text()).get("nvidia.com/gfd.timestamp", first_stamp)
+                except FileNotFoundError:
+                    pass  # removed on the way through the restart
+            self.assertNotEqual(stamp, first_stamp)
             proc.send_signal(signal.SIGTERM)
             self.assertEqual(proc.wait(5), 0)
             self.assertFalse(out.exists())
@@ -464,6 +468,43 @@ class NodeFeatureTest(GfdBase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertNotIn("ownerReferences", self.nodefeature()["metadata"])
         self.assertIn("Cannot read pod gpu-operator/gone to find the NodeFeature's owner", result.stderr)
+
+    def test_the_default_follows_the_chart_that_started_it(self):
+        """Unset, the API is used when NODE_NAME is given (upstream v0.19's chart sets no variable),
+        the file otherwise (v0.18.2's static manifest); a cluster without room for NodeFeatures
+        gets the file; a choice that was made is kept."""
+        out = self.tmp / "features.d" / "gfd"
+        api_args = ("--oneshot", "--output-file", str(out), "--kubeconfig", self.kubeconfig)
+        env = {"NODE_NAME": "gpu-node-1", "NAMESPACE": "gpu-operator"}
+        result = self.gfd("pcie-4xt4", *api_args, env=env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.nodefeature()["spec"]["labels"]["nvidia.com/gpu.product"], "Tesla-T4")
+        self.assertFalse(out.exists())
+        self.assertIn('"useNodeFeatureAPI": true', result.stderr)
+        result = self.gfd("pcie-4xt4", "--oneshot", "--output-file", str(out))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(parse(out.read_text())["nvidia.com/gpu.product"], "Tesla-T4")
+        out.unlink()
+        # NFD without the NodeFeature resource: GET and POST answer 404.
+        with self.api.cond:
+            self.api.nodefeatures.clear()
+            self.api.fail_next = [404, 404]
+        result = self.gfd("pcie-4xt4", *api_args, env=env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(parse(out.read_text())["nvidia.com/gpu.product"], "Tesla-T4")
+        self.assertIn("The NodeFeature API cannot take the labels", result.stderr)
+        self.assertIsNone(self.nodefeature())
+        out.unlink()
+        # Chosen explicitly: the same refusal is an error, and false writes the file.
+        with self.api.cond:
+            self.api.fail_next = [403]
+        result = self.gfd("pcie-4xt4", *api_args, env=dict(env, GFD_USE_NODE_FEATURE_API="true"))
+        self.assertEqual(result.returncode, 1)
+        self.assertFalse(out.exists())
+        result = self.gfd("pcie-4xt4", *api_args, env=dict(env, GFD_USE_NODE_FEATURE_API="false"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertTrue(out.exists())
+        self.assertIsNone(self.nodefeature())
 
     def test_oneshot_and_settings(self):
         result = self.gfd("pcie-4xt4", "--oneshot", "--use-node-feature-api", "--node-name", "gpu-node-1",
