@@ -41,7 +41,9 @@ TEST_F(OptionsTest, UpstreamDefaults) {
   EXPECT_EQ(o.device_list_strategy.Names(), std::vector<std::string>{"envvar"});
   EXPECT_EQ(o.device_id_strategy, DeviceIdStrategy::kUuid);
   EXPECT_FALSE(o.pass_device_specs);
-  EXPECT_FALSE(o.gdrcopy_enabled);
+  EXPECT_FALSE(o.gdrcopy_enabled);  // off, as v0.18.2 and v0.19.3+ (v0.19.0 turned them on)
+  EXPECT_FALSE(o.gds_enabled);
+  EXPECT_FALSE(o.mofed_enabled);
   EXPECT_EQ(o.kubelet_socket, "/var/lib/kubelet/device-plugins/kubelet.sock");
   EXPECT_EQ(o.PluginDirectory(), "/var/lib/kubelet/device-plugins");
   EXPECT_EQ(o.config.String(config::keys::kCdiAnnotationPrefix), "cdi.k8s.io/");
