@@ -77,15 +77,18 @@ ContainerEdits DriverEdits(const device::Inventory& inventory, const GpuSpecSett
                    {"--link", "libnvidia-opticalflow.so.1::" + dir + "/libnvidia-opticalflow.so"});
     }
   }
-  if (!links.empty()) edits.hooks.push_back(MakeHook(settings.hook_path, "create-symlinks", links));
-  edits.hooks.push_back(MakeHook(settings.hook_path, "enable-cuda-compat",
-                                 {"--host-driver-version=" + inventory.driver_version}));
+  auto add_hook = [&](const char* name, const std::vector<std::string>& args) {
+    if (!settings.HookDisabled(name))
+      edits.hooks.push_back(MakeHook(settings.hook_path, name, args));
+  };
+  if (!links.empty()) add_hook("create-symlinks", links);
+  add_hook("enable-cuda-compat", {"--host-driver-version=" + inventory.driver_version});
   std::vector<std::string> folders;
   for (const std::string& dir : files.LibraryDirectories()) {
     folders.insert(folders.end(), {"--folder", dir});
   }
-  edits.hooks.push_back(MakeHook(settings.hook_path, "update-ldcache", folders));
-  edits.hooks.push_back(MakeHook(settings.hook_path, "disable-device-node-modification", {}));
+  add_hook("update-ldcache", folders);
+  add_hook("disable-device-node-modification", {});
   return edits;
 }
 
@@ -108,6 +111,19 @@ std::string Roots::HostDevice(const std::string& path) const {
   return JoinRoot(host_dev_root, path);
 }
 std::string Roots::LocalDevice(const std::string& path) const { return JoinRoot(dev_root, path); }
+
+bool GpuSpecSettings::HookDisabled(const std::string& name) const {
+  return std::find(disabled_hooks.begin(), disabled_hooks.end(), name) != disabled_hooks.end() ||
+         std::find(disabled_hooks.begin(), disabled_hooks.end(), "all") != disabled_hooks.end();
+}
+
+bool IsKnownHook(const std::string& name) {
+  for (const char* known : {"all", "create-symlinks", "enable-cuda-compat", "update-ldcache",
+                            "disable-device-node-modification"}) {
+    if (name == known) return true;
+  }
+  return false;
+}
 
 std::vector<std::string> HookArgs(const std::string& hook_path, const std::string& hook) {
   const std::string base = hook_path.substr(hook_path.rfind('/') + 1);

@@ -42,7 +42,14 @@ struct GpuSpecSettings {
   Roots roots;
   std::string hook_path = config::kDefaultCdiHookPath;  // --nvidia-cdi-hook-path
   bool index_names = false;                             // --device-id-strategy=index
+  // Hook names left out (--cdi-disable-hooks); "all" leaves out every hook.
+  std::vector<std::string> disabled_hooks;
+
+  bool HookDisabled(const std::string& name) const;
 };
+
+// One of the hooks the specs can hold, or "all".
+bool IsKnownHook(const std::string& name);
 
 // Throws GenerateError when a MIG device's capability nodes are not listed by the driver.
 Spec GpuSpec(const device::Inventory& inventory, const std::optional<device::MigCaps>& caps,

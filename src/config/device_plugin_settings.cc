@@ -159,6 +159,13 @@ const SettingsTable& DevicePluginSettings() {
            "serve /healthz, /readyz and /metrics over HTTP on this address (e.g. :8080); empty: "
            "off"},
           rows::ConfigFile({"CONFIG_FILE"}),
+          {"cdi-disable-hooks",
+           {},
+           {"CDI_DISABLE_HOOKS"},
+           Kind::kStringSlice,
+           {},
+           "CDI hooks to leave out of the generated specs: create-symlinks, enable-cuda-compat, "
+           "update-ldcache, disable-device-node-modification; all leaves out every hook"},
           {"cdi-feature-flags",
            {},
            {"CDI_FEATURE_FLAGS"},

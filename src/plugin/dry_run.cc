@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "config/effective.h"
-#include "plugin/server/kubelet_registration.h"
 #include "plugin/allocate/preferred.h"
+#include "plugin/server/kubelet_registration.h"
 
 namespace nvdp::plugin {
 namespace {

@@ -77,6 +77,14 @@ void PlanCdiSpecs(const Options& options, const NodeFacts& facts, Plan& plan) {
              Join(options.cdi_feature_flags, ","));
   }
   const cdi::GpuSpecSettings settings = CdiSettingsFrom(options);
+  if (!settings.disabled_hooks.empty()) {
+    LOG_INFO("CDI hooks left out of the specs: {}", Join(settings.disabled_hooks, ","));
+    for (const std::string& hook : settings.disabled_hooks) {
+      if (!cdi::IsKnownHook(hook)) {
+        LOG_WARNING("--cdi-disable-hooks: {} is not a hook these specs have", PrintableInput(hook));
+      }
+    }
+  }
   try {
     plan.cdi_specs.push_back(cdi::GpuSpec(plan.inventory, facts.mig_caps, settings));
     if (!plan.allocate.imex_channels.empty()) {

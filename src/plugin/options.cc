@@ -39,6 +39,7 @@ Options CommandLine::Load() const {
   o.nvidia_cdi_hook_path = settings.String("nvidia-cdi-hook-path");
   o.cdi_spec_dir = settings.String("cdi-spec-dir");
   o.cdi_feature_flags = settings.Strings("cdi-feature-flags");
+  o.cdi_disabled_hooks = settings.Strings("cdi-disable-hooks");
   if (o.device_list_strategy.any_cdi() && o.cdi_spec_dir.empty()) {
     throw config::ConfigError("--cdi-spec-dir must not be empty with a cdi-* strategy");
   }

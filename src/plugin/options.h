@@ -42,6 +42,7 @@ struct Options {
   std::string nvidia_cdi_hook_path = config::kDefaultCdiHookPath;
   std::string cdi_spec_dir = config::kDefaultCdiSpecDir;
   std::vector<std::string> cdi_feature_flags;
+  std::vector<std::string> cdi_disabled_hooks;  // --cdi-disable-hooks (upstream v0.20)
   // IMEX channels to inject (only 0 is valid) and whether a missing one is fatal.
   std::vector<long long> imex_channel_ids;
   bool imex_required = false;

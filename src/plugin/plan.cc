@@ -42,6 +42,7 @@ cdi::GpuSpecSettings CdiSettingsFrom(const Options& options) {
       cdi::Roots::Resolve(options.container_driver_root, options.driver_root, options.dev_root);
   settings.hook_path = options.nvidia_cdi_hook_path;
   settings.index_names = options.device_id_strategy == DeviceIdStrategy::kIndex;
+  settings.disabled_hooks = options.cdi_disabled_hooks;
   return settings;
 }
 

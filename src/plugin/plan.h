@@ -16,8 +16,8 @@
 #include "device/mig_caps.h"
 #include "health/health_monitor.h"
 #include "plugin/allocate/allocate.h"
-#include "plugin/options.h"
 #include "plugin/allocate/preferred.h"
+#include "plugin/options.h"
 
 namespace nvdp::plugin {
 

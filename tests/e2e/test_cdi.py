@@ -120,6 +120,19 @@ class CdiTest(E2ETest):
                     for path in self.plugin_dir.iterdir():
                         path.unlink()
 
+    def test_disabled_hooks_leave_the_spec(self):
+        """CDI_DISABLE_HOOKS (upstream v0.20), as the plugin reads it from its DaemonSet."""
+        plugin = self.start("dgx-a100", "--device-list-strategy=cdi-cri",
+                            env={"CDI_DISABLE_HOOKS": "disable-device-node-modification, update-ldcache, chmod"})
+        plugin.wait_log(r"Wrote the CDI spec \S+-gpu\.json", 10)
+        hooks = [h["args"][2] for h in self.spec()["containerEdits"]["hooks"]]
+        self.assertEqual(hooks, ["create-symlinks", "enable-cuda-compat"])
+        plugin.wait_log(r"--cdi-disable-hooks: chmod is not a hook these specs have", 5)
+        plugin.stop()
+        plugin = self.start("dgx-a100", "--device-list-strategy=cdi-cri", "--cdi-disable-hooks=all")
+        plugin.wait_log(r"Wrote the CDI spec \S+-gpu\.json", 10)
+        self.assertNotIn("hooks", self.spec()["containerEdits"])
+
     def test_custom_annotation_prefix_and_index_ids(self):
         emulator = self.emulator()
         self.start("dgx-a100", "--device-list-strategy=cdi-annotations", "--cdi-annotation-prefix=cdi.example.com/",

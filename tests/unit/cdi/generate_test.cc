@@ -115,6 +115,23 @@ TEST(CdiGpuSpecTest, CommonEditsCarryTheDriverOfThisVersion) {
             (std::vector<std::string>{"nvidia-ctk", "hook", "update-ldcache", "--folder", libdir}));
 }
 
+// --cdi-disable-hooks (upstream v0.20): the named hooks go, "all" takes every one.
+TEST(CdiGpuSpecTest, DisabledHooksAreLeftOut) {
+  testing::SimulatedNode node("dgx-a100");
+  const device::Inventory inventory = Inventory(node);
+  GpuSpecSettings settings = SimSettings();
+  settings.disabled_hooks = {"disable-device-node-modification", "update-ldcache"};
+  std::vector<std::string> hooks;
+  for (const Hook& hook : GpuSpec(inventory, std::nullopt, settings).edits.hooks) {
+    hooks.push_back(hook.args.at(2));
+  }
+  EXPECT_EQ(hooks, (std::vector<std::string>{"create-symlinks", "enable-cuda-compat"}));
+  settings.disabled_hooks = {"all"};
+  EXPECT_TRUE(GpuSpec(inventory, std::nullopt, settings).edits.hooks.empty());
+  EXPECT_TRUE(IsKnownHook("update-ldcache"));
+  EXPECT_FALSE(IsKnownHook("chmod"));
+}
+
 TEST(CdiGpuSpecTest, IndexNamesAndMigDevicesWithTheirCapabilityNodes) {
   testing::SimulatedNode node("a100-mig-mixed");
   const device::Inventory inventory = Inventory(node);

@@ -140,6 +140,14 @@ TEST_F(OptionsTest, SharedDevicesAllocationPolicy) {
             alloc::SharedPolicy::kDistributed);
 }
 
+TEST_F(OptionsTest, CdiDisableHooksIsACommaList) {
+  EXPECT_TRUE(Load({}).cdi_disabled_hooks.empty());
+  EXPECT_EQ(Load({}, {{"CDI_DISABLE_HOOKS", "disable-device-node-modification, update-ldcache"}})
+                .cdi_disabled_hooks,
+            (std::vector<std::string>{"disable-device-node-modification", "update-ldcache"}));
+  EXPECT_EQ(Load({"--cdi-disable-hooks=all"}).cdi_disabled_hooks, std::vector<std::string>{"all"});
+}
+
 TEST_F(OptionsTest, HealthAndMetricsFlags) {
   Options defaults = Load({});
   EXPECT_EQ(defaults.health_recovery_period, std::chrono::milliseconds(0));
