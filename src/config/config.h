@@ -42,6 +42,7 @@ struct ReplicatedResource {
 struct ReplicatedResources {
   bool rename_by_default = false;
   bool fail_requests_greater_than_one = false;
+  bool fail_requests_greater_than_one_given = false;  // the file set it (true or false)
   std::vector<ReplicatedResource> resources;
 };
 

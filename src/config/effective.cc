@@ -87,7 +87,10 @@ std::vector<std::string> FinalizeAfterMerge(Config& config) {
       config.Has(keys::kNvidiaDriverRoot)) {
     config.Set(keys::kNvidiaDevRoot, *config.String(keys::kNvidiaDriverRoot));
   }
-  if (config.sharing.mps) config.sharing.mps->fail_requests_greater_than_one = true;
+  // MPS: one replica per request unless the file says false (upstream v0.20; v0.18 ignored it).
+  if (config.sharing.mps && !config.sharing.mps->fail_requests_greater_than_one_given) {
+    config.sharing.mps->fail_requests_greater_than_one = true;
+  }
   if (!config.resources.gpus.empty() || !config.resources.mig.empty()) {
     warnings.push_back(
         "Customizing the 'resources' field is not yet supported in the config. Ignoring...");

@@ -396,6 +396,7 @@ ReplicatedResources DecodeReplicated(const Decoder& d, const Json& v, const std:
   if (v.contains("failRequestsGreaterThanOne") && !v["failRequestsGreaterThanOne"].is_null()) {
     r.fail_requests_greater_than_one =
         d.Bool(v["failRequestsGreaterThanOne"], path + ".failRequestsGreaterThanOne");
+    r.fail_requests_greater_than_one_given = true;
   }
   const Json& resources = v["resources"];
   for (size_t i = 0; i < resources.size(); ++i) {

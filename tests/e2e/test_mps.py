@@ -343,6 +343,22 @@ class PluginWithMpsTest(MpsTest):
         reply = self.assertReplyOk(emulator.send(f"allocate nvidia.com/gpu.shared {ids[3]}"))
         self.assertEqual(reply["response"]["envs"]["CUDA_MPS_PIPE_DIRECTORY"], "/mps/nvidia.com/gpu.shared/pipe")
 
+    def test_an_explicit_false_allows_several_replicas(self):
+        """Upstream v0.20 honours failRequestsGreaterThanOne: false for MPS (v0.18 forced true)."""
+        config = self.tmp / "config-many.yaml"
+        config.write_text(MPS_CONFIG.format(replicas=4, rename="false").replace(
+            "  mps:\n", "  mps:\n    failRequestsGreaterThanOne: false\n"))
+        emulator = self.emulator()
+        self.daemon("pcie-4xt4", "--config-file", str(config))
+        self.wait_ready()
+        args = self.plugin_args(4)
+        args[args.index("--config-file") + 1] = str(config)
+        self.plugin("pcie-4xt4", args=args, env={"PATH": self.path_env()})
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 16", timeout=20))
+        ids = [d["id"] for d in emulator.device_lists()[-1]["devices"]]
+        reply = self.assertReplyOk(emulator.send(f"allocate {GPU} {ids[0]},{ids[5]}"))
+        self.assertEqual(reply["response"]["envs"]["CUDA_MPS_PIPE_DIRECTORY"], "/mps/nvidia.com/gpu/pipe")
+
     def test_refused_combinations(self):
         mig_config = self.config(2)
         cases = [

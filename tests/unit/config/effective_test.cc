@@ -23,6 +23,19 @@ sharing: {mps: {resources: [{name: gpu, replicas: 4}]}}
   EXPECT_TRUE(config.sharing.mps->fail_requests_greater_than_one);
 }
 
+// Upstream v0.20 honours an explicit false for MPS (v0.18 forced true); unset or null is true.
+TEST(FinalizeTest, MpsTakesAnExplicitFailRequestsGreaterThanOne) {
+  auto mps_fails = [](const std::string& setting) {
+    Config config = Parse("sharing: {mps: {" + setting + "resources: [{name: gpu, replicas: 4}]}}");
+    FinalizeAfterMerge(config);
+    return config.sharing.mps->fail_requests_greater_than_one;
+  };
+  EXPECT_FALSE(mps_fails("failRequestsGreaterThanOne: false, "));
+  EXPECT_TRUE(mps_fails("failRequestsGreaterThanOne: true, "));
+  EXPECT_TRUE(mps_fails("failRequestsGreaterThanOne: null, "));
+  EXPECT_TRUE(mps_fails(""));
+}
+
 TEST(FinalizeTest, FeaturesThatUpstreamDisablesAreDroppedWithWarnings) {
   Config config = Parse(R"(
 resources: {gpus: [{pattern: '*', name: any-gpu}]}
