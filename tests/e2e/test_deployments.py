@@ -134,6 +134,27 @@ class HelmChartTest(ChartRendering, unittest.TestCase):
         self.assertEqual(spec["initContainers"][0]["volumeMounts"][0]["mountPropagation"], "Bidirectional")
         self.assertTrue(spec["containers"][0]["securityContext"]["privileged"])
 
+    def test_host_network_per_component(self):
+        """devicePlugin/gfd/mps.enableHostNetwork (upstream v0.20): off by default, one each."""
+        names = {"devicePlugin": "nvdp-nvidia-device-plugin", "gfd": "-gpu-feature-discovery",
+                 "mps": "-mps-control-daemon"}
+
+        def host_network(objects):
+            out = {}
+            for key, suffix in names.items():
+                spec = self.find(objects, "DaemonSet", suffix)["spec"]["template"]["spec"]
+                out[key] = (spec.get("hostNetwork", False), spec.get("dnsPolicy"))
+            return out
+
+        off = (False, None)
+        on = (True, "ClusterFirstWithHostNet")
+        self.assertEqual(host_network(self.template("--set", "gfd.enabled=true")),
+                         {"devicePlugin": off, "gfd": off, "mps": off})
+        for key in names:
+            with self.subTest(component=key):
+                got = host_network(self.template("--set", "gfd.enabled=true", "--set", f"{key}.enableHostNetwork=true"))
+                self.assertEqual(got, {k: on if k == key else off for k in names})
+
     def test_upstream_security_context_cases(self):
         cases = [
             ([], {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}),
