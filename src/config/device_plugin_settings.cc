@@ -130,6 +130,13 @@ const SettingsTable& DevicePluginSettings() {
            {kDefaultKubeletSocket},
            "the kubelet's registration socket; plugin sockets are created in its directory; "
            "empty: do not register"},
+          {"resource-pattern-matching",
+           {},
+           {"RESOURCE_PATTERN_MATCHING"},
+           Kind::kString,
+           {"substring"},
+           "how MIG resource patterns match profiles: substring (upstream v0.18, 1g.5gb also "
+           "takes 1g.5gb+me) or anchored (upstream v0.20, the whole profile)"},
           {"shared-devices-allocation-policy",
            {},
            {"SHARED_DEVICES_ALLOCATION_POLICY"},

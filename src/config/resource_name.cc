@@ -40,22 +40,37 @@ std::optional<std::string> NormalizeResourceName(std::string_view name, std::str
   return full;
 }
 
-bool PatternMatches(std::string_view pattern, std::string_view text) {
-  // Split on '*': the pieces must appear in order; unanchored at both ends.
+bool PatternMatches(std::string_view pattern, std::string_view text, PatternMatching matching) {
+  // Split on '*': the pieces must appear in order. Anchored, the first piece must start the
+  // text and the last must end it (taking the last place it fits, after the earlier pieces).
+  const bool anchored = matching == PatternMatching::kAnchored;
   size_t position = 0;
   size_t start = 0;
+  bool first = true;
   while (true) {
     size_t star = pattern.find('*', start);
     std::string_view piece =
         pattern.substr(start, star == std::string_view::npos ? star : star - start);
+    const bool last = star == std::string_view::npos;
+    if (anchored && last) {
+      if (first) return text == piece;  // no '*' at all
+      return text.size() >= position + piece.size() && text.ends_with(piece);
+    }
     if (!piece.empty()) {
       size_t found = text.find(piece, position);
-      if (found == std::string_view::npos) return false;
+      if (found == std::string_view::npos || (anchored && first && found != 0)) return false;
       position = found + piece.size();
     }
-    if (star == std::string_view::npos) return true;
+    if (last) return true;
     start = star + 1;
+    first = false;
   }
+}
+
+std::optional<PatternMatching> ParsePatternMatching(std::string_view name) {
+  if (name == "substring") return PatternMatching::kSubstring;
+  if (name == "anchored") return PatternMatching::kAnchored;
+  return std::nullopt;
 }
 
 }  // namespace nvdp::config

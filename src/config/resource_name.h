@@ -13,8 +13,15 @@ inline constexpr std::string_view kResourcePrefix = "nvidia.com/";
 // Returns the full name, or nullopt with `error` explaining what is wrong.
 std::optional<std::string> NormalizeResourceName(std::string_view name, std::string* error);
 
-// Upstream 0.18's pattern match: `*` matches anything and the pattern is NOT anchored, so it
-// matches anywhere in `text` (spec §3.2).
-bool PatternMatches(std::string_view pattern, std::string_view text);
+// How a resource rule's pattern meets a GPU name or MIG profile: `*` matches anything, and
+//  - kSubstring (upstream v0.18 and v0.19, spec §3.2): the pattern may match anywhere, so
+//    `1g.5gb` also takes `1g.5gb+me` and `2g.10gb` takes `1c.2g.10gb`;
+//  - kAnchored (upstream v0.20): the pattern must match the whole text.
+enum class PatternMatching { kSubstring, kAnchored };
+
+bool PatternMatches(std::string_view pattern, std::string_view text,
+                    PatternMatching matching = PatternMatching::kSubstring);
+// "substring" or "anchored".
+std::optional<PatternMatching> ParsePatternMatching(std::string_view name);
 
 }  // namespace nvdp::config

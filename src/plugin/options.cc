@@ -1,5 +1,6 @@
 #include "plugin/options.h"
 
+#include "common/strings.h"
 #include "config/effective.h"
 #include "config/parse.h"
 #include "config/programs.h"
@@ -53,6 +54,13 @@ Options CommandLine::Load() const {
                                 o.mps_container_root + "\"");
     }
   }
+  const std::string matching = settings.String("resource-pattern-matching");
+  const auto pattern_matching = config::ParsePatternMatching(matching);
+  if (!pattern_matching) {
+    throw config::ConfigError("invalid --resource-pattern-matching: " + Abbreviate(matching, 120) +
+                              " (substring or anchored)");
+  }
+  o.resource_pattern_matching = *pattern_matching;
   const std::string policy = settings.String("shared-devices-allocation-policy");
   if (!alloc::ParseSharedPolicy(policy, &o.shared_devices_allocation_policy)) {
     throw config::ConfigError("invalid --shared-devices-allocation-policy: " + policy +

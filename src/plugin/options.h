@@ -11,6 +11,7 @@
 #include "common/flags.h"
 #include "config/config.h"
 #include "config/defaults.h"
+#include "config/resource_name.h"
 #include "config/strategies.h"
 #include "plugin/allocate/allocate.h"
 
@@ -52,6 +53,7 @@ struct Options {
 
   // Only on the command line and in the environment.
   alloc::SharedPolicy shared_devices_allocation_policy = alloc::SharedPolicy::kDistributed;
+  config::PatternMatching resource_pattern_matching = config::PatternMatching::kSubstring;
   std::chrono::milliseconds health_recovery_period{0};  // 0: unhealthy until restart
   std::chrono::milliseconds health_probe_interval{5000};
   std::string metrics_address;                         // "" = no HTTP endpoint

@@ -63,6 +63,7 @@ Plan BuildPlan(const Options& options, const NodeFacts& facts) {
   settings.rules = plan.config.resources;
   settings.replicated = options.config.sharing.replicated();
   settings.mig_caps = mig_strategy && facts.mig_caps ? &*facts.mig_caps : nullptr;
+  settings.pattern_matching = options.resource_pattern_matching;
   plan.resources = resource::BuildResources(facts.inventory, settings);
   if (!options.mps_root.empty()) {
     for (const Resource& resource : plan.resources) {

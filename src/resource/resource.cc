@@ -13,9 +13,9 @@ using device::GpuInfo;
 using device::MigDeviceInfo;
 
 const std::string* MatchRule(const std::vector<config::ResourceRule>& rules,
-                             const std::string& text) {
+                             const std::string& text, config::PatternMatching matching) {
   for (const config::ResourceRule& rule : rules) {
-    if (config::PatternMatches(rule.pattern, text)) return &rule.name;
+    if (config::PatternMatches(rule.pattern, text, matching)) return &rule.name;
   }
   return nullptr;
 }
@@ -63,7 +63,7 @@ using DeviceMap = std::map<std::string, std::vector<AllocatableDevice>>;
 
 void AddFullGpu(DeviceMap& map, const ResourceSettings& settings, const GpuInfo& gpu,
                 size_t position) {
-  const std::string* name = MatchRule(settings.rules.gpus, gpu.name);
+  const std::string* name = MatchRule(settings.rules.gpus, gpu.name, settings.pattern_matching);
   if (!name)
     throw ResourceError("GPU name '" + gpu.name + "' does not match any resource patterns");
   map[*name].push_back(FullGpu(gpu, position));
@@ -72,7 +72,7 @@ void AddFullGpu(DeviceMap& map, const ResourceSettings& settings, const GpuInfo&
 void AddMigDevices(DeviceMap& map, const ResourceSettings& settings, const GpuInfo& gpu,
                    size_t position) {
   for (const MigDeviceInfo& mig : gpu.mig_devices) {
-    const std::string* name = MatchRule(settings.rules.mig, mig.profile);
+    const std::string* name = MatchRule(settings.rules.mig, mig.profile, settings.pattern_matching);
     if (!name) {
       throw ResourceError("MIG profile '" + mig.profile + "' does not match any resource patterns");
     }

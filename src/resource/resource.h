@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/resource_name.h"
 #include "config/strategies.h"
 #include "device/inventory.h"
 #include "device/mig_caps.h"
@@ -48,6 +49,8 @@ struct ResourceSettings {
   config::Resources rules;  // after DefaultResourceRules
   const config::ReplicatedResources* replicated = nullptr;
   const device::MigCaps* mig_caps = nullptr;  // nullptr: MIG devices get only the parent node
+  // --resource-pattern-matching: v0.18's substrings by default, v0.20's whole-text matches.
+  config::PatternMatching pattern_matching = config::PatternMatching::kSubstring;
 };
 
 // The most devices one resource may advertise. Each is about 70 bytes in a ListAndWatch

@@ -59,6 +59,24 @@ class MigStrategyTest(E2ETest):
         self.assertEqual(reply["response"]["envs"], {"NVIDIA_VISIBLE_DEVICES": reply["request"][0]})
         self.assertTrue((self.plugin_dir / "nvidia-mig-1g.5gb.sock").is_socket())
 
+    def test_anchored_patterns_give_me_profiles_their_own_resource(self):
+        """--resource-pattern-matching: v0.18's substrings by default, v0.20's anchored on request."""
+        emulator = self.emulator()
+        plugin = self.plugin("h100-mig", args=["--mig-strategy=mixed"])
+        self.registered(emulator, {"nvidia.com/mig-1g.10gb": 3})  # the +me device among them
+        self.assertFalse((self.plugin_dir / "nvidia-mig-1g.10gb.me.sock").exists())
+        plugin.stop()
+        emulator.close()
+        for path in self.plugin_dir.iterdir():
+            path.unlink()
+        emulator = self.emulator()
+        self.plugin("h100-mig", args=["--mig-strategy=mixed"], env={"RESOURCE_PATTERN_MATCHING": "anchored"})
+        self.registered(emulator, {"nvidia.com/mig-1g.10gb": 2, "nvidia.com/mig-1g.10gb.me": 1})
+        # Compute-instance profiles have no rule of their own: the start fails, as upstream v0.20.
+        plugin = self.plugin("a100-mig-mixed", args=["--mig-strategy=mixed", "--resource-pattern-matching=anchored"])
+        self.assertEqual(plugin.wait(10), 1)
+        self.assertIn("MIG profile '2c.4g.20gb' does not match any resource patterns", plugin.log())
+
     def test_single_registers_mig_devices_as_gpus(self):
         emulator = self.emulator()
         self.plugin("a100-mig-single", args=["--mig-strategy=single"])

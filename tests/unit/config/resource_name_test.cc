@@ -31,5 +31,28 @@ TEST(ResourceNameTest, PatternsMatchSubstringsAsUpstream0_18) {
   EXPECT_FALSE(PatternMatches("1g.5gb+me", "1g.5gbme"));
 }
 
+// Upstream v0.20 anchors them: the pattern must match the whole text.
+TEST(ResourceNameTest, AnchoredPatternsMatchTheWholeText) {
+  const auto anchored = PatternMatching::kAnchored;
+  EXPECT_TRUE(PatternMatches("*", "anything", anchored));
+  EXPECT_TRUE(PatternMatches("*", "", anchored));
+  EXPECT_TRUE(PatternMatches("1g.5gb", "1g.5gb", anchored));
+  EXPECT_FALSE(PatternMatches("1g.5gb", "1g.5gb+me", anchored));
+  EXPECT_FALSE(PatternMatches("2g.10gb", "1c.2g.10gb", anchored));
+  EXPECT_TRUE(PatternMatches("*2g.10gb", "1c.2g.10gb", anchored));
+  EXPECT_TRUE(PatternMatches("*A100*", "NVIDIA A100-SXM4-40GB", anchored));
+  EXPECT_FALSE(PatternMatches("A100", "NVIDIA A100-SXM4-40GB", anchored));
+  EXPECT_TRUE(PatternMatches("NVIDIA*40GB", "NVIDIA A100-SXM4-40GB", anchored));
+  EXPECT_FALSE(PatternMatches("NVIDIA*40G", "NVIDIA A100-SXM4-40GB", anchored));
+  EXPECT_FALSE(PatternMatches("A*A", "A", anchored));  // the two pieces may not overlap
+  EXPECT_TRUE(PatternMatches("A*A", "AA", anchored));
+  EXPECT_TRUE(PatternMatches("a*b*c", "a-b-b-c", anchored));
+  EXPECT_FALSE(PatternMatches("a*b*c", "a-c-b", anchored));
+  EXPECT_TRUE(PatternMatches("**", "x", anchored));
+  EXPECT_EQ(ParsePatternMatching("anchored"), anchored);
+  EXPECT_EQ(ParsePatternMatching("substring"), PatternMatching::kSubstring);
+  EXPECT_EQ(ParsePatternMatching("regex"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace nvdp::config

@@ -43,6 +43,9 @@ TEST_F(OptionsTest, UpstreamDefaults) {
   EXPECT_FALSE(o.pass_device_specs);
   EXPECT_FALSE(o.gdrcopy_enabled);  // off, as v0.18.2 and v0.19.3+ (v0.19.0 turned them on)
   EXPECT_FALSE(o.gds_enabled);
+  EXPECT_EQ(o.resource_pattern_matching, config::PatternMatching::kSubstring);  // v0.18's
+  EXPECT_EQ(Load({}, {{"RESOURCE_PATTERN_MATCHING", "anchored"}}).resource_pattern_matching,
+            config::PatternMatching::kAnchored);
   EXPECT_FALSE(o.mofed_enabled);
   EXPECT_EQ(o.kubelet_socket, "/var/lib/kubelet/device-plugins/kubelet.sock");
   EXPECT_EQ(o.PluginDirectory(), "/var/lib/kubelet/device-plugins");
@@ -176,6 +179,8 @@ TEST_F(OptionsTest, InvalidValuesAreExplained) {
            {{"--health-probe-interval=10ms"},
             "invalid --health-probe-interval: 10ms (at least 100ms)"},
            {{"--health-recovery-period=infinite"}, "invalid --health-recovery-period: infinite"},
+           {{"--resource-pattern-matching=regex"},
+            "invalid --resource-pattern-matching: regex (substring or anchored)"},
            {{"--shared-devices-allocation-policy=spread"},
             "invalid --shared-devices-allocation-policy: spread (distributed or packed)"},
            {{"--config-file=/nonexistent/config.yaml"},

@@ -166,6 +166,26 @@ TEST(ResourceTest, MixedGivesOneResourcePerProfileWithUpstreamsSubstringMatching
                 {"nvidia.com/mig-3g.20gb", {"MIG-0-0"}}}));
 }
 
+// --resource-pattern-matching=anchored, as upstream v0.20: each profile takes its own rule, and
+// a compute-instance profile that has none stops the start.
+TEST(ResourceTest, AnchoredPatternsGiveEveryProfileItsOwnResource) {
+  Inventory inventory;
+  inventory.gpus = {Gpu(0, true), Gpu(1)};
+  GpuInfo& a = inventory.gpus[0];
+  a.mig_devices = {Mig(a, 0, "3g.20gb"), Mig(a, 1, "1g.5gb", 2), Mig(a, 2, "1g.5gb+me", 3)};
+  ResourceSettings settings = Settings("mixed", inventory);
+  settings.pattern_matching = config::PatternMatching::kAnchored;
+  EXPECT_EQ(
+      Ids(BuildResources(inventory, settings)),
+      (std::map<std::string, std::vector<std::string>>{{"nvidia.com/gpu", {"GPU-1"}},
+                                                       {"nvidia.com/mig-1g.5gb", {"MIG-0-1"}},
+                                                       {"nvidia.com/mig-1g.5gb.me", {"MIG-0-2"}},
+                                                       {"nvidia.com/mig-3g.20gb", {"MIG-0-0"}}}));
+  a.mig_devices.push_back(Mig(a, 3, "1c.2g.10gb", 4));
+  EXPECT_EQ(ErrorOf(inventory, settings),
+            "MIG profile '1c.2g.10gb' does not match any resource patterns");
+}
+
 TEST(ResourceTest, MixedProfileWithoutARuleIsAnError) {
   Inventory inventory;
   inventory.gpus = {Gpu(0, true)};
