@@ -123,9 +123,6 @@ void ValidateForDevicePlugin(const Config& config) {
     Invalid("invalid --device-discovery-strategy option: " + Shown(discovery) +
             " (auto, nvml or tegra)");
   }
-  if (*parsed_discovery == DiscoveryStrategy::kTegra) {
-    Invalid("--device-discovery-strategy=tegra is not supported by this version");
-  }
   if (config.sharing.strategy() == Sharing::Strategy::kMps) {
     if (mig == "mixed") Invalid("using MPS is not supported with the mixed MIG strategy");
     const std::string root = config.String(keys::kMpsRoot).value_or("");

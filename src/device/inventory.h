@@ -60,6 +60,9 @@ struct GpuInfo {
 };
 
 struct Inventory {
+  // A Tegra (Jetson, IGX) node: one integrated GPU "tegra", not served through NVML
+  // (discovery/tegra.h).
+  bool tegra = false;
   std::string driver_version;   // e.g. 550.127.05
   int cuda_driver_version = 0;  // e.g. 12040
   std::string nvml_library;     // the file that was loaded

@@ -29,11 +29,17 @@ Json NumaJson(const std::optional<int>& node) { return node ? Json(*node) : Json
 
 std::string DescribeAsText(const Plan& plan) {
   const device::Inventory& inventory = plan.inventory;
-  std::string out = fmt::format("NVIDIA driver {}, CUDA driver {}.{}, NVML from {}\n",
-                                inventory.driver_version, inventory.cuda_driver_version / 1000,
-                                inventory.cuda_driver_version % 1000 / 10, inventory.nvml_library);
-  out += fmt::format("{} GPU(s):\n", inventory.gpus.size());
+  std::string out;
+  if (inventory.tegra) {
+    out = "Tegra: one integrated GPU, served without NVML\n";
+  } else {
+    out = fmt::format("NVIDIA driver {}, CUDA driver {}.{}, NVML from {}\n",
+                      inventory.driver_version, inventory.cuda_driver_version / 1000,
+                      inventory.cuda_driver_version % 1000 / 10, inventory.nvml_library);
+    out += fmt::format("{} GPU(s):\n", inventory.gpus.size());
+  }
   for (const device::GpuInfo& gpu : inventory.gpus) {
+    if (inventory.tegra) break;
     out += fmt::format(
         "  GPU {}: {} {} {} MiB, compute {}.{}, PCI {}, /dev/nvidia{}, NUMA {}{}{}\n", gpu.index,
         gpu.uuid, gpu.name, gpu.memory_mib(), gpu.cc_major, gpu.cc_minor, gpu.pci_bus_id, gpu.minor,
@@ -61,6 +67,7 @@ std::string DescribeAsText(const Plan& plan) {
 std::string DescribeAsJson(const Plan& plan) {
   const device::Inventory& inventory = plan.inventory;
   Json doc;
+  doc["platform"] = inventory.tegra ? "tegra" : "nvml";
   doc["driverVersion"] = inventory.driver_version;
   doc["cudaDriverVersion"] = inventory.cuda_driver_version;
   doc["nvmlLibrary"] = inventory.nvml_library;

@@ -9,6 +9,7 @@
 #include "common/strings.h"
 #include "discovery/discovery.h"
 #include "discovery/sysfs.h"
+#include "discovery/tegra.h"
 #include "plugin/allocate/imex.h"
 
 namespace nvdp::plugin {
@@ -51,6 +52,13 @@ NvmlUnavailable AsNvmlUnavailable(const nvml::NvmlError& failure,
                            container_driver_root + "?");
   }
   return NvmlUnavailable(std::string("nvml init failed: ") + failure.what());
+}
+
+NodeFacts ReadTegraNodeFacts(const Options& options) {
+  NodeFacts facts;
+  facts.inventory = discovery::TegraInventory();
+  facts.control_nodes = ExistingControlNodes(options.container_driver_root);
+  return facts;
 }
 
 NodeFacts ReadNodeFacts(const Options& options, nvml::Nvml& nvml) {

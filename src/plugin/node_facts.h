@@ -23,6 +23,8 @@ NvmlUnavailable AsNvmlUnavailable(const nvml::NvmlError& failure,
 
 // Throws NvmlUnavailable, or ResourceError for a required IMEX channel that does not exist.
 NodeFacts ReadNodeFacts(const Options& options, nvml::Nvml& nvml);
+// A Tegra node's: its one integrated GPU (discovery/tegra.h), no NVML.
+NodeFacts ReadTegraNodeFacts(const Options& options);
 
 // The CDI specs for the node and configuration (spec §4.7-4.9), into plan.cdi_specs and the modes
 // that got one into plan.allocate.cdi_modes. Throws ResourceError.

@@ -54,6 +54,9 @@ Options CommandLine::Load() const {
                                 o.mps_container_root + "\"");
     }
   }
+  o.discovery_strategy =
+      config::ParseDiscoveryStrategy(settings.String("device-discovery-strategy"), false)
+          .value_or(config::DiscoveryStrategy::kAuto);  // validated with the config
   const std::string matching = settings.String("resource-pattern-matching");
   const auto pattern_matching = config::ParsePatternMatching(matching);
   if (!pattern_matching) {

@@ -54,6 +54,9 @@ struct Options {
   // Only on the command line and in the environment.
   alloc::SharedPolicy shared_devices_allocation_policy = alloc::SharedPolicy::kDistributed;
   config::PatternMatching resource_pattern_matching = config::PatternMatching::kSubstring;
+  // auto: NVML, or Tegra when the driver root says so and NVML cannot be loaded, or when every
+  // GPU NVML lists is an integrated one (upstream's platform resolution).
+  config::DiscoveryStrategy discovery_strategy = config::DiscoveryStrategy::kAuto;
   std::chrono::milliseconds health_recovery_period{0};  // 0: unhealthy until restart
   std::chrono::milliseconds health_probe_interval{5000};
   std::string metrics_address;                         // "" = no HTTP endpoint

@@ -58,6 +58,19 @@ Plan BuildPlan(const Options& options, const NodeFacts& facts) {
         "--pass-device-specs needs the MIG capability devices, but "
         "/proc/driver/nvidia-caps/mig-minors cannot be read");
   }
+  if (facts.inventory.tegra) {
+    // Upstream's CDI specs for Tegra come from the container toolkit's CSV files, which this
+    // generator does not read yet; its MPS daemon needs NVML.
+    if (options.device_list_strategy.any_cdi()) {
+      throw ResourceError(
+          "CDI device list strategies are not supported on Tegra nodes yet; use envvar (the "
+          "default), with which the NVIDIA container runtime mounts what the node's CSV files "
+          "name");
+    }
+    if (!options.mps_root.empty()) {
+      throw ResourceError("sharing using MPS is not supported on Tegra nodes");
+    }
+  }
   resource::ResourceSettings settings;
   settings.mig_strategy = options.mig_strategy;
   settings.rules = plan.config.resources;

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/permissions.h"
 #include "config/effective.h"
+#include "discovery/tegra.h"
 #include "mps/control.h"
 #include "plugin/server/kubelet_registration.h"
 
@@ -60,14 +61,32 @@ std::shared_ptr<nvml::Nvml> PluginManager::OpenNvml() {
   return nvml_;
 }
 
-Plan PluginManager::Prepare() {
+NodeFacts PluginManager::ReadFacts() {
+  using config::DiscoveryStrategy;
+  const DiscoveryStrategy strategy = options_.discovery_strategy;
+  if (strategy == DiscoveryStrategy::kTegra) return ReadTegraNodeFacts(options_);
   std::shared_ptr<nvml::Nvml> nvml;
   try {
     nvml = OpenNvml();
   } catch (const nvml::NvmlError& failure) {
+    if (strategy == DiscoveryStrategy::kAuto &&
+        discovery::HasTegraMarkers(options_.container_driver_root)) {
+      LOG_INFO("NVML cannot be loaded ({}) and {} is a Tegra driver root: serving its GPU as Tegra",
+               failure.what(), options_.container_driver_root);
+      return ReadTegraNodeFacts(options_);
+    }
     throw AsNvmlUnavailable(failure, options_.container_driver_root);
   }
-  const NodeFacts facts = ReadNodeFacts(options_, *nvml);
+  NodeFacts facts = ReadNodeFacts(options_, *nvml);
+  if (strategy == DiscoveryStrategy::kAuto && discovery::AllIntegratedGpus(facts.inventory)) {
+    LOG_INFO("Every GPU NVML lists is an integrated one: serving the node as Tegra");
+    return ReadTegraNodeFacts(options_);
+  }
+  return facts;
+}
+
+Plan PluginManager::Prepare() {
+  const NodeFacts facts = ReadFacts();
   Plan plan = BuildPlan(options_, facts);
   PlanCdiSpecs(options_, facts, plan);
   return plan;
@@ -145,9 +164,13 @@ PluginManager::StartResult PluginManager::Serve(Plan plan, std::string* error) {
   prepared_ = true;
   fatal_.clear();
   const device::Inventory& inventory = plan_.inventory;
-  LOG_INFO("NVIDIA driver {}, CUDA {}.{}, {} GPU(s)", inventory.driver_version,
-           inventory.cuda_driver_version / 1000, inventory.cuda_driver_version % 1000 / 10,
-           inventory.gpus.size());
+  if (inventory.tegra) {
+    LOG_INFO("Tegra: one integrated GPU, advertised as \"tegra\" (no NVML health checks)");
+  } else {
+    LOG_INFO("NVIDIA driver {}, CUDA {}.{}, {} GPU(s)", inventory.driver_version,
+             inventory.cuda_driver_version / 1000, inventory.cuda_driver_version % 1000 / 10,
+             inventory.gpus.size());
+  }
   LOG_INFO("Running with config:\n{}", config::ToJson(plan_.config));
 
   for (const device::GpuInfo& gpu : inventory.gpus) {
@@ -171,9 +194,11 @@ PluginManager::StartResult PluginManager::Serve(Plan plan, std::string* error) {
         JoinPath(dir, SocketName(resource.name)));
     plugins_.push_back(std::move(plugin));
   }
-  monitor_ = std::make_shared<HealthMonitor>(nvml_, WatchedGpus(plan_), health_,
-                                             HealthSettingsFrom(options_), metrics_->health);
-  monitor_->Start();
+  if (!inventory.tegra) {  // upstream's Tegra health check does nothing either
+    monitor_ = std::make_shared<HealthMonitor>(nvml_, WatchedGpus(plan_), health_,
+                                               HealthSettingsFrom(options_), metrics_->health);
+    monitor_->Start();
+  }
   Reconcile(true);
   if (!fatal_.empty()) {
     *error = fatal_;

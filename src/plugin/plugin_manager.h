@@ -117,6 +117,7 @@ class PluginManager {
   static Backoff MpsBackoff();
 
   std::shared_ptr<nvml::Nvml> OpenNvml();
+  NodeFacts ReadFacts();  // NVML's, or a Tegra node's (the discovery strategy decides)
   void WriteCdiSpecs(const Plan& plan) const;  // throws std::runtime_error
   // Stops nothing: takes a prepared plan and serves it.
   StartResult Serve(Plan plan, std::string* error);

@@ -62,11 +62,16 @@ AllocatableDevice MigDevice(const GpuInfo& gpu, size_t position, const MigDevice
 using DeviceMap = std::map<std::string, std::vector<AllocatableDevice>>;
 
 void AddFullGpu(DeviceMap& map, const ResourceSettings& settings, const GpuInfo& gpu,
-                size_t position) {
+                size_t position, bool tegra) {
   const std::string* name = MatchRule(settings.rules.gpus, gpu.name, settings.pattern_matching);
   if (!name)
     throw ResourceError("GPU name '" + gpu.name + "' does not match any resource patterns");
-  map[*name].push_back(FullGpu(gpu, position));
+  AllocatableDevice device = FullGpu(gpu, position);
+  if (tegra) {  // the container toolkit's CSV files name its device nodes
+    device.paths.clear();
+    device.integrated = true;
+  }
+  map[*name].push_back(std::move(device));
 }
 
 void AddMigDevices(DeviceMap& map, const ResourceSettings& settings, const GpuInfo& gpu,
@@ -87,7 +92,7 @@ DeviceMap BuildDeviceMap(const device::Inventory& inventory, const ResourceSetti
   for (size_t position = 0; position < inventory.gpus.size(); ++position) {
     const GpuInfo& gpu = inventory.gpus[position];
     if (strategy == MigStrategy::kNone || !gpu.mig_enabled) {
-      AddFullGpu(full, settings, gpu, position);
+      AddFullGpu(full, settings, gpu, position, inventory.tegra);
       continue;
     }
     if (gpu.mig_devices.empty()) {

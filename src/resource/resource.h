@@ -28,7 +28,8 @@ struct AllocatableDevice {
   std::optional<int> numa_node;
   size_t gpu_position = 0;  // position in Inventory::gpus (and the link matrix)
   bool mig = false;
-  int replicas = 0;  // > 0 for a time-sliced replica
+  bool integrated = false;  // a Tegra GPU: no device nodes, no topology-aware choice
+  int replicas = 0;         // > 0 for a time-sliced replica
 };
 
 struct Resource {

@@ -21,7 +21,7 @@ PreferredAllocator::PreferredAllocator(const Resource& resource, PreferenceSetti
   for (size_t i = 0; i < resource.devices.size(); ++i) {
     const AllocatableDevice& device = resource.devices[i];
     by_id_.emplace(device.id, i);
-    if (device.mig || device.replicas > 0) aligned_ = false;
+    if (device.mig || device.replicas > 0 || device.integrated) aligned_ = false;
     // Replicas of one GPU (or of one MIG device's parent) share a physical GPU.
     gpu_of_.push_back(gpu_keys.emplace(device.gpu_uuid, gpu_keys.size()).first->second);
   }

@@ -186,6 +186,23 @@ TEST(ResourceTest, AnchoredPatternsGiveEveryProfileItsOwnResource) {
             "MIG profile '1c.2g.10gb' does not match any resource patterns");
 }
 
+// Spec §3.4: a Tegra node's one device "tegra", index 0, no device nodes; replicas as anywhere.
+TEST(ResourceTest, TegraIsOneDeviceWithoutNodes) {
+  Inventory inventory;  // as discovery::TegraInventory() makes it
+  inventory.tegra = true;
+  inventory.gpus.resize(1);
+  inventory.gpus[0].uuid = inventory.gpus[0].name = "tegra";
+  auto resources = BuildResources(inventory, Settings("none", inventory));
+  ASSERT_EQ(resources.size(), 1u);
+  EXPECT_EQ(resources[0].name, "nvidia.com/gpu");
+  ASSERT_EQ(resources[0].devices.size(), 1u);
+  const AllocatableDevice& device = resources[0].devices[0];
+  EXPECT_EQ(device.id, "tegra");
+  EXPECT_EQ(device.index, "0");
+  EXPECT_TRUE(device.paths.empty());
+  EXPECT_TRUE(device.integrated);
+}
+
 TEST(ResourceTest, MixedProfileWithoutARuleIsAnError) {
   Inventory inventory;
   inventory.gpus = {Gpu(0, true)};
