@@ -19,9 +19,9 @@ bool HasTegraMarkers(const std::string& driver_root) {
   return family.starts_with("tegra");
 }
 
-bool AllIntegratedGpus(const device::Inventory& inventory) {
-  if (inventory.gpus.empty()) return false;
-  return std::all_of(inventory.gpus.begin(), inventory.gpus.end(), [](const device::GpuInfo& gpu) {
+bool AllIntegratedGpus(const std::vector<device::GpuInfo>& gpus) {
+  if (gpus.empty()) return false;
+  return std::all_of(gpus.begin(), gpus.end(), [](const device::GpuInfo& gpu) {
     return gpu.name.find("(nvgpu)") != std::string::npos ||
            gpu.name.find("NVIDIA Thor") != std::string::npos;
   });

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "device/inventory.h"
 
@@ -14,7 +15,7 @@ bool HasTegraMarkers(const std::string& driver_root);
 
 // Every GPU NVML lists is an integrated one ("(nvgpu)" or "NVIDIA Thor" in its name); false for
 // none. Upstream then serves the node as Tegra too.
-bool AllIntegratedGpus(const device::Inventory& inventory);
+bool AllIntegratedGpus(const std::vector<device::GpuInfo>& gpus);
 
 // The inventory of a Tegra node: one GPU named and identified "tegra", index 0, no device nodes.
 device::Inventory TegraInventory();

@@ -21,6 +21,8 @@
 #include "common/unique_fd.h"
 #include "common/version.h"
 #include "config/effective.h"
+#include "discovery/tegra.h"
+#include "gfd/cuda_facts.h"
 #include "gfd/facts.h"
 #include "gfd/nodefeature.h"
 #include "gfd/output.h"
@@ -62,17 +64,44 @@ class Labeller {
   }
 
  private:
+  // NVML's facts, or CUDA's on a Tegra node: chosen, or (auto) a Tegra driver root where NVML
+  // cannot be loaded, or NVML listing only integrated GPUs, as the device plugin resolves it.
+  NodeFacts PlatformFacts() {
+    using config::DiscoveryStrategy;
+    const DiscoveryStrategy strategy = options_.discovery_strategy;
+    const std::string& root = options_.container_driver_root;
+    if (strategy == DiscoveryStrategy::kTegra) {
+      return ReadCudaFacts(root, options_.machine_type_file);
+    }
+    if (!nvml_) {
+      if (strategy == DiscoveryStrategy::kAuto && discovery::HasTegraMarkers(root)) {
+        return ReadCudaFacts(root, options_.machine_type_file);
+      }
+      throw std::runtime_error(load_error_);
+    }
+    NodeFacts facts;
+    {
+      nvml::Session session(*nvml_);
+      facts = ReadFacts(*nvml_, {sysfs_roots_, options_.machine_type_file});
+    }
+    if (strategy == DiscoveryStrategy::kAuto && discovery::AllIntegratedGpus(facts.gpus)) {
+      return ReadCudaFacts(root, options_.machine_type_file);
+    }
+    return facts;
+  }
+
   Labels DeviceLabelsOrNone(std::vector<std::string>* warnings) {
     NodeFacts facts;
     try {
-      if (!nvml_) throw std::runtime_error(load_error_);
-      nvml::Session session(*nvml_);
-      facts = ReadFacts(*nvml_, {sysfs_roots_, options_.machine_type_file});
+      facts = PlatformFacts();
     } catch (const LabelError&) {
       throw;
     } catch (const std::exception& error) {
       if (options_.fail_on_init_error) {
-        throw std::runtime_error(std::string("failed to initialize NVML: ") + error.what());
+        const bool cuda = dynamic_cast<const CudaError*>(&error) != nullptr;
+        throw std::runtime_error(
+            std::string(cuda ? "failed to initialize CUDA: " : "failed to initialize NVML: ") +
+            error.what());
       }
       // Upstream switches to a manager without devices: only the other sources label.
       LOG_WARNING("NVML unavailable ({}); fail-on-init-error=false: no device labels",

@@ -286,7 +286,9 @@ Labels DeviceLabels(const NodeFacts& facts, const std::string& mig_strategy,
   }
   const std::string revision = version.size() == 3 ? version[2] : "";
   const std::string cuda_major = std::to_string(facts.cuda_driver_version / 1000);
-  const std::string cuda_minor = std::to_string(facts.cuda_driver_version % 1000 / 10);
+  // Upstream's Tegra path takes the minor from the last two digits (12060 and 12100 both .6/.0).
+  const std::string cuda_minor = std::to_string(
+      facts.tegra ? facts.cuda_driver_version % 100 / 10 : facts.cuda_driver_version % 1000 / 10);
   const std::string p = kPrefix;
   labels[p + "cuda.driver.major"] = version[0];
   labels[p + "cuda.driver.minor"] = version[1];

@@ -36,6 +36,7 @@ struct FabricInfo {
 };
 
 struct NodeFacts {
+  bool tegra = false;           // read through CUDA, not NVML (gfd/cuda_facts.h)
   std::string driver_version;   // e.g. 550.54.15
   int cuda_driver_version = 0;  // e.g. 12040
   std::vector<device::GpuInfo> gpus;

@@ -21,8 +21,8 @@ Options CommandLine::Load() const {
     throw config::ConfigError("invalid --device-discovery-strategy option: " +
                               Abbreviate(discovery, 120) + " (auto, nvml, tegra or vfio)");
   }
-  if (*strategy == config::DiscoveryStrategy::kTegra ||
-      *strategy == config::DiscoveryStrategy::kVfio) {
+  o.discovery_strategy = *strategy;
+  if (*strategy == config::DiscoveryStrategy::kVfio) {
     throw config::ConfigError("--device-discovery-strategy=" + discovery +
                               " is not supported by this version");
   }

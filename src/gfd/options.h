@@ -10,6 +10,7 @@
 #include "common/flags.h"
 #include "config/config.h"
 #include "config/defaults.h"
+#include "config/strategies.h"
 
 namespace nvdp::gfd {
 
@@ -31,6 +32,8 @@ struct Options {
   // Where NVML and a simulated sysfs are found.
   std::string container_driver_root = config::kDefaultContainerDriverRoot;
   // --use-node-feature-api: a NodeFeature object instead of the file.
+  // auto: NVML, or CUDA on a Tegra node (the device plugin's resolution, discovery/tegra.h).
+  config::DiscoveryStrategy discovery_strategy = config::DiscoveryStrategy::kAuto;
   bool use_node_feature_api = false;
   // Neither flag, env var nor file chose: the API because --node-name is given (upstream v0.19's
   // default, under whose chart no variable is set); the file when the API refuses the object.

@@ -33,11 +33,12 @@ Fn Lookup(void* handle, std::initializer_list<const char*> names) {
 
 }  // namespace
 
-std::vector<std::string> CandidateLibraryPaths(const std::string& driver_root) {
+std::vector<std::string> CandidateLibraryPaths(const std::string& driver_root,
+                                               const std::string& soname) {
   std::vector<std::string> paths;
   if (driver_root.empty() || driver_root == "/") return paths;
   for (const char* dir : kLibraryDirs) {
-    paths.push_back(JoinRoot(driver_root, std::string(dir) + "/" + kSoname));
+    paths.push_back(JoinRoot(driver_root, std::string(dir) + "/" + soname));
   }
   return paths;
 }

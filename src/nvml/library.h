@@ -57,8 +57,10 @@ struct Api {
   nvmlDeviceGetGpuFabricInfoV_fn DeviceGetGpuFabricInfoV = nullptr;
 };
 
-// Paths tried under a container driver root, in order (empty when the root is "/").
-std::vector<std::string> CandidateLibraryPaths(const std::string& driver_root);
+// Paths tried under a container driver root, in order (empty when the root is "/"): NVML's, or
+// another driver library's (libcuda.so.1 on Tegra).
+std::vector<std::string> CandidateLibraryPaths(const std::string& driver_root,
+                                               const std::string& soname = "libnvidia-ml.so.1");
 
 // Resolves symlinks of `path` as if `root` were "/" (absolute link targets are taken relative to
 // the root, as they point into the host's file system). Returns "" when the file does not exist.

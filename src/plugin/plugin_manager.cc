@@ -78,7 +78,7 @@ NodeFacts PluginManager::ReadFacts() {
     throw AsNvmlUnavailable(failure, options_.container_driver_root);
   }
   NodeFacts facts = ReadNodeFacts(options_, *nvml);
-  if (strategy == DiscoveryStrategy::kAuto && discovery::AllIntegratedGpus(facts.inventory)) {
+  if (strategy == DiscoveryStrategy::kAuto && discovery::AllIntegratedGpus(facts.inventory.gpus)) {
     LOG_INFO("Every GPU NVML lists is an integrated one: serving the node as Tegra");
     return ReadTegraNodeFacts(options_);
   }

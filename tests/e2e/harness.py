@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("NVDP_BUILD_DIR", REPO / "build"))
 BIN = BUILD / "bin"
 SIM_ROOT = BUILD / "sim-root"
+SIM_ROOT_TEGRA = BUILD / "sim-root-tegra"  # a Jetson: nv_tegra_release and libcuda, no NVML
 GPU = "nvidia.com/gpu"
 
 

@@ -12,7 +12,7 @@ import time
 import unittest
 from pathlib import Path
 
-from harness import BIN, SIM_ROOT
+from harness import BIN, SIM_ROOT, SIM_ROOT_TEGRA
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -392,6 +392,61 @@ class GfdTest(GfdBase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TegraTest(GfdBase):
+    """GFD on Tegra nodes reads the CUDA driver API (spec §7.2), here the simulator's libcuda."""
+
+    def tegra_labels(self, *args, root=SIM_ROOT_TEGRA, profile="jetson-orin"):
+        out = self.tmp / "tegra-labels"
+        machine = self.tmp / "machine"
+        machine.write_text("NVIDIA Jetson AGX Orin Developer Kit\n")
+        env = dict(os.environ, NVML_SIM_PROFILE=profile)
+        env.pop("LD_LIBRARY_PATH", None)
+        result = subprocess.run([str(BIN / "gpu-feature-discovery"), "--oneshot", "--driver-root-ctr-path", str(root),
+                                 "--machine-type-file", str(machine), "--output-file", str(out), *args],
+                                env=env, capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        labels = parse(out.read_text())
+        out.unlink()
+        return labels
+
+    def test_a_jetson_root_is_labelled_through_cuda(self):
+        labels = self.tegra_labels()
+        expected = {
+            "nvidia.com/gpu.product": "Orin-nvgpu", "nvidia.com/gpu.count": "1", "nvidia.com/gpu.memory": "62841",
+            "nvidia.com/gpu.family": "ampere", "nvidia.com/gpu.compute.major": "8",
+            "nvidia.com/gpu.compute.minor": "7", "nvidia.com/gpu.replicas": "1",
+            "nvidia.com/gpu.sharing-strategy": "none", "nvidia.com/gpu.mode": "unknown",
+            "nvidia.com/mig.capable": "false", "nvidia.com/gpu.machine": "NVIDIA-Jetson-AGX-Orin-Developer-Kit",
+            # CUDA does not tell the driver version; its own 12060 is 12.6.
+            "nvidia.com/cuda.driver-version.full": "unknown.unknown.unknown",
+            "nvidia.com/cuda.driver.major": "unknown", "nvidia.com/cuda.runtime-version.full": "12.6",
+        }
+        self.assertEqual({k: labels.get(k) for k in expected}, expected)
+
+    def test_nvml_listing_only_integrated_gpus_and_the_explicit_choice(self):
+        # NVML answers with "Orin (nvgpu)": CUDA is asked instead, so no NVML driver version.
+        labels = self.tegra_labels(root=SIM_ROOT)
+        self.assertEqual(labels["nvidia.com/cuda.driver-version.full"], "unknown.unknown.unknown")
+        self.assertEqual(labels["nvidia.com/gpu.product"], "Orin-nvgpu")
+        # Chosen on a node NVML serves: CUDA's view of the same four T4s.
+        labels = self.tegra_labels("--device-discovery-strategy=tegra", root=SIM_ROOT, profile="pcie-4xt4")
+        self.assertEqual(labels["nvidia.com/gpu.count"], "4")
+        self.assertEqual(labels["nvidia.com/gpu.product"], "Tesla-T4")
+        self.assertEqual(labels["nvidia.com/cuda.driver.major"], "unknown")
+
+    def test_without_cuda_the_error_names_it(self):
+        empty = self.tmp / "empty-root"
+        (empty / "etc").mkdir(parents=True)
+        (empty / "etc" / "nv_tegra_release").write_text("# R36\n")
+        env = dict(os.environ)
+        env.pop("LD_LIBRARY_PATH", None)
+        result = subprocess.run([str(BIN / "gpu-feature-discovery"), "--oneshot", "--driver-root-ctr-path", str(empty),
+                                 "--output-file", str(self.tmp / "x")], env=env, capture_output=True, text=True,
+                                timeout=30)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("failed to initialize CUDA: could not load the CUDA driver library; tried", result.stderr)
 
 
 class NodeFeatureTest(GfdBase):

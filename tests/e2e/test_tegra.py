@@ -5,7 +5,7 @@ import os
 import subprocess
 import unittest
 
-from harness import BIN, GPU, SIM_ROOT, E2ETest
+from harness import BIN, GPU, SIM_ROOT, SIM_ROOT_TEGRA, E2ETest
 
 
 class TegraTest(E2ETest):
@@ -38,6 +38,22 @@ class TegraTest(E2ETest):
         self.assertEqual(preferred["devices"], ["tegra"])
         plugin.wait_log(r"NVML cannot be loaded .* is a Tegra driver root: serving its GPU as Tegra")
         plugin.wait_log(r'Tegra: one integrated GPU, advertised as "tegra"')
+
+    def test_the_simulated_jetson_and_an_nvml_that_lists_only_integrated_gpus(self):
+        emulator = self.emulator()
+        plugin = self.plugin("jetson-orin", args=["--driver-root-ctr-path", str(SIM_ROOT_TEGRA)])
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 1"))
+        self.assertEqual([d["id"] for d in emulator.device_lists()[-1]["devices"]], ["tegra"])
+        plugin.stop()
+        emulator.close()
+        for path in self.plugin_dir.iterdir():
+            path.unlink()
+        # NVML loads (the shared sim root) and lists only "Orin (nvgpu)": Tegra as well.
+        emulator = self.emulator()
+        plugin = self.plugin("jetson-orin")
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 1"))
+        self.assertEqual([d["id"] for d in emulator.device_lists()[-1]["devices"]], ["tegra"])
+        plugin.wait_log(r"Every GPU NVML lists is an integrated one: serving the node as Tegra")
 
     def test_replicas_and_the_soc_family_marker(self):
         config = self.tmp / "config.yaml"

@@ -29,13 +29,13 @@ TEST(TegraTest, TheReleaseFileOrATegraSocFamilyMarksTheRoot) {
 
 TEST(TegraTest, OnlyAllIntegratedGpusMakeANodeTegra) {
   device::Inventory inventory;
-  EXPECT_FALSE(AllIntegratedGpus(inventory));  // no GPUs: not Tegra
+  EXPECT_FALSE(AllIntegratedGpus(inventory.gpus));  // no GPUs: not Tegra
   inventory.gpus.resize(2);
   inventory.gpus[0].name = "Orin (nvgpu)";
   inventory.gpus[1].name = "NVIDIA Thor";
-  EXPECT_TRUE(AllIntegratedGpus(inventory));
+  EXPECT_TRUE(AllIntegratedGpus(inventory.gpus));
   inventory.gpus[1].name = "NVIDIA A100-SXM4-40GB";
-  EXPECT_FALSE(AllIntegratedGpus(inventory));
+  EXPECT_FALSE(AllIntegratedGpus(inventory.gpus));
 }
 
 TEST(TegraTest, TheInventoryIsOneGpuCalledTegra) {

@@ -92,6 +92,21 @@ TEST(GfdLabelsTest, SanitiseMatchesUpstreamsTable) {
   for (const auto& [input, output] : cases) EXPECT_EQ(Sanitise(input), output) << input;
 }
 
+// Upstream's Tegra (CUDA) path takes the CUDA minor from the last two digits, NVML's from three.
+TEST(GfdLabelsTest, TegraCudaVersionAndUnknownDriverVersion) {
+  NodeFacts facts = Facts({Gpu()});
+  facts.cuda_driver_version = 12100;
+  std::vector<std::string> warnings;
+  EXPECT_EQ(DeviceLabels(facts, "none", {}, &warnings)["nvidia.com/cuda.runtime-version.full"],
+            "12.10");
+  facts.tegra = true;
+  facts.driver_version = "unknown.unknown.unknown";
+  Labels labels = DeviceLabels(facts, "none", {}, &warnings);
+  EXPECT_EQ(labels["nvidia.com/cuda.runtime-version.full"], "12.0");
+  EXPECT_EQ(labels["nvidia.com/cuda.driver-version.revision"], "unknown");
+  EXPECT_EQ(labels["nvidia.com/cuda.driver.major"], "unknown");
+}
+
 TEST(GfdLabelsTest, FamiliesByComputeCapability) {
   EXPECT_EQ(GpuFamily(1, 3), "tesla");
   EXPECT_EQ(GpuFamily(2, 0), "fermi");
