@@ -185,7 +185,7 @@ void WriteDriverFiles(const fs::path& root, const std::string& libdir, const std
   }
   // As on a host: the socket under /run, /var/run a link to it.
   fs::create_directories(root / "run/nvidia-persistenced");
-  std::ofstream(root / "run/nvidia-persistenced/socket");
+  std::ofstream socket(root / "run/nvidia-persistenced/socket");  // an empty placeholder
   fs::create_directories(root / "var");
   std::error_code error;
   if (!fs::exists(fs::symlink_status(root / "var/run", error))) {
