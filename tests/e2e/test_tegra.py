@@ -28,7 +28,7 @@ class TegraTest(E2ETest):
     def test_a_tegra_root_without_nvml_serves_one_tegra_device(self):
         emulator = self.emulator()
         plugin = self.plugin("dgx-a100", args=["--driver-root-ctr-path", str(self.tegra_root()),
-                                               "--pass-device-specs"])
+                                               "--pass-device-specs", "--metrics-address", "127.0.0.1:0"])
         self.assertReplyOk(emulator.send(f"wait devices {GPU} 1 healthy=1"))
         self.assertEqual([d["id"] for d in emulator.device_lists()[-1]["devices"]], ["tegra"])
         reply = self.assertReplyOk(emulator.send(f"allocate {GPU} tegra"))
@@ -38,6 +38,8 @@ class TegraTest(E2ETest):
         self.assertEqual(preferred["devices"], ["tegra"])
         plugin.wait_log(r"NVML cannot be loaded .* is a Tegra driver root: serving its GPU as Tegra")
         plugin.wait_log(r'Tegra: one integrated GPU, advertised as "tegra"')
+        self.assertEqual(plugin.get("/healthz")[0], 200)  # no NVML health monitor to ask
+        self.assertEqual(plugin.get("/readyz")[0], 200)
 
     def test_the_simulated_jetson_and_an_nvml_that_lists_only_integrated_gpus(self):
         emulator = self.emulator()
