@@ -9,6 +9,7 @@
 #include "config/file_keys.h"
 #include "config/programs.h"
 #include "fake_env.h"
+#include "temp_dir.h"
 
 namespace nvdp::config {
 namespace {
@@ -89,9 +90,9 @@ class SettingsMergeTest : public ::testing::Test {
     EXPECT_FALSE(set_.Parse(all, testing::FakeEnv(std::move(env))).exit_code);
     return Settings(DevicePluginSettings(), set_);
   }
-  void TearDown() override { std::filesystem::remove(path_); }
-
-  std::string path_ = ::testing::TempDir() + "/settings-test.yaml";
+  // A directory of its own: ctest runs this fixture's tests in parallel processes.
+  testing::TempDir dir_;
+  std::string path_ = dir_ / "settings-test.yaml";
   flags::FlagSet set_ = DevicePluginSettings().MakeFlagSet();
 };
 
