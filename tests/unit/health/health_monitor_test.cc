@@ -208,7 +208,8 @@ TEST_F(HealthMonitorTest, RecoveryPeriodsFollowTheRegistrysClock) {
   EXPECT_FALSE(Healthy(Gpu(1)));
   clock.Advance(std::chrono::minutes(1));
   EXPECT_TRUE(WaitFor([&] { return Healthy(Gpu(1)); }));
-  EXPECT_EQ(metrics_->recovered.Value({Gpu(1)}), 1);
+  // The counter follows the recovery on the probe thread: wait for it too.
+  EXPECT_TRUE(WaitFor([&] { return metrics_->recovered.Value({Gpu(1)}) == 1; }));
 }
 
 TEST_F(HealthMonitorTest, NoRecoveryByDefault) {
