@@ -7,8 +7,8 @@
 
 #include "health/health_registry.h"
 #include "plugin/allocate/allocate.h"
-#include "plugin/server/plugin_metrics.h"
 #include "plugin/allocate/preferred.h"
+#include "plugin/server/plugin_metrics.h"
 #include "resource/resource.h"
 
 namespace nvdp::plugin {
