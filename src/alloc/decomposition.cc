@@ -75,7 +75,24 @@ std::shared_ptr<const Decomposition> Decomposition::Build(const PairScores& scor
   const uint32_t all = n == 32 ? ~0u : (1u << n) - 1;
   d->root_ = d->BuildNode(scores, all);
   if (d->root_ < 0) return nullptr;
-  for (Node& node : d->nodes_) {
+  for (Node& node : d->nodes_) {  // children come before their parents
+    node.best_set.assign(static_cast<size_t>(Bits(node.members)) + 1, kInfeasibleScore);
+    if (node.leaf >= 0) {
+      const Leaf& leaf = d->leaves_[static_cast<size_t>(node.leaf)];
+      for (uint32_t set = 0; set < leaf.set_score.size(); ++set) {
+        int& best = node.best_set[static_cast<size_t>(Bits(set))];
+        best = std::max(best, leaf.set_score[set]);
+      }
+    } else {
+      const std::vector<int>& left = d->nodes_[static_cast<size_t>(node.left)].best_set;
+      const std::vector<int>& right = d->nodes_[static_cast<size_t>(node.right)].best_set;
+      for (size_t a = 0; a < left.size(); ++a) {
+        for (size_t b = 0; b < right.size(); ++b) {
+          const int value = left[a] + right[b] + node.cross * static_cast<int>(a * b);
+          node.best_set[a + b] = std::max(node.best_set[a + b], value);
+        }
+      }
+    }
     for (uint32_t group : groups) {
       if (Bits(group & node.members) >= 2) node.twin_groups.push_back(group & node.members);
     }

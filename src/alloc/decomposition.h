@@ -36,6 +36,8 @@ class Decomposition {
     int cross = 0;                      // the score of every pair across the children
     int leaf = -1;                      // into leaves(), at a leaf
     std::vector<uint32_t> twin_groups;  // within members, of two or more
+    // [m]: the best score of one set of m of the members; bounds the value of several sets.
+    std::vector<int> best_set;
   };
   struct Leaf {
     std::vector<int> rows;       // ascending; bit i of a local subset is rows[i]

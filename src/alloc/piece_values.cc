@@ -147,7 +147,7 @@ int PieceValues::Value(int node_index, uint32_t rows, Sets& sets) {
       const Combo combo = combos[i];  // the list may move while children are asked
       if (combo.value_left + combo.value_right + combo.cross <= value) break;
       Sets a, b;
-      Children(node, sets, combo, false, a, b);
+      Children(node, sets, combo, Relax::kNone, a, b);
       const int value_a = Value(node.left, rows, a);
       if (value_a == kInfeasibleScore || value_a + combo.value_right + combo.cross <= value) {
         continue;
@@ -156,9 +156,19 @@ int PieceValues::Value(int node_index, uint32_t rows, Sets& sets) {
       if (value_b != kInfeasibleScore) value = std::max(value, value_a + value_b + combo.cross);
     }
   } else {
-    ForEachSplit(node, rows, sets, false,
+    const std::vector<int>& best_left = d_.nodes()[node.left].best_set;
+    const std::vector<int>& best_right = d_.nodes()[node.right].best_set;
+    ForEachSplit(node, rows, sets, false, &value,
                  [&](const int* marked_left, const int* split_size, const int* split_left,
                      int split_count, int pairs_across) {
+                   // Each part scores at most the best set of its size on its side: a
+                   // split that cannot beat the best found needs no child lookups.
+                   const int cross = node.cross * pairs_across;
+                   int bound = cross;
+                   for (int i = 0; i < split_count; ++i) {
+                     bound += best_left[split_left[i]] + best_right[split_size[i] - split_left[i]];
+                   }
+                   if (sets.marked_count == 0 && bound <= value) return;
                    Sets a, b;
                    const uint32_t left = d_.nodes()[node.left].members;
                    for (int m = 0; m < sets.marked_count; ++m) {
@@ -176,7 +186,7 @@ int PieceValues::Value(int node_index, uint32_t rows, Sets& sets) {
                    if (value_a == kInfeasibleScore) return;
                    const int value_b = Value(node.right, rows, b);
                    if (value_b == kInfeasibleScore) return;
-                   value = std::max(value, value_a + value_b + node.cross * pairs_across);
+                   value = std::max(value, value_a + value_b + cross);
                  });
   }
   Find(key).value = value;  // the table may have grown meanwhile
@@ -192,15 +202,30 @@ bool PieceValues::ReachesAt(int node_index, uint32_t rows, Sets& sets, int need)
     const Slot& slot = Find(MakeKey(node_index, rows, sets, false));
     if (slot.value >= kInfeasibleScore) return slot.value >= need;
   }
-  // Constraints only lower the value: a split whose unconstrained value misses the need cannot
-  // reach it, and the list is best first.
-  const std::vector<Combo>& combos = Combos(node_index, rows, sets);
-  for (size_t i = 0; i < combos.size(); ++i) {
-    const Combo combo = combos[i];  // the list may move while children are asked
+  // Constraints only lower the value: only the splits whose bound, then whose unconstrained
+  // value, reaches the need can reach it. They are asked best first: the likeliest to reach it.
+  const int beat = need - 1;
+  std::vector<Combo> combos;
+  ForEachSplit(node, rows, sets, false, &beat,
+               [&](const int* marked_left, const int* split_size, const int* split_left,
+                   int split_count, int pairs_across) {
+                 Combo combo = MakeCombo(sets, marked_left, split_size, split_left, split_count);
+                 combo.cross = node.cross * pairs_across;
+                 Sets a, b;
+                 Children(node, sets, combo, Relax::kKeepFixed, a, b);
+                 combo.value_left = Value(node.left, rows, a);
+                 if (combo.value_left == kInfeasibleScore) return;
+                 combo.value_right = Value(node.right, rows, b);
+                 if (combo.value_right == kInfeasibleScore) return;
+                 if (combo.value_left + combo.value_right + combo.cross >= need) {
+                   combos.push_back(combo);
+                 }
+               });
+  SortBestFirst(combos);
+  for (const Combo& combo : combos) {
     const int best = combo.value_left + combo.value_right + combo.cross;
-    if (best < need) break;
     Sets a, b;
-    Children(node, sets, combo, false, a, b);
+    Children(node, sets, combo, Relax::kNone, a, b);
     if (best == need) {  // no slack: both children must reach their unconstrained best
       if (ReachesAt(node.left, rows, a, combo.value_left) &&
           ReachesAt(node.right, rows, b, combo.value_right)) {
@@ -227,20 +252,12 @@ const std::vector<PieceValues::Combo>& PieceValues::Combos(int node_index, uint3
   }
   const Decomposition::Node& node = d_.nodes()[node_index];
   std::vector<Combo> combos;
-  ForEachSplit(node, rows, sets, true,
+  ForEachSplit(node, rows, sets, true, nullptr,
                [&](const int* marked_left, const int* split_size, const int* split_left,
                    int split_count, int pairs_across) {
-                 Combo combo{};
-                 for (int m = 0; m < sets.marked_count; ++m) {
-                   combo.marked_left[m] = static_cast<uint8_t>(marked_left[m]);
-                 }
-                 combo.split_count = static_cast<uint8_t>(split_count);
-                 for (int i = 0; i < split_count; ++i) {
-                   combo.split_size[i] = static_cast<uint8_t>(split_size[i]);
-                   combo.split_left[i] = static_cast<uint8_t>(split_left[i]);
-                 }
+                 Combo combo = MakeCombo(sets, marked_left, split_size, split_left, split_count);
                  Sets a, b;
-                 Children(node, sets, combo, true, a, b);
+                 Children(node, sets, combo, Relax::kAll, a, b);
                  combo.value_left = Value(node.left, rows, a);
                  if (combo.value_left == kInfeasibleScore) return;
                  combo.value_right = Value(node.right, rows, b);
@@ -248,16 +265,35 @@ const std::vector<PieceValues::Combo>& PieceValues::Combos(int node_index, uint3
                  combo.cross = node.cross * pairs_across;
                  combos.push_back(combo);
                });
-  std::sort(combos.begin(), combos.end(), [](const Combo& x, const Combo& y) {
-    return x.value_left + x.value_right + x.cross > y.value_left + y.value_right + y.cross;
-  });
+  SortBestFirst(combos);
   bucket.push_back(combo_lists_.size());
   combo_lists_.push_back({key, std::move(combos)});
   return combo_lists_.back().combos;
 }
 
+PieceValues::Combo PieceValues::MakeCombo(const Sets& sets, const int* marked_left,
+                                          const int* split_size, const int* split_left,
+                                          int split_count) {
+  Combo combo{};
+  for (int m = 0; m < sets.marked_count; ++m) {
+    combo.marked_left[m] = static_cast<uint8_t>(marked_left[m]);
+  }
+  combo.split_count = static_cast<uint8_t>(split_count);
+  for (int i = 0; i < split_count; ++i) {
+    combo.split_size[i] = static_cast<uint8_t>(split_size[i]);
+    combo.split_left[i] = static_cast<uint8_t>(split_left[i]);
+  }
+  return combo;
+}
+
+void PieceValues::SortBestFirst(std::vector<Combo>& combos) {
+  std::sort(combos.begin(), combos.end(), [](const Combo& x, const Combo& y) {
+    return x.value_left + x.value_right + x.cross > y.value_left + y.value_right + y.cross;
+  });
+}
+
 void PieceValues::Children(const Decomposition::Node& node, const Sets& sets, const Combo& combo,
-                           bool relaxed, Sets& left, Sets& right) const {
+                           Relax relax, Sets& left, Sets& right) const {
   const uint32_t left_members = d_.nodes()[node.left].members;
   const uint32_t right_members = d_.nodes()[node.right].members;
   for (int m = 0; m < sets.marked_count; ++m) {
@@ -265,7 +301,10 @@ void PieceValues::Children(const Decomposition::Node& node, const Sets& sets, co
     const int on_left = combo.marked_left[m];
     const uint32_t fixed_left = piece.fixed & left_members;
     const uint32_t fixed_right = piece.fixed & right_members;
-    if (relaxed) {
+    if (relax == Relax::kAll) {
+      left.Add(on_left);
+      right.Add(piece.size - on_left);
+    } else if (relax == Relax::kKeepFixed) {
       left.Add(Piece{on_left, fixed_left, 0, fixed_left});
       right.Add(Piece{piece.size - on_left, fixed_right, 0, fixed_right});
     } else {
@@ -310,7 +349,7 @@ int PieceValues::EvalLeaf(const Decomposition::Leaf& leaf, uint32_t local, const
 
 template <typename Visit>
 void PieceValues::ForEachSplit(const Decomposition::Node& node, uint32_t rows, const Sets& sets,
-                               bool shape_only, Visit&& visit) {
+                               bool shape_only, const int* beat, Visit&& visit) {
   const uint32_t left = d_.nodes()[node.left].members;
   const uint32_t right = d_.nodes()[node.right].members;
   const int n1 = Bits(rows & left);
@@ -350,12 +389,23 @@ void PieceValues::ForEachSplit(const Decomposition::Node& node, uint32_t rows, c
   }
   if (n1 < min_from[0] || n1 > max_from[0]) return;
 
+  // With `beat` (plain sets only): a set of s with v on the left scores at most gain(s, v), and
+  // any set of s at most the node's best set of s; a path whose optimum cannot beat *beat stops.
+  const std::vector<int>& best_left = d_.nodes()[node.left].best_set;
+  const std::vector<int>& best_right = d_.nodes()[node.right].best_set;
+  const bool bounded = beat != nullptr;
+  int rest_from[kMaxPlain + kMaxMarked + 1];
+  rest_from[range_count] = 0;
+  for (int r = range_count; r-- > 0;) {
+    rest_from[r] =
+        rest_from[r + 1] + (bounded ? ranges[r].count * node.best_set[ranges[r].size] : 0);
+  }
   int marked_left[kMaxMarked] = {};
   int split_size[kMaxPlain], split_left[kMaxPlain];  // per plain set: its size, how many go left
   int split_count = 0;
   // Range r, with `count` of its sets still to place, the smallest count left they may take.
-  auto recurse = [&](auto&& self, int r, int count, int from, int left_so_far,
-                     int pairs_across) -> void {
+  auto recurse = [&](auto&& self, int r, int count, int from, int left_so_far, int pairs_across,
+                     int partial) -> void {
     if (r == range_count) {
       if (left_so_far == n1) visit(marked_left, split_size, split_left, split_count, pairs_across);
       return;
@@ -363,7 +413,7 @@ void PieceValues::ForEachSplit(const Decomposition::Node& node, uint32_t rows, c
     const Range& range = ranges[r];
     if (count == 0) {
       self(self, r + 1, r + 1 < range_count ? ranges[r + 1].count : 0,
-           r + 1 < range_count ? ranges[r + 1].lo : 0, left_so_far, pairs_across);
+           r + 1 < range_count ? ranges[r + 1].lo : 0, left_so_far, pairs_across, partial);
       return;
     }
     const bool is_marked = r < sets.marked_count;
@@ -373,6 +423,12 @@ void PieceValues::ForEachSplit(const Decomposition::Node& node, uint32_t rows, c
       const int after_max = left_so_far + v + (count - 1) * range.hi + max_from[r + 1];
       if (after_min > n1) break;
       if (after_max < n1) continue;
+      int gain = 0;
+      if (bounded) {
+        gain = best_left[v] + best_right[range.size - v] + node.cross * v * (range.size - v);
+        const int rest = (count - 1) * node.best_set[range.size] + rest_from[r + 1];
+        if (partial + gain + rest <= *beat) continue;
+      }
       if (is_marked) {
         marked_left[r] = v;
       } else {
@@ -381,12 +437,12 @@ void PieceValues::ForEachSplit(const Decomposition::Node& node, uint32_t rows, c
       }
       // Sets of one size are alike: take their counts in ascending order (a multiset).
       self(self, r, count - 1, is_marked ? range.hi + 1 : v, left_so_far + v,
-           pairs_across + v * (range.size - v));
+           pairs_across + v * (range.size - v), partial + gain);
       if (!is_marked) --split_count;
     }
   };
   recurse(recurse, 0, range_count > 0 ? ranges[0].count : 0, range_count > 0 ? ranges[0].lo : 0, 0,
-          0);
+          0, 0);
 }
 
 }  // namespace nvdp::alloc

@@ -22,8 +22,8 @@ class PieceValues {
     int size = 0;
     uint32_t contain = 0;
     uint32_t avoid = 0;
-    // Of `contain`, what the bounds keep when they relax the constraints (the required GPUs:
-    // relaxing those would bound far above any answer).
+    // Of `contain`, the GPUs that decide the set's shape: how many of it each half must take
+    // when the splits are listed (the required GPUs).
     uint32_t fixed = 0;
   };
   static constexpr int kMaxPlain = 32;
@@ -43,8 +43,9 @@ class PieceValues {
   // The best total score of splitting exactly the GPUs of `rows` into `sets`, or
   // kInfeasibleScore.
   int Best(uint32_t rows, const Sets& sets);
-  // Whether Best(rows, sets) >= need. Cheaper: at every node only the splits whose value without
-  // the marked sets' constraints reaches the need are tried, best first.
+  // Whether Best(rows, sets) >= need. Cheaper: at every node only the splits whose bound (each
+  // part at most the best set of its size), then whose value without the marked sets'
+  // constraints, reaches the need are tried, and the first that reaches it ends the search.
   bool Reaches(uint32_t rows, const Sets& sets, int need);
 
  private:
@@ -84,12 +85,18 @@ class PieceValues {
   int EvalLeaf(const Decomposition::Leaf& leaf, uint32_t local, const Sets& sets, int next_marked);
   // Calls visit(marked_left, split_size, split_left, split_count, pairs_across) for every way to
   // split `sets` between the children of `node` (ranges from sizes and fixed GPUs only when
-  // `shape_only`).
+  // `shape_only`). With `beat`, and plain sets only: only splits whose bound exceeds *beat.
   template <typename Visit>
   void ForEachSplit(const Decomposition::Node& node, uint32_t rows, const Sets& sets,
-                    bool shape_only, Visit&& visit);
-  // The children's sets for a split; `relaxed`: with only the fixed GPUs held (for bounds).
-  void Children(const Decomposition::Node& node, const Sets& sets, const Combo& combo, bool relaxed,
+                    bool shape_only, const int* beat, Visit&& visit);
+  static Combo MakeCombo(const Sets& sets, const int* marked_left, const int* split_size,
+                         const int* split_left, int split_count);
+  static void SortBestFirst(std::vector<Combo>& combos);
+  // For bounds, the marked sets' constraints can be relaxed: all of them, or all but the
+  // fixed GPUs.
+  enum class Relax { kNone, kKeepFixed, kAll };
+  // The children's sets for a split.
+  void Children(const Decomposition::Node& node, const Sets& sets, const Combo& combo, Relax relax,
                 Sets& left, Sets& right) const;
   const std::vector<Combo>& Combos(int node, uint32_t rows, const Sets& sets);
   Slot& Find(const Key& key);
