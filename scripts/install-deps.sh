@@ -12,6 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 packages=(
   # toolchain
   g++ cmake ninja-build pkg-config make git clang-format clang-tidy
+  # the release link: lld, for the hot-function layout (cmake/hot-functions.txt)
+  lld
   # fuzzing (make fuzz, the fuzz smoke of make test): clang with libFuzzer and the sanitizers
   clang-16 libclang-rt-16-dev
   # gRPC + protobuf (kubelet device plugin API)
