@@ -9,6 +9,8 @@ echo
 echo
 /usr/bin/python3 bench/startup_and_memory.py --profile v100-16gpu --runs 3
 echo
+/usr/bin/python3 bench/startup_and_memory.py --multicall --runs 5
+echo
 "$NVDP_BUILD_DIR/bench/preferred-allocation-bench" --sim-root "$NVDP_BUILD_DIR/sim-root"
 echo
 /usr/bin/python3 bench/preferred_allocation_instructions.py

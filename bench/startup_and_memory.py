@@ -50,10 +50,16 @@ def main():
     parser.add_argument("--idle", type=float, default=2.0)
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--burst", type=int, default=10000)
+    parser.add_argument("--multicall", action="store_true",
+                        help="the image's binary: build/bin/nvdp called as nvidia-device-plugin")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="nvdp-bench-"))
     (work / "dp").mkdir()
+    binary = BIN / "nvidia-device-plugin"
+    if args.multicall:
+        binary = work / "nvidia-device-plugin"
+        binary.symlink_to(BIN / "nvdp")
     emulator = Emulator(work / "dp")
     registered, listed, stops, rss, anon, file_rss, threads = [], [], [], [], [], [], []
     try:
@@ -61,7 +67,7 @@ def main():
         for _ in range(args.runs):
             before = len(emulator.registrations())
             lists_before = len(emulator.device_lists())
-            plugin = Plugin(work, args.profile)
+            plugin = Plugin(work, args.profile, binary=binary)
             reply = emulator.send(f"wait registered {GPU} count={before + 1} timeout=10")
             assert reply["ok"], reply
             registered.append(emulator.registrations()[-1]["t_ms"] - plugin.started_ms)
@@ -82,7 +88,7 @@ def main():
             stops.append((time.monotonic() - start) * 1000)
 
         before = len(emulator.registrations())
-        plugin = Plugin(work, args.profile)
+        plugin = Plugin(work, args.profile, binary=binary)
         assert emulator.send(f"wait registered {GPU} count={before + 1} timeout=10")["ok"]
         assert emulator.send(f"wait devices {GPU} {gpus} timeout=5")["ok"]
         ping, alloc, preferred = [], [], []
@@ -101,13 +107,14 @@ def main():
             assert reply["ok"] and len(reply["devices"]) == size, reply
         after_burst = status_kb(plugin.proc.pid)
         plugin.stop()
-        version = subprocess.run([str(BIN / "nvidia-device-plugin"), "--version"], capture_output=True,
+        version = subprocess.run([str(binary), "--version"], capture_output=True,
                                  text=True).stdout.splitlines()[0]
     finally:
         emulator.close()
         subprocess.run(["rm", "-rf", str(work)])
 
-    print(f"nvidia-device-plugin {version} on simulated {args.profile} ({gpus} GPUs), {args.runs} starts")
+    name = "nvidia-device-plugin (the image's multi-call nvdp)" if args.multicall else "nvidia-device-plugin"
+    print(f"{name} {version} on simulated {args.profile} ({gpus} GPUs), {args.runs} starts")
     print(summary("start to registered", registered, "ms"))
     print(summary("start to first device list", listed, "ms"))
     print(summary(f"idle VmRSS after {args.idle:g} s", rss, "MiB"))
