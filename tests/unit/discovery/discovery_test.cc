@@ -206,5 +206,23 @@ TEST(MigDiscoveryTest, AnUnreadableMigDeviceIsLeftOut) {
             std::string::npos);
 }
 
+// Upstream v0.20 surfaced NVML's error when a MIG device's placement cannot be read (it used to
+// fall back to parsing the UUID and report only that). Placement here always comes from NVML,
+// and the left-out device names the call and NVML's error.
+TEST(MigDiscoveryTest, AnUnreadablePlacementNamesNvmlsError) {
+  for (const char* function : {"nvmlDeviceGetGpuInstanceId", "nvmlDeviceGetComputeInstanceId",
+                               "nvmlDeviceGetGpuInstanceById"}) {
+    SCOPED_TRACE(function);
+    testing::SimulatedNode node("a100-mig-single",
+                                std::string("fail ") + function + " NO_PERMISSION\n");
+    Inventory inventory = DiscoverOn(node);
+    EXPECT_TRUE(inventory.gpus[0].mig_devices.empty());
+    ASSERT_FALSE(inventory.unreadable.empty());
+    EXPECT_NE(inventory.unreadable[0].find(std::string(function) + ": Insufficient Permissions"),
+              std::string::npos)
+        << inventory.unreadable[0];
+  }
+}
+
 }  // namespace
 }  // namespace nvdp::discovery
