@@ -217,7 +217,18 @@ void ApplyGpuFields(const Reader& r, const YamlNode& node, const std::string& wh
       gpu.pcie = r.Strings(value, at, "a list of names from the CPU down");
     else if (key == "board")
       gpu.board = r.String(value, at);
-    else if (key == "mig_capable")
+    else if (key == "drm") {
+      gpu.drm = r.Strings(value, at, "a list of DRM node names such as card1, renderD128");
+      for (const std::string& name : gpu.drm) {
+        const bool card = name.starts_with("card") && name.size() > 4;
+        const bool render = name.starts_with("renderD") && name.size() > 7;
+        const size_t digits = card ? 4 : 7;
+        if ((!card && !render) ||
+            name.find_first_not_of("0123456789", digits) != std::string::npos) {
+          r.Fail(at, "expected DRM node names such as card1 or renderD128, not \"" + name + "\"");
+        }
+      }
+    } else if (key == "mig_capable")
       gpu.mig_capable = r.Boolean(value, at);
     else if (key == "supported_events")
       gpu.supported_events = ParseEvents(r, value, at);

@@ -55,6 +55,8 @@ struct GpuProfile {
   // PCIe path from the CPU down to the GPU's own switch: [cpu, host bridge, switch, ...].
   std::vector<std::string> pcie;
   std::string board;  // GPUs on the same board (e.g. K80) share it
+  // Its DRM nodes (nvidia-drm loaded): card<N>, renderD<N> under /dev/dri and in sysfs drm/.
+  std::vector<std::string> drm;
   bool mig_capable = false;
   unsigned long long supported_events = 0;
   std::vector<MigProfileSpec> mig_profiles;

@@ -5,7 +5,8 @@
 //   nvml-sim root --out <dir> [--libdir <dir>] [profile]...
 //                                           write what the programs read outside NVML for these
 //                                           profiles (default: all built-in) under a driver root:
-//                                           sys/bus/pci/devices/<id>/{numa_node,class,vendor},
+//                                           sys/bus/pci/devices/<id>/{numa_node,class,vendor,drm/},
+//                                           dev/dri nodes and by-path links,
 //                                           proc/driver/nvidia-caps/mig-minors, dev/nvidia* nodes,
 //                                           the driver's files for CDI (libraries named with each
 //                                           profile's driver version under --libdir, GSP
@@ -234,6 +235,16 @@ int Sysfs(const fs::path& out, const std::string& libdir, std::vector<std::strin
       config[0x0A] = static_cast<char>(gpu.pci_class >> 8 & 0xFF);
       config[0x0B] = static_cast<char>(gpu.pci_class >> 16 & 0xFF);
       std::ofstream(dir / "config", std::ios::binary) << config;
+      // nvidia-drm's nodes: sysfs drm/<name>, /dev/dri/<name> and the udev by-path links.
+      for (const std::string& node : gpu.drm) {
+        fs::create_directories(dir / "drm" / node);
+        fs::create_directories(out / "dev/dri/by-path");
+        std::ofstream(out / "dev/dri" / node);
+        const fs::path link = out / "dev/dri/by-path" /
+                              ("pci-" + id + (node.starts_with("card") ? "-card" : "-render"));
+        fs::remove(link);
+        fs::create_symlink("../" + node, link);
+      }
     }
     // The machine type (DMI product name) only for a root of one machine.
     if (one_profile && !p.machine_type.empty()) {

@@ -1,12 +1,14 @@
 #include "cdi/generate.h"
 
 #include <glob.h>
+#include <unistd.h>
 
 #include <algorithm>
 
 #include "cdi/driver_files.h"
 #include "common/paths.h"
 #include "device/control_nodes.h"
+#include "device/pci.h"
 
 namespace nvdp::cdi {
 namespace {
@@ -92,6 +94,33 @@ ContainerEdits DriverEdits(const device::Inventory& inventory, const GpuSpecSett
   return edits;
 }
 
+// A GPU's nvidia-drm nodes that exist under the dev root, and the hook that recreates their
+// /dev/dri/by-path links in the container, as the container toolkit's spec has them.
+void AddDrmEdits(const device::GpuInfo& gpu, const GpuSpecSettings& settings,
+                 ContainerEdits& edits) {
+  std::vector<std::string> present;
+  for (const std::string& node : gpu.drm_nodes) {
+    if (!PathExists(settings.roots.LocalDevice(node))) continue;
+    edits.device_nodes.push_back(Node(settings.roots, node));
+    present.push_back(node);
+  }
+  if (present.empty() || settings.HookDisabled("create-symlinks")) return;
+  std::vector<std::string> links;
+  const std::string bus = device::NormalizeBusId(gpu.pci_bus_id);
+  for (const char* suffix : {"-card", "-render"}) {
+    const std::string link = "/dev/dri/by-path/pci-" + bus + suffix;
+    char target[256];
+    const ssize_t size =
+        readlink(settings.roots.LocalDevice(link).c_str(), target, sizeof target - 1);
+    if (size <= 0) continue;
+    const std::string to(target, static_cast<size_t>(size));
+    const std::string node = to.starts_with("../") ? "/dev/dri/" + to.substr(3) : to;
+    if (std::find(present.begin(), present.end(), node) == present.end()) continue;
+    links.insert(links.end(), {"--link", to + "::" + link});
+  }
+  if (!links.empty()) edits.hooks.push_back(MakeHook(settings.hook_path, "create-symlinks", links));
+}
+
 }  // namespace
 
 Roots Roots::Resolve(const std::string& driver_root, const std::string& host_driver_root,
@@ -140,6 +169,7 @@ Spec GpuSpec(const device::Inventory& inventory, const std::optional<device::Mig
     const std::string node = "/dev/nvidia" + std::to_string(gpu.minor);
     Device device{settings.index_names ? std::to_string(gpu.index) : gpu.uuid, {}};
     device.edits.device_nodes.push_back(Node(settings.roots, node));
+    AddDrmEdits(gpu, settings, device.edits);
     all.edits.Merge(device.edits);
     spec.devices.push_back(device);
     for (const device::MigDeviceInfo& mig : gpu.mig_devices) {
@@ -161,6 +191,8 @@ Spec GpuSpec(const device::Inventory& inventory, const std::optional<device::Mig
       for (const std::string& path : {node, *gi, *ci}) {
         mig_device.edits.device_nodes.push_back(Node(settings.roots, path));
       }
+      // As the toolkit since NVIDIA/nvidia-container-toolkit#1818: +gfx instances render too.
+      if (mig.graphics) AddDrmEdits(gpu, settings, mig_device.edits);
       all.edits.Merge(mig_device.edits);
       spec.devices.push_back(mig_device);
     }

@@ -57,6 +57,8 @@ std::string MigProfileSuffix(unsigned gi_profile) {
   return "";
 }
 
+bool IsGraphicsProfile(unsigned gi_profile) { return gi_profile >= 0xA && gi_profile <= 0xC; }
+
 int MigMemoryGb(unsigned long long mig_memory_mib, unsigned long long parent_memory_bytes) {
   if (parent_memory_bytes == 0) return 0;
   constexpr unsigned long long kGiB = 1ULL << 30;

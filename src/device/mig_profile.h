@@ -13,6 +13,9 @@ int ComputeInstanceSlices(unsigned ci_profile);
 // "+me", "+me.all", "+gfx", "-me" or "" for a GPU instance profile index.
 std::string MigProfileSuffix(unsigned gi_profile);
 
+// Whether a GPU instance profile index is a graphics one (1/2/4_SLICE_GFX).
+bool IsGraphicsProfile(unsigned gi_profile);
+
 // The profile's GB figure: the instance's share of the parent's memory, rounded up to eighths,
 // times the parent's memory in whole GiB (rounded up), rounded to the nearest integer.
 int MigMemoryGb(unsigned long long mig_memory_mib, unsigned long long parent_memory_bytes);

@@ -88,6 +88,7 @@ MigDeviceInfo ReadMigDevice(const nvml::Nvml& nvml, nvmlDevice_t parent,
   const unsigned ci_profile = FindComputeInstanceProfile(nvml, gi, ci_info.profileId);
   device.profile =
       device::MigProfileName(gi_profile, ci_profile, attributes.memorySizeMB, parent_bytes);
+  device.graphics = device::IsGraphicsProfile(gi_profile);
   return device;
 }
 

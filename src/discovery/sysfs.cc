@@ -1,6 +1,9 @@
 #include "discovery/sysfs.h"
 
+#include <glob.h>
+
 #include "common/fs.h"
+#include "common/paths.h"
 #include "common/strings.h"
 #include "device/pci.h"
 
@@ -18,6 +21,28 @@ NumaLookup ReadNumaNode(const std::vector<std::string>& sysfs_roots, std::string
     }
     if (node < 0) return {};
     return {static_cast<int>(node), ""};
+  }
+  return {};
+}
+
+std::vector<std::string> ReadDrmNodes(const std::vector<std::string>& sysfs_roots,
+                                      std::string_view bus_id) {
+  const std::string relative = "/bus/pci/devices/" + device::NormalizeBusId(bus_id);
+  for (const std::string& root : sysfs_roots) {
+    if (!IsDirectory(root + relative)) continue;
+    std::vector<std::string> nodes;
+    for (const char* kind : {"card", "renderD"}) {
+      const std::string pattern = root + relative + "/drm/" + kind + "*";
+      glob_t matches{};
+      if (glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
+        for (size_t i = 0; i < matches.gl_pathc; ++i) {
+          const std::string path = matches.gl_pathv[i];
+          nodes.push_back("/dev/dri/" + path.substr(path.rfind('/') + 1));
+        }
+      }
+      globfree(&matches);
+    }
+    return nodes;
   }
   return {};
 }

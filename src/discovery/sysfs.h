@@ -19,6 +19,11 @@ struct NumaLookup {
 // Reads <root>/bus/pci/devices/<normalized bus id>/numa_node from the first root that has it.
 NumaLookup ReadNumaNode(const std::vector<std::string>& sysfs_roots, std::string_view bus_id);
 
+// nvidia-drm's device nodes of a PCI device, as /dev/dri/<name>: the card* then renderD* entries
+// of <root>/bus/pci/devices/<normalized bus id>/drm in the first root that has the device.
+std::vector<std::string> ReadDrmNodes(const std::vector<std::string>& sysfs_roots,
+                                      std::string_view bus_id);
+
 // Reads <root>/proc/driver/nvidia-caps/mig-minors from the first root that has it.
 std::optional<device::MigCaps> LoadMigCaps(const std::vector<std::string>& roots);
 

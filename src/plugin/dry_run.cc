@@ -40,15 +40,18 @@ std::string DescribeAsText(const Plan& plan) {
   }
   for (const device::GpuInfo& gpu : inventory.gpus) {
     if (inventory.tegra) break;
+    std::string drm;
+    for (const std::string& node : gpu.drm_nodes) drm += " " + node;
     out += fmt::format(
-        "  GPU {}: {} {} {} MiB, compute {}.{}, PCI {}, /dev/nvidia{}, NUMA {}{}{}\n", gpu.index,
+        "  GPU {}: {} {} {} MiB, compute {}.{}, PCI {}, /dev/nvidia{}{}, NUMA {}{}{}\n", gpu.index,
         gpu.uuid, gpu.name, gpu.memory_mib(), gpu.cc_major, gpu.cc_minor, gpu.pci_bus_id, gpu.minor,
-        gpu.numa_node ? std::to_string(*gpu.numa_node) : "unknown",
+        drm, gpu.numa_node ? std::to_string(*gpu.numa_node) : "unknown",
         gpu.mig_enabled ? ", MIG enabled" : "",
         gpu.problem.empty() ? "" : " [UNHEALTHY: " + gpu.problem + "]");
     for (const device::MigDeviceInfo& mig : gpu.mig_devices) {
-      out += fmt::format("    MIG {}:{} {} {} (GPU instance {}, compute instance {})\n", gpu.index,
-                         mig.index, mig.uuid, mig.profile, mig.gpu_instance, mig.compute_instance);
+      out += fmt::format("    MIG {}:{} {} {} (GPU instance {}, compute instance {}{})\n",
+                         gpu.index, mig.index, mig.uuid, mig.profile, mig.gpu_instance,
+                         mig.compute_instance, mig.graphics ? ", graphics" : "");
     }
   }
   for (const std::string& problem : inventory.unreadable) out += "  unreadable " + problem + "\n";

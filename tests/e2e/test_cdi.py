@@ -7,11 +7,12 @@ import json
 import os
 import re
 import signal
+import subprocess
 from pathlib import Path
 
 import jsonschema
 
-from harness import GPU, SIM_ROOT, E2ETest, profile
+from harness import BIN, GPU, SIM_ROOT, E2ETest, profile
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden" / "cdi"
@@ -163,6 +164,54 @@ class CdiTest(E2ETest):
         for node in spec["containerEdits"]["deviceNodes"]:
             self.assertEqual(node["hostPath"], node["path"])
         self.assertTrue(spec["containerEdits"]["mounts"][0]["hostPath"].startswith("/run/nvidia/driver/"))
+
+    def test_drm_nodes_for_gpus_and_graphics_mig_devices(self):
+        """nvidia-drm's /dev/dri nodes go with their GPU, and with the GPU's +gfx MIG devices only
+        (upstream v0.20, through the container toolkit), with the by-path links as a hook."""
+        plugin = self.start("rtx-pro-6000-mig", "--device-list-strategy=cdi-cri", "--mig-strategy=mixed")
+        plugin.wait_log(r"Wrote the CDI spec \S+-gpu\.json", 10)
+        devices = {d["name"]: d["containerEdits"] for d in self.spec()["devices"]}
+        gpus = profile("rtx-pro-6000-mig")["gpus"]
+
+        def nodes(name):
+            return [(n["path"], n["hostPath"]) for n in devices[name]["deviceNodes"]]
+
+        def links(name):
+            [hook] = [h for h in devices[name].get("hooks", []) if h["args"][:3] == ["nvidia-ctk", "hook",
+                                                                                   "create-symlinks"]]
+            return hook["args"][3:]
+
+        self.assertEqual(nodes(gpus[1]["uuid"]), [(p, p) for p in ("/dev/nvidia1", "/dev/dri/card2",
+                                                                   "/dev/dri/renderD129")])
+        self.assertEqual(links(gpus[1]["uuid"]), ["--link", "../card2::/dev/dri/by-path/pci-0000:e1:00.0-card",
+                                                  "--link", "../renderD129::/dev/dri/by-path/pci-0000:e1:00.0-render"])
+        env = dict(os.environ, NVML_SIM_PROFILE="rtx-pro-6000-mig")
+        dry_run = subprocess.run([str(BIN / "nvidia-device-plugin"), "--driver-root-ctr-path", str(SIM_ROOT),
+                                  "--mig-strategy=mixed", "--dry-run"], env=env, capture_output=True, text=True,
+                                 timeout=10, check=True).stdout
+        migs = re.findall(r"MIG 0:\d+ (MIG-\S+) (\S+) \(GPU instance \d+, compute instance \d+(, graphics)?\)",
+                          dry_run)
+        self.assertEqual([(profile_name, bool(graphics)) for _, profile_name, graphics in migs],
+                         [("2g.48gb+gfx", True), ("1g.24gb+gfx", True), ("1g.24gb", False)])
+        for uuid, _, graphics in migs:
+            paths = [path for path, _ in nodes(uuid)]
+            self.assertEqual(paths[0], "/dev/nvidia0")
+            self.assertEqual(len([p for p in paths if p.startswith("/dev/nvidia-caps/")]), 2, paths)
+            if graphics:
+                self.assertEqual(paths[3:], ["/dev/dri/card1", "/dev/dri/renderD128"])
+                self.assertEqual(links(uuid)[1], "../card1::/dev/dri/by-path/pci-0000:c1:00.0-card")
+            else:
+                self.assertEqual(len(paths), 3, paths)
+                self.assertNotIn("hooks", devices[uuid])
+        all_paths = [path for path, _ in nodes("all")]
+        for path in ("/dev/dri/card1", "/dev/dri/renderD128", "/dev/dri/card2", "/dev/dri/renderD129"):
+            self.assertEqual(all_paths.count(path), 1, path)
+        plugin.stop()
+        plugin = self.start("rtx-pro-6000-mig", "--device-list-strategy=cdi-cri", "--cdi-disable-hooks=create-symlinks")
+        plugin.wait_log(r"Wrote the CDI spec \S+-gpu\.json", 10)
+        devices = {d["name"]: d["containerEdits"] for d in self.spec()["devices"]}
+        self.assertNotIn("hooks", devices[gpus[1]["uuid"]])
+        self.assertIn("/dev/dri/card2", [n["path"] for n in devices[gpus[1]["uuid"]]["deviceNodes"]])
 
     def test_hook_path(self):
         plugin = self.start("dgx-a100", "--device-list-strategy=cdi-cri",

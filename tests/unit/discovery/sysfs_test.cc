@@ -30,6 +30,21 @@ TEST_F(NumaTest, ReadsTheFirstRootThatHasTheDevice) {
   EXPECT_EQ(ReadNumaNode(roots, "00000000:3B:00.0").node, 0);
 }
 
+// drm/ of the GPU's PCI device in the first root that has the device: cards first, then render
+// nodes; nothing when nvidia-drm is not loaded (no drm/) or the device is unknown.
+TEST_F(NumaTest, DrmNodesOfTheFirstRootThatHasTheDevice) {
+  const std::string id = "0000:c1:00.0";
+  for (const char* node : {"renderD128", "card1", "controlD64"}) {
+    fs::create_directories(second_.path() / "bus/pci/devices" / id / "drm" / node);
+  }
+  auto roots = std::vector<std::string>{first_.path().string(), second_.path().string()};
+  EXPECT_EQ(ReadDrmNodes(roots, "00000000:C1:00.0"),
+            (std::vector<std::string>{"/dev/dri/card1", "/dev/dri/renderD128"}));
+  Write(first_.path(), id, "0\n");  // the device, without drm/: the first root answers
+  EXPECT_TRUE(ReadDrmNodes(roots, "00000000:C1:00.0").empty());
+  EXPECT_TRUE(ReadDrmNodes(roots, "00000000:C2:00.0").empty());
+}
+
 TEST_F(NumaTest, UnknownWhenMissingOrNegative) {
   auto roots = std::vector<std::string>{first_.path().string()};
   EXPECT_EQ(ReadNumaNode(roots, "00000000:3B:00.0").node, std::nullopt);
