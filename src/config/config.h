@@ -49,6 +49,8 @@ struct ReplicatedResources {
 struct Sharing {
   std::optional<ReplicatedResources> time_slicing;
   std::optional<ReplicatedResources> mps;
+  // --sharing-per-device: entries replicate only their `devices`; the rest stay unshared.
+  bool per_device = false;
 
   enum class Strategy { kNone, kTimeSlicing, kMps };
   // §2.5: MPS if its block is present and any resource has replicas > 1, else time-slicing if any

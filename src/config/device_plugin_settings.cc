@@ -166,6 +166,7 @@ const SettingsTable& DevicePluginSettings() {
            "serve /healthz, /readyz and /metrics over HTTP on this address (e.g. :8080); empty: "
            "off"},
           rows::ConfigFile({"CONFIG_FILE"}),
+          rows::SharingPerDevice(),
           {"cdi-disable-hooks",
            {},
            {"CDI_DISABLE_HOOKS"},

@@ -23,10 +23,14 @@ bool HasKeyIn(const Config& config, const std::string& section) {
   return it != config.values.end() && it->first.starts_with(section + ".");
 }
 
-void DisableRenaming(std::optional<ReplicatedResources>& block, const char* what,
+void DisableRenaming(std::optional<ReplicatedResources>& block, const char* what, bool per_device,
                      std::vector<std::string>& warnings) {
   if (!block) return;
   for (ReplicatedResource& r : block->resources) {
+    if (per_device) {  // the entry's own rename wins; renameByDefault names the rest
+      if (!r.rename && block->rename_by_default) r.rename = r.name + ".shared";
+      continue;
+    }
     if (block->rename_by_default) {
       if (r.rename != r.name + ".shared") {
         warnings.push_back(std::string("Renaming of ") + what + " resource " + r.name +
@@ -81,8 +85,9 @@ std::string DurationText(long long nanos) {
 
 }  // namespace
 
-std::vector<std::string> FinalizeAfterMerge(Config& config) {
+std::vector<std::string> FinalizeAfterMerge(Config& config, bool per_device) {
   std::vector<std::string> warnings;
+  config.sharing.per_device = per_device;
   if (config.String(keys::kNvidiaDevRoot).value_or("").empty() &&
       config.Has(keys::kNvidiaDriverRoot)) {
     config.Set(keys::kNvidiaDevRoot, *config.String(keys::kNvidiaDriverRoot));
@@ -91,13 +96,13 @@ std::vector<std::string> FinalizeAfterMerge(Config& config) {
   if (config.sharing.mps && !config.sharing.mps->fail_requests_greater_than_one_given) {
     config.sharing.mps->fail_requests_greater_than_one = true;
   }
-  if (!config.resources.gpus.empty() || !config.resources.mig.empty()) {
+  if (!per_device && (!config.resources.gpus.empty() || !config.resources.mig.empty())) {
     warnings.push_back(
         "Customizing the 'resources' field is not yet supported in the config. Ignoring...");
     config.resources = Resources{};
   }
-  DisableRenaming(config.sharing.time_slicing, "timeSlicing", warnings);
-  DisableRenaming(config.sharing.mps, "mps", warnings);
+  DisableRenaming(config.sharing.time_slicing, "timeSlicing", per_device, warnings);
+  DisableRenaming(config.sharing.mps, "mps", per_device, warnings);
   return warnings;
 }
 

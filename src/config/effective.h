@@ -14,7 +14,8 @@ namespace nvdp::config {
 // failRequestsGreaterThanOne. §2.4: user resource rules are dropped; shared resources keep only
 // name and replicas (rename follows renameByDefault, devices become "all"). Returns one warning
 // per change made, as upstream logs them.
-std::vector<std::string> FinalizeAfterMerge(Config& config);
+// With `per_device` (--sharing-per-device) the resource rules, `devices` and `rename` are kept.
+std::vector<std::string> FinalizeAfterMerge(Config& config, bool per_device = false);
 
 // §2.3's start-up validation for nvidia-device-plugin. Throws ConfigError naming the problem.
 void ValidateForDevicePlugin(const Config& config);

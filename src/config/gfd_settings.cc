@@ -54,6 +54,7 @@ const SettingsTable& FeatureDiscoverySettings() {
              "a file containing the name of the machine",
              keys::kMachineTypeFile},
             rows::ConfigFile({"GFD_CONFIG_FILE", "CONFIG_FILE"}),
+            rows::SharingPerDevice(),
             {"use-node-feature-api",
              {},
              {"GFD_USE_NODE_FEATURE_API", "USE_NODE_FEATURE_API"},

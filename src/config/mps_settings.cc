@@ -13,6 +13,7 @@ const SettingsTable& MpsDaemonSettings() {
       "<mps-container-root>/shm, then exit",
       {
           rows::ConfigFile({"CONFIG_FILE"}),
+          rows::SharingPerDevice(),
           rows::MigStrategy({"MIG_STRATEGY"},
                             "the desired strategy for exposing MIG devices on GPUs that support "
                             "it:\n\t\t[none | single | mixed]"),

@@ -67,6 +67,17 @@ Setting NodeName(std::string help) {
   return {"node-name", {}, {"NODE_NAME"}, Kind::kString, {""}, std::move(help)};
 }
 
+Setting SharingPerDevice() {
+  return {"sharing-per-device",
+          {},
+          {"SHARING_PER_DEVICE"},
+          Kind::kBool,
+          {"false"},
+          "apply the sharing config's per-resource 'devices' (indices, UUIDs, a count) and "
+          "'rename', and the config's 'resources' patterns, which upstream ignores; off: the "
+          "upstream behaviour (every device replicated, no renaming unless renameByDefault)"};
+}
+
 std::vector<Setting> KubeClient() {
   return {{"kube-api-qps",
            {},

@@ -18,6 +18,9 @@ Setting DeviceDiscoveryStrategy(std::string help);
 Setting MpsContainerRoot(std::string help);
 Setting Kubeconfig(std::string help);
 Setting NodeName(std::string help);
+// --sharing-per-device: the sharing entries' devices and rename, and custom resource patterns,
+// take effect (upstream parses and ignores them).
+Setting SharingPerDevice();
 std::vector<Setting> KubeClient();  // --kube-api-qps, --kube-api-burst
 
 }  // namespace nvdp::config::rows

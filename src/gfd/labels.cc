@@ -22,17 +22,42 @@ struct Shared {
   std::string strategy = "none";
 };
 
-Shared SharingOf(const config::Sharing* sharing, const std::string& resource) {
+// With --sharing-per-device an entry counts only where it lists a device of this node.
+bool EntryApplies(const config::ReplicatedResource& entry,
+                  const std::vector<device::GpuInfo>& gpus) {
+  if (entry.devices.kind != config::ReplicatedDevices::Kind::kList) return true;
+  for (const std::string& reference : entry.devices.list) {
+    for (const device::GpuInfo& gpu : gpus) {
+      if (reference == gpu.uuid || reference == std::to_string(gpu.index)) return true;
+      for (const device::MigDeviceInfo& mig : gpu.mig_devices) {
+        if (reference == mig.uuid ||
+            reference == std::to_string(gpu.index) + ":" + std::to_string(mig.index)) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+// The resource's entries that apply: the most replicas any of them gives (per-device sharing
+// can give GPUs of one resource different counts), renamed when all of them are.
+Shared SharingOf(const config::Sharing* sharing, const std::string& resource,
+                 const std::vector<device::GpuInfo>& gpus) {
   Shared shared;
   if (sharing == nullptr) return shared;
   shared.replicas = 1;
   if (const config::ReplicatedResources* block = sharing->replicated()) {
+    bool any = false, all_renamed = true;
     for (const config::ReplicatedResource& entry : block->resources) {
       if (entry.name != resource) continue;
-      if (entry.replicas > 0) shared.replicas = entry.replicas;
-      shared.renamed = entry.rename.has_value();
-      break;
+      if (sharing->per_device && !EntryApplies(entry, gpus)) continue;
+      if (entry.replicas > 0) shared.replicas = std::max(shared.replicas, entry.replicas);
+      all_renamed = all_renamed && entry.rename.has_value();
+      any = true;
+      if (!sharing->per_device) break;
     }
+    shared.renamed = any && all_renamed;
   }
   if (shared.replicas > 1) {
     switch (sharing->strategy()) {
@@ -63,10 +88,10 @@ void PutSharing(Labels& labels, const std::string& resource, const std::string& 
 }
 
 void FullGpuLabels(Labels& labels, const device::GpuInfo& gpu, int count,
-                   const config::Sharing* sharing) {
+                   const config::Sharing* sharing, const std::vector<device::GpuInfo>& gpus) {
   if (count == 0) return;
   const std::string resource = std::string(kPrefix) + "gpu";
-  PutSharing(labels, resource, Sanitise(gpu.name), count, SharingOf(sharing, resource));
+  PutSharing(labels, resource, Sanitise(gpu.name), count, SharingOf(sharing, resource, gpus));
   if (gpu.memory_mib() > 0) labels[resource + ".memory"] = std::to_string(gpu.memory_mib());
   if (gpu.cc_major > 0) {
     labels[resource + ".family"] = GpuFamily(gpu.cc_major, gpu.cc_minor);
@@ -95,9 +120,9 @@ void ResourceLabels(Labels& labels, const std::vector<device::GpuInfo>& gpus,
         gpus.back().name));
   }
   for (const device::GpuInfo* gpu : models[0])
-    FullGpuLabels(labels, *gpu, count[gpu->name], nullptr);
+    FullGpuLabels(labels, *gpu, count[gpu->name], nullptr, gpus);
   for (const device::GpuInfo* gpu : models[1]) {
-    FullGpuLabels(labels, *gpu, count[gpu->name], &sharing);
+    FullGpuLabels(labels, *gpu, count[gpu->name], &sharing, gpus);
   }
 }
 
@@ -114,10 +139,10 @@ std::string ProfileName(const std::string& profile) {
 }
 
 void MigResourceLabels(Labels& labels, const std::string& resource, const MigGroup& group,
-                       const config::Sharing& sharing) {
+                       const config::Sharing& sharing, const std::vector<device::GpuInfo>& gpus) {
   const std::string base =
       Sanitise(group.parent->name) + "-MIG-" + Sanitise(ProfileName(group.first->profile));
-  PutSharing(labels, resource, base, group.count, SharingOf(&sharing, resource));
+  PutSharing(labels, resource, base, group.count, SharingOf(&sharing, resource, gpus));
   const device::MigAttributes& a = group.first->attributes;
   labels[resource + ".memory"] = std::to_string(a.memory_mib);
   labels[resource + ".multiprocessors"] = std::to_string(a.multiprocessors);
@@ -159,7 +184,7 @@ void MigLabels(Labels& labels, const std::vector<device::GpuInfo>& gpus,
   auto groups = MigGroups(gpus);
   if (*strategy == config::MigStrategy::kMixed) {
     for (const auto& [profile, group] : groups) {
-      MigResourceLabels(labels, resource::MixedMigResourceName(profile), group, sharing);
+      MigResourceLabels(labels, resource::MixedMigResourceName(profile), group, sharing, gpus);
     }
     return;
   }
@@ -183,7 +208,7 @@ void MigLabels(Labels& labels, const std::vector<device::GpuInfo>& gpus,
     labels[resource + ".memory"] = "0";
     return;
   }
-  MigResourceLabels(labels, resource, groups.front().second, sharing);
+  MigResourceLabels(labels, resource, groups.front().second, sharing, gpus);
 }
 
 void ModeLabel(Labels& labels, const NodeFacts& facts, std::vector<std::string>* warnings) {

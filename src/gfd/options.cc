@@ -13,7 +13,7 @@ namespace nvdp::gfd {
 Options CommandLine::Load() const {
   config::Settings settings(config::FeatureDiscoverySettings(), set_);
   Options o;
-  o.warnings = config::FinalizeAfterMerge(settings.config());
+  o.warnings = config::FinalizeAfterMerge(settings.config(), settings.Bool("sharing-per-device"));
 
   const std::string discovery = settings.String("device-discovery-strategy");
   const auto strategy = config::ParseDiscoveryStrategy(discovery, /*allow_vfio=*/true);

@@ -59,7 +59,7 @@ std::vector<DaemonPlan> Plan(const Options& options) {
   }
   resource::ResourceSettings settings;
   settings.mig_strategy = options.mig_strategy;
-  settings.rules = resource::DefaultResourceRules(options.mig_strategy, inventory);
+  settings.rules = resource::ResourceRules(options.mig_strategy, inventory, options.config);
   settings.replicated = options.config.sharing.replicated();
   try {
     return PlanDaemons(resource::BuildResources(inventory, settings), inventory);

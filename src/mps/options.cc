@@ -11,7 +11,7 @@ namespace nvdp::mps {
 Options CommandLine::Load() const {
   config::Settings settings(config::MpsDaemonSettings(), set_);
   Options o;
-  o.warnings = config::FinalizeAfterMerge(settings.config());
+  o.warnings = config::FinalizeAfterMerge(settings.config(), settings.Bool("sharing-per-device"));
   const std::string mig = settings.String("mig-strategy");
   const auto strategy = config::ParseMigStrategy(mig);
   if (!strategy) {

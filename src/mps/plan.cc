@@ -28,6 +28,10 @@ std::vector<DaemonPlan> PlanDaemons(const std::vector<resource::Resource>& resou
         throw MpsError("sharing using MPS is not supported for MIG devices (" + resource.name +
                        " holds MIG device " + device.mig_uuid + ")");
       }
+      if (device.replicas == 0) {
+        throw MpsError("sharing using MPS: " + resource.name + " holds shared devices and " +
+                       device.id + ", which is not shared; rename the shared ones");
+      }
       if (std::find(plan.uuids.begin(), plan.uuids.end(), device.gpu_uuid) == plan.uuids.end()) {
         plan.uuids.push_back(device.gpu_uuid);
       }
@@ -47,10 +51,11 @@ std::vector<DaemonPlan> PlanDaemons(const std::vector<resource::Resource>& resou
       plan.pinned_limits.push_back(
           {device->index, gpu.memory_bytes / static_cast<unsigned long long>(replicas) >> 20});
     }
-    if (!resource.devices.empty()) {
-      const size_t per_gpu = resource.devices.size() / plan.uuids.size();
-      plan.active_thread_percentage = static_cast<int>(100 / per_gpu);
-    }
+    // One percentage per daemon: the GPU with the most replicas sets it (--sharing-per-device
+    // can give the GPUs of one resource different counts), so no client exceeds its share.
+    int most = 1;
+    for (const auto& [index, replicas] : replicas_per_index) most = std::max(most, replicas);
+    plan.active_thread_percentage = 100 / most;
     plans.push_back(std::move(plan));
   }
   return plans;

@@ -25,7 +25,7 @@ struct DaemonPlan {
   std::string resource;                          // e.g. nvidia.com/gpu
   std::vector<std::string> uuids;                // distinct GPUs, first-seen order
   std::vector<PinnedMemoryLimit> pinned_limits;  // device memory / replicas on it, NVML order
-  std::optional<int> active_thread_percentage;   // 100 / (devices / GPUs)
+  std::optional<int> active_thread_percentage;   // 100 / the most replicas on one GPU
 };
 
 // Plans for every resource whose devices are replicas. Throws MpsError (control.h) when a GPU

@@ -20,7 +20,7 @@ Options CommandLine::Load() const {
   config::Settings settings(config::DevicePluginSettings(), set_);
   Options o;
   o.config_file = settings.String("config-file");
-  o.warnings = config::FinalizeAfterMerge(settings.config());
+  o.warnings = config::FinalizeAfterMerge(settings.config(), settings.Bool("sharing-per-device"));
   config::ValidateForDevicePlugin(settings.config());  // the strategies below parse
 
   o.mig_strategy = *config::ParseMigStrategy(settings.String("mig-strategy"));

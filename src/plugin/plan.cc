@@ -49,7 +49,8 @@ cdi::GpuSpecSettings CdiSettingsFrom(const Options& options) {
 Plan BuildPlan(const Options& options, const NodeFacts& facts) {
   Plan plan;
   plan.config = options.config;
-  plan.config.resources = resource::DefaultResourceRules(options.mig_strategy, facts.inventory);
+  plan.config.resources =
+      resource::ResourceRules(options.mig_strategy, facts.inventory, options.config);
   const bool any_mig = std::any_of(facts.inventory.gpus.begin(), facts.inventory.gpus.end(),
                                    [](const device::GpuInfo& g) { return !g.mig_devices.empty(); });
   const bool mig_strategy = options.mig_strategy != config::MigStrategy::kNone;
@@ -80,8 +81,17 @@ Plan BuildPlan(const Options& options, const NodeFacts& facts) {
   plan.resources = resource::BuildResources(facts.inventory, settings);
   if (!options.mps_root.empty()) {
     for (const Resource& resource : plan.resources) {
+      const bool any_shared =
+          std::any_of(resource.devices.begin(), resource.devices.end(),
+                      [](const AllocatableDevice& d) { return d.replicas > 0; });
       for (const AllocatableDevice& device : resource.devices) {
         if (device.mig) throw ResourceError("sharing using MPS is not supported for MIG devices");
+        if (any_shared && device.replicas == 0) {
+          throw ResourceError("sharing using MPS: '" + resource.name +
+                              "' holds shared devices and " + device.id +
+                              ", which is not shared; rename the shared ones ('rename') so that "
+                              "each MPS resource has only shared devices");
+        }
       }
     }
   }

@@ -142,6 +142,51 @@ std::vector<AllocatableDevice> Replicate(const std::vector<AllocatableDevice>& d
   return copies;
 }
 
+// The positions in `devices` that `shared` replicates, of those no earlier entry took: all, the
+// first `count`, or the listed indices and UUIDs (spec §2.4; upstream parses these and, without
+// --sharing-per-device, so does this: Finalize makes every entry "all").
+std::vector<size_t> SelectDevices(const config::ReplicatedResource& shared,
+                                  const std::vector<AllocatableDevice>& devices,
+                                  const std::vector<bool>& taken) {
+  using Kind = config::ReplicatedDevices::Kind;
+  std::vector<size_t> chosen;
+  if (shared.devices.kind == Kind::kAll || shared.devices.kind == Kind::kCount) {
+    for (size_t position = 0; position < devices.size(); ++position) {
+      if (!taken[position]) chosen.push_back(position);
+    }
+    if (shared.devices.kind == Kind::kCount) {
+      const size_t count = static_cast<size_t>(shared.devices.count);
+      if (count > chosen.size()) {
+        throw ResourceError("unable to get IDs of devices to replicate for '" + shared.name +
+                            "' resource: requested " + std::to_string(count) +
+                            " devices to be replicated, but only " + std::to_string(chosen.size()) +
+                            " devices available");
+      }
+      chosen.resize(count);
+    }
+    return chosen;
+  }
+  for (const std::string& reference : shared.devices.list) {
+    const bool by_uuid = reference.starts_with("GPU-") || reference.starts_with("MIG-");
+    size_t position = 0;
+    while (position < devices.size() &&
+           (by_uuid ? devices[position].id : devices[position].index) != reference) {
+      ++position;
+    }
+    if (position == devices.size()) {
+      throw ResourceError("unable to get IDs of devices to replicate for '" + shared.name +
+                          "' resource: no matching device " +
+                          (by_uuid ? "with UUID: " : "at index: ") + reference);
+    }
+    if (taken[position] || std::find(chosen.begin(), chosen.end(), position) != chosen.end()) {
+      throw ResourceError("device " + reference + " of '" + shared.name +
+                          "' is listed by more than one sharing entry");
+    }
+    chosen.push_back(position);
+  }
+  return chosen;
+}
+
 }  // namespace
 
 const AllocatableDevice* Resource::Find(std::string_view id) const {
@@ -176,36 +221,54 @@ config::Resources DefaultResourceRules(config::MigStrategy mig_strategy,
   return rules;
 }
 
+config::Resources ResourceRules(config::MigStrategy mig_strategy,
+                                const device::Inventory& inventory, const config::Config& config) {
+  config::Resources rules = DefaultResourceRules(mig_strategy, inventory);
+  if (config.sharing.per_device) {
+    if (!config.resources.gpus.empty()) rules.gpus = config.resources.gpus;
+    if (!config.resources.mig.empty()) rules.mig = config.resources.mig;
+  }
+  return rules;
+}
+
 std::vector<Resource> BuildResources(const device::Inventory& inventory,
                                      const ResourceSettings& settings) {
   DeviceMap devices = BuildDeviceMap(inventory, settings);
   DeviceMap result;
-  std::vector<std::string> replicated_names;
+  // Per resource, which of its devices an entry has replicated (by position in its list).
+  std::map<std::string, std::vector<bool>> claimed;
   if (settings.replicated) {
     for (const config::ReplicatedResource& shared : settings.replicated->resources) {
       auto it = devices.find(shared.name);
-      replicated_names.push_back(shared.name);
       if (it == devices.end() || it->second.empty()) continue;
+      std::vector<bool>& taken = claimed.try_emplace(shared.name, it->second.size()).first->second;
+      const std::vector<size_t> chosen = SelectDevices(shared, it->second, taken);
+      std::vector<AllocatableDevice> selected;
+      for (size_t position : chosen) {
+        taken[position] = true;
+        selected.push_back(it->second[position]);
+      }
+      if (selected.empty()) continue;
       const std::string& name = shared.rename.value_or(shared.name);
       auto& target = result[name];
-      const size_t total = target.size() + it->second.size() * static_cast<size_t>(shared.replicas);
+      const size_t total = target.size() + selected.size() * static_cast<size_t>(shared.replicas);
       if (total > kMaxAdvertisedDevices) {
         throw ResourceError("'" + name + "' would advertise " + std::to_string(total) +
-                            " devices (" + std::to_string(it->second.size()) + " x " +
+                            " devices (" + std::to_string(selected.size()) + " x " +
                             std::to_string(shared.replicas) + " replicas); the limit is " +
                             std::to_string(kMaxAdvertisedDevices) + " per resource");
       }
-      auto copies = Replicate(it->second, shared.replicas);
+      auto copies = Replicate(selected, shared.replicas);
       target.insert(target.end(), copies.begin(), copies.end());
     }
   }
+  // What no entry replicated keeps its resource, unshared.
   for (auto& [name, list] : devices) {
-    if (std::find(replicated_names.begin(), replicated_names.end(), name) !=
-        replicated_names.end()) {
-      continue;
-    }
+    const auto taken = claimed.find(name);
     auto& target = result[name];
-    target.insert(target.end(), list.begin(), list.end());
+    for (size_t position = 0; position < list.size(); ++position) {
+      if (taken == claimed.end() || !taken->second[position]) target.push_back(list[position]);
+    }
   }
   std::vector<Resource> resources;
   for (auto& [name, list] : result) {

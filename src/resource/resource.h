@@ -64,6 +64,10 @@ inline constexpr size_t kMaxAdvertisedDevices = 16384;
 // becomes '.'), in NVML order.
 config::Resources DefaultResourceRules(config::MigStrategy mig_strategy,
                                        const device::Inventory& inventory);
+// The rules to build resources with: the defaults, or with --sharing-per-device the config's own
+// `resources.gpus` and `resources.mig` where it has them.
+config::Resources ResourceRules(config::MigStrategy mig_strategy,
+                                const device::Inventory& inventory, const config::Config& config);
 // The mixed strategy's resource for a MIG profile: 1g.5gb+me -> nvidia.com/mig-1g.5gb.me.
 std::string MixedMigResourceName(std::string_view profile);
 

@@ -153,6 +153,77 @@ sharing:
         self.assertReplyOk(emulator.send("wait devices nvidia.com/mig-7g.40gb 1"))  # untouched
 
 
+class PerDeviceSharingTest(E2ETest, ConfigFiles):
+    """--sharing-per-device (SHARING_PER_DEVICE): entries replicate only their devices, each with
+    its own count and name; without it the same file behaves as upstream (every GPU, no rename)."""
+
+    CONFIG = """
+version: v1
+sharing:
+  timeSlicing:
+    resources:
+      - name: nvidia.com/gpu
+        devices: [0, {uuid3}]
+        replicas: 2
+      - name: nvidia.com/gpu
+        rename: nvidia.com/gpu.big
+        devices: [1]
+        replicas: 4
+"""
+
+    def test_listed_devices_get_their_own_replicas_and_name(self):
+        gpus = [g["uuid"] for g in profile("dgx-a100")["gpus"]]
+        config = self.config(self.CONFIG.format(uuid3=gpus[3]))
+        emulator = self.emulator()
+        self.plugin("dgx-a100", args=["--config-file", config], env={"SHARING_PER_DEVICE": "true"})
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 9 healthy=9"))
+        self.assertReplyOk(emulator.send("wait devices nvidia.com/gpu.big 4 healthy=4"))
+        ids = sorted(d["id"] for d in emulator.device_lists()[-1]["devices"])
+        expected = sorted([f"{gpus[i]}::{n}" for i in (0, 3) for n in range(2)] +
+                          [gpus[i] for i in (2, 4, 5, 6, 7)])
+        self.assertEqual(ids, expected)
+        big = sorted(d["id"] for d in emulator.device_lists("nvidia.com/gpu.big")[-1]["devices"])
+        self.assertEqual(big, [f"{gpus[1]}::{n}" for n in range(4)])
+        reply = self.assertReplyOk(emulator.send(f"allocate nvidia.com/gpu.big {big[2]}"))
+        self.assertEqual(reply["response"]["envs"]["NVIDIA_VISIBLE_DEVICES"], gpus[1])
+        reply = self.assertReplyOk(emulator.send(f"allocate {GPU} {gpus[0]}::1,{gpus[5]}"))
+        self.assertEqual(reply["response"]["envs"]["NVIDIA_VISIBLE_DEVICES"], f"{gpus[0]},{gpus[5]}")
+
+        out = dry_run("dgx-a100", "--config-file", config, "--sharing-per-device")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        planned = {r["name"]: sorted(d["id"] for d in r["devices"]) for r in json.loads(out.stdout)["resources"]}
+        self.assertEqual(planned, {GPU: expected, "nvidia.com/gpu.big": big})
+
+    def test_without_the_flag_the_file_behaves_as_upstream(self):
+        gpus = [g["uuid"] for g in profile("dgx-a100")["gpus"]]
+        out = dry_run("dgx-a100", "--config-file", self.config(self.CONFIG.format(uuid3=gpus[3])))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        planned = {r["name"]: len(r["devices"]) for r in json.loads(out.stdout)["resources"]}
+        self.assertEqual(planned, {GPU: 16})  # both entries: every GPU x 2, the second adds none
+        self.assertIn("Customizing the 'devices' field of timeSlicing resource nvidia.com/gpu is not yet "
+                      "supported in the config", out.stderr)
+
+    def test_bad_references_stop_the_start_naming_them(self):
+        config = self.config(self.CONFIG.format(uuid3="GPU-00000000-0000-0000-0000-000000000000"))
+        out = dry_run("dgx-a100", "--config-file", config, "--sharing-per-device")
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("no matching device with UUID: GPU-00000000-0000-0000-0000-000000000000", out.stderr)
+
+    def test_gfd_labels_the_replicas_that_apply(self):
+        gpus = [g["uuid"] for g in profile("dgx-a100")["gpus"]]
+        config = self.config(self.CONFIG.format(uuid3=gpus[3]))
+        labels = self.tmp / "labels"
+        env = dict(os.environ, NVML_SIM_PROFILE="dgx-a100", NVML_SIM_EVENTS="/nonexistent")
+        env.pop("LD_LIBRARY_PATH", None)
+        for extra, replicas in (([], "2"), (["--sharing-per-device"], "4")):
+            subprocess.run([str(BIN / "gpu-feature-discovery"), "--driver-root-ctr-path", str(SIM_ROOT), "--oneshot",
+                            "--output-file", str(labels), "--config-file", config, *extra], env=env, check=True,
+                           capture_output=True, timeout=20)
+            found = dict(line.split("=", 1) for line in labels.read_text().splitlines())
+            self.assertEqual(found["nvidia.com/gpu.replicas"], replicas, extra)
+            self.assertEqual(found["nvidia.com/gpu.product"], "NVIDIA-A100-SXM4-40GB-SHARED")
+
+
 class ConfigFileTest(E2ETest, ConfigFiles):
     def test_bad_config_files_stop_the_start_naming_the_problem(self):
         cases = {

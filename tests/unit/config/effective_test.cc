@@ -60,6 +60,31 @@ sharing:
   EXPECT_EQ(by_default.sharing.time_slicing->resources[0].rename, "nvidia.com/gpu.shared");
 }
 
+// --sharing-per-device keeps what upstream drops: the resource patterns, each entry's devices and
+// rename (renameByDefault names only the entries without one).
+TEST(FinalizeTest, PerDeviceSharingKeepsDevicesRenamesAndPatterns) {
+  Config config = Parse(R"(
+resources: {gpus: [{pattern: '*', name: any-gpu}]}
+sharing:
+  timeSlicing:
+    renameByDefault: true
+    resources:
+      - {name: gpu, replicas: 2, rename: renamed, devices: [0, 'GPU-8e1f2b3c-7a6d-4e5f-8091-a2b3c4d5e6f7']}
+      - {name: gpu, replicas: 4, devices: 2}
+)");
+  EXPECT_TRUE(FinalizeAfterMerge(config, /*per_device=*/true).empty());
+  EXPECT_TRUE(config.sharing.per_device);
+  ASSERT_EQ(config.resources.gpus.size(), 1u);
+  const auto& entries = config.sharing.time_slicing->resources;
+  EXPECT_EQ(entries[0].rename, "nvidia.com/renamed");
+  EXPECT_EQ(entries[0].devices.kind, ReplicatedDevices::Kind::kList);
+  EXPECT_EQ(entries[0].devices.list,
+            (std::vector<std::string>{"0", "GPU-8e1f2b3c-7a6d-4e5f-8091-a2b3c4d5e6f7"}));
+  EXPECT_EQ(entries[1].rename, "nvidia.com/gpu.shared");
+  EXPECT_EQ(entries[1].devices.kind, ReplicatedDevices::Kind::kCount);
+  EXPECT_EQ(entries[1].devices.count, 2);
+}
+
 TEST(ValidateTest, AcceptsTheDefaultsAndSupportedValues) {
   EXPECT_NO_THROW(ValidateForDevicePlugin(Config{}));
   Config config = Parse(R"(

@@ -156,6 +156,35 @@ TEST(GfdLabelsTest, FullGpuResourceLabelsWithEverySharingSetting) {
   }
 }
 
+// --sharing-per-device: only entries naming a device of this node count, and the most replicas
+// any of them gives is the label (GPUs of one resource can differ).
+TEST(GfdLabelsTest, PerDeviceSharingLabelsTheEntriesThatApplyHere) {
+  device::GpuInfo first = Gpu(), second = Gpu();
+  first.uuid = "GPU-a";
+  second.index = 1;
+  second.uuid = "GPU-b";
+  config::Sharing sharing = TimeSlicing("nvidia.com/gpu", 2);
+  sharing.per_device = true;
+  auto& entries = sharing.time_slicing->resources;
+  entries[0].devices = {config::ReplicatedDevices::Kind::kList, 0, {"GPU-b"}};
+  entries.push_back({"nvidia.com/gpu",
+                     std::nullopt,
+                     {config::ReplicatedDevices::Kind::kList, 0, {"7"}},
+                     8});  // no such GPU here
+  Labels gpu = Under(Make(Facts({first, second}), "none", sharing), "nvidia.com/gpu.");
+  EXPECT_EQ(gpu["replicas"], "2");
+  EXPECT_EQ(gpu["product"], "MOCKMODEL-SHARED");
+  EXPECT_EQ(gpu["sharing-strategy"], "time-slicing");
+  entries[1].devices.list = {"0"};
+  entries[1].rename = "nvidia.com/gpu.big";
+  gpu = Under(Make(Facts({first, second}), "none", sharing), "nvidia.com/gpu.");
+  EXPECT_EQ(gpu["replicas"], "8");
+  EXPECT_EQ(gpu["product"], "MOCKMODEL-SHARED");  // one entry keeps the name
+  entries[0].devices.list = {"3"};
+  gpu = Under(Make(Facts({first, second}), "none", sharing), "nvidia.com/gpu.");
+  EXPECT_EQ(gpu["product"], "MOCKMODEL");  // only the renamed entry applies
+}
+
 TEST(GfdLabelsTest, VersionCapabilityModeAndMachineLabels) {
   Labels labels = Make(Facts({Gpu()}));
   const Labels expected = {

@@ -124,5 +124,42 @@ TEST(PlanTest, MigDevicesAreRefused) {
   }
 }
 
+// --sharing-per-device: GPUs of one MPS resource with different replica counts get each its own
+// pinned-memory share and the daemon the percentage of the most replicated; a resource that also
+// holds an unshared GPU is refused.
+std::vector<resource::Resource> PerDevice(const device::Inventory& inventory,
+                                          std::optional<std::string> rename) {
+  config::ReplicatedResources replicated;
+  using Kind = config::ReplicatedDevices::Kind;
+  replicated.resources.push_back({"nvidia.com/gpu", rename, {Kind::kList, 0, {"0"}}, 2});
+  replicated.resources.push_back({"nvidia.com/gpu", rename, {Kind::kList, 0, {"1"}}, 4});
+  resource::ResourceSettings settings;
+  settings.rules = resource::DefaultResourceRules(config::MigStrategy::kNone, inventory);
+  settings.replicated = &replicated;
+  return resource::BuildResources(inventory, settings);
+}
+
+TEST(PlanTest, PerDeviceReplicaCounts) {
+  device::Inventory inventory;
+  inventory.gpus = {Gpu(0, 40960, 8, 0), Gpu(1, 40960, 8, 0), Gpu(2, 40960, 8, 0)};
+  std::vector<DaemonPlan> plans =
+      PlanDaemons(PerDevice(inventory, "nvidia.com/gpu.mps"), inventory);
+  ASSERT_EQ(plans.size(), 1u);
+  EXPECT_EQ(plans[0].resource, "nvidia.com/gpu.mps");
+  EXPECT_EQ(plans[0].uuids, (std::vector<std::string>{"GPU-0", "GPU-1"}));
+  EXPECT_EQ(plans[0].active_thread_percentage, 25);
+  ASSERT_EQ(plans[0].pinned_limits.size(), 2u);
+  EXPECT_EQ(plans[0].pinned_limits[0].mib, 20480u);
+  EXPECT_EQ(plans[0].pinned_limits[1].mib, 10240u);
+  try {
+    PlanDaemons(PerDevice(inventory, std::nullopt), inventory);
+    ADD_FAILURE() << "accepted";
+  } catch (const MpsError& error) {
+    EXPECT_NE(std::string(error.what()).find("holds shared devices and GPU-2, which is not shared"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
 }  // namespace
 }  // namespace nvdp::mps

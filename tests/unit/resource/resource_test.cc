@@ -281,6 +281,80 @@ TEST(ResourceTest, AdvertisedDevicesAreBounded) {
             "16384 per resource");
 }
 
+config::ReplicatedDevices Listed(std::vector<std::string> references) {
+  return {config::ReplicatedDevices::Kind::kList, 0, std::move(references)};
+}
+
+// --sharing-per-device: an entry replicates only the devices it names, with its own count and
+// name; what no entry names stays under the resource, unshared.
+TEST(ResourceTest, PerDeviceEntriesReplicateTheirOwnDevices) {
+  Inventory inventory;
+  for (unsigned i = 0; i < 5; ++i) inventory.gpus.push_back(Gpu(i));
+  config::ReplicatedResources shared;
+  shared.resources.push_back({"nvidia.com/gpu", std::nullopt, Listed({"0", "GPU-3"}), 2});
+  shared.resources.push_back({"nvidia.com/gpu", "nvidia.com/gpu.big", Listed({"1"}), 4});
+  ResourceSettings settings = Settings("none", inventory);
+  settings.replicated = &shared;
+  auto resources = BuildResources(inventory, settings);
+  EXPECT_EQ(
+      Ids(resources),
+      (std::map<std::string, std::vector<std::string>>{
+          {"nvidia.com/gpu", {"GPU-0::0", "GPU-0::1", "GPU-3::0", "GPU-3::1", "GPU-2", "GPU-4"}},
+          {"nvidia.com/gpu.big", {"GPU-1::0", "GPU-1::1", "GPU-1::2", "GPU-1::3"}}}));
+  EXPECT_EQ(resources[0].devices[0].replicas, 2);
+  EXPECT_EQ(resources[0].devices[4].replicas, 0);
+  EXPECT_EQ(resources[1].devices[0].replicas, 4);
+
+  // A count takes the first devices no earlier entry took, in NVML order.
+  shared.resources[1].devices = {config::ReplicatedDevices::Kind::kCount, 2, {}};
+  EXPECT_EQ(Ids(BuildResources(inventory, settings)).at("nvidia.com/gpu.big"),
+            (std::vector<std::string>{"GPU-1::0", "GPU-1::1", "GPU-1::2", "GPU-1::3", "GPU-2::0",
+                                      "GPU-2::1", "GPU-2::2", "GPU-2::3"}));
+  shared.resources[1].devices.count = 4;
+  EXPECT_EQ(ErrorOf(inventory, settings),
+            "unable to get IDs of devices to replicate for 'nvidia.com/gpu' resource: requested 4 "
+            "devices to be replicated, but only 3 devices available");
+}
+
+TEST(ResourceTest, PerDeviceReferencesMustNameOneDeviceOnce) {
+  Inventory inventory;
+  inventory.gpus = {Gpu(0, true), Gpu(1)};
+  inventory.gpus[0].mig_devices = {Mig(inventory.gpus[0], 0, "1g.5gb"),
+                                   Mig(inventory.gpus[0], 1, "1g.5gb", 2)};
+  config::ReplicatedResources shared;
+  shared.resources.push_back({"nvidia.com/mig-1g.5gb", std::nullopt, Listed({"0:1"}), 3});
+  ResourceSettings settings = Settings("mixed", inventory);
+  settings.replicated = &shared;
+  EXPECT_EQ(Ids(BuildResources(inventory, settings)).at("nvidia.com/mig-1g.5gb"),
+            (std::vector<std::string>{"MIG-0-1::0", "MIG-0-1::1", "MIG-0-1::2", "MIG-0-0"}));
+  shared.resources[0].devices = Listed({"MIG-0-1", "0:1"});
+  EXPECT_EQ(ErrorOf(inventory, settings),
+            "device 0:1 of 'nvidia.com/mig-1g.5gb' is listed by more than one sharing entry");
+  shared.resources[0].devices = Listed({"7"});
+  EXPECT_EQ(ErrorOf(inventory, settings),
+            "unable to get IDs of devices to replicate for 'nvidia.com/mig-1g.5gb' resource: no "
+            "matching device at index: 7");
+  shared.resources[0].devices = Listed({"MIG-9-9"});
+  EXPECT_EQ(ErrorOf(inventory, settings),
+            "unable to get IDs of devices to replicate for 'nvidia.com/mig-1g.5gb' resource: no "
+            "matching device with UUID: MIG-9-9");
+}
+
+TEST(ResourceTest, PerDeviceSharingUsesTheConfigsResourcePatterns) {
+  Inventory inventory;
+  inventory.gpus = {Gpu(0), Gpu(1)};
+  inventory.gpus[1].name = "NVIDIA H100 80GB HBM3";
+  config::Config config;
+  config.resources.gpus = {{"*H100*", "nvidia.com/h100"}, {"*", "nvidia.com/gpu"}};
+  EXPECT_EQ(ResourceRules(Strategy("none"), inventory, config).gpus.size(), 1u);  // ignored
+  config.sharing.per_device = true;
+  ResourceSettings settings = Settings("none", inventory);
+  settings.rules = ResourceRules(Strategy("none"), inventory, config);
+  EXPECT_EQ(Ids(BuildResources(inventory, settings)),
+            (std::map<std::string, std::vector<std::string>>{{"nvidia.com/gpu", {"GPU-0"}},
+                                                             {"nvidia.com/h100", {"GPU-1"}}}));
+}
+
 TEST(ResourceTest, NoGpusNoResources) {
   Inventory empty;
   EXPECT_TRUE(BuildResources(empty, Settings("none", empty)).empty());
