@@ -202,6 +202,59 @@ Spec GpuSpec(const device::Inventory& inventory, const std::optional<device::Mig
   return spec;
 }
 
+Spec TegraSpec(const CsvMounts& csv, const std::string& device_name,
+               const GpuSpecSettings& settings) {
+  const Roots& roots = settings.roots;
+  Spec spec;
+  spec.kind = std::string(kVendor) + "/gpu";
+  Device device{device_name, {}};
+  for (const std::string& node : csv.devices) {
+    if (PathExists(roots.LocalDevice(node))) device.edits.device_nodes.push_back(Node(roots, node));
+  }
+  spec.devices = {device, Device{"all", device.edits}};
+  ContainerEdits& edits = spec.edits;
+  edits.env.push_back("NVIDIA_VISIBLE_DEVICES=void");
+  auto mount = [&](const std::string& path) {
+    edits.mounts.push_back({roots.HostFile(path), path, kReadOnlyBind});
+  };
+  for (const std::string& dir : csv.directories) {
+    if (IsDirectory(JoinRoot(roots.driver_root, dir))) mount(dir);
+  }
+  std::vector<std::string> folders, links;
+  for (const std::string& library : csv.libraries) {
+    if (!PathExists(JoinRoot(roots.driver_root, library))) continue;
+    mount(library);
+    const std::string dir = library.substr(0, library.rfind('/'));
+    if (std::find(folders.begin(), folders.end(), dir) == folders.end()) {
+      folders.insert(folders.end(), {"--folder", dir});
+    }
+    if (library.substr(dir.size() + 1).starts_with("libcuda.so.")) {
+      links.insert(links.end(), {"--link", "libcuda.so.1::" + dir + "/libcuda.so"});
+    }
+  }
+  // The listed links are made in the container, pointing where they point on the host.
+  for (const std::string& link : csv.symlinks) {
+    char target[4096];
+    const ssize_t size =
+        readlink(JoinRoot(roots.driver_root, link).c_str(), target, sizeof target - 1);
+    if (size <= 0) continue;
+    const std::string entry = std::string(target, static_cast<size_t>(size)) + "::" + link;
+    if (std::find(links.begin(), links.end(), entry) == links.end()) {
+      links.insert(links.end(), {"--link", entry});
+    }
+  }
+  for (const char* path : {"/etc/nv_tegra_release", "/sys/devices/soc0/family"}) {
+    if (PathExists(JoinRoot(roots.driver_root, path))) mount(path);
+  }
+  if (!links.empty() && !settings.HookDisabled("create-symlinks")) {
+    edits.hooks.push_back(MakeHook(settings.hook_path, "create-symlinks", links));
+  }
+  if (!folders.empty() && !settings.HookDisabled("update-ldcache")) {
+    edits.hooks.push_back(MakeHook(settings.hook_path, "update-ldcache", folders));
+  }
+  return spec;
+}
+
 Spec ImexChannelSpec(const std::vector<std::string>& channels, const Roots& roots) {
   Spec spec;
   spec.kind = std::string(kVendor) + "/imex-channel";

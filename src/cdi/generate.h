@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cdi/spec.h"
+#include "cdi/tegra_csv.h"
 #include "config/defaults.h"
 #include "device/inventory.h"
 #include "device/mig_caps.h"
@@ -54,6 +55,13 @@ bool IsKnownHook(const std::string& name);
 // Throws GenerateError when a MIG device's capability nodes are not listed by the driver.
 Spec GpuSpec(const device::Inventory& inventory, const std::optional<device::MigCaps>& caps,
              const GpuSpecSettings& settings);
+
+// A Tegra node's `gpu` spec from the container toolkit's CSV files (tegra_csv.h): the device
+// (`device_name`, "tegra" or "0" by the id strategy) and `all` with the listed device nodes that
+// exist; the listed directories and libraries mounted, the listed symlinks made by the
+// create-symlinks hook, the library folders given to update-ldcache, and the Tegra marker files.
+Spec TegraSpec(const CsvMounts& csv, const std::string& device_name,
+               const GpuSpecSettings& settings);
 
 // One device per channel ID, named by the ID.
 Spec ImexChannelSpec(const std::vector<std::string>& channels, const Roots& roots);

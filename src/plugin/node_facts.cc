@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/paths.h"
 #include "common/strings.h"
@@ -78,6 +79,34 @@ NodeFacts ReadNodeFacts(const Options& options, nvml::Nvml& nvml) {
   return facts;
 }
 
+namespace {
+
+// Upstream's Tegra specs come from the container toolkit's CSV mount lists (nvcdi's csv mode).
+cdi::Spec TegraCdiSpec(const Options& options, const cdi::GpuSpecSettings& settings) {
+  cdi::CsvMounts csv;
+  try {
+    csv = cdi::ReadCsvMounts(options.container_driver_root);
+  } catch (const FsError& error) {
+    throw ResourceError(std::string("cannot read the Tegra CSV mount specs: ") + error.what());
+  }
+  if (csv.files.empty()) {
+    LOG_WARNING("Tegra: no CSV files in {}{}: the CDI spec has no device nodes or libraries",
+                options.container_driver_root, cdi::kCsvMountSpecDir);
+  }
+  for (const std::string& line : csv.skipped) {
+    LOG_WARNING("Tegra CSV: skipping what is not a mount spec: {}", PrintableInput(line, 400));
+  }
+  LOG_INFO(
+      "Tegra CDI spec from {} CSV file(s): {} device nodes, {} libraries, {} symlinks, {} "
+      "directories listed",
+      csv.files.size(), csv.devices.size(), csv.libraries.size(), csv.symlinks.size(),
+      csv.directories.size());
+  const bool index = options.device_id_strategy == DeviceIdStrategy::kIndex;
+  return cdi::TegraSpec(csv, index ? "0" : "tegra", settings);
+}
+
+}  // namespace
+
 void PlanCdiSpecs(const Options& options, const NodeFacts& facts, Plan& plan) {
   if (!options.device_list_strategy.any_cdi()) return;
   if (!options.cdi_feature_flags.empty()) {
@@ -94,7 +123,11 @@ void PlanCdiSpecs(const Options& options, const NodeFacts& facts, Plan& plan) {
     }
   }
   try {
-    plan.cdi_specs.push_back(cdi::GpuSpec(plan.inventory, facts.mig_caps, settings));
+    if (plan.inventory.tegra) {
+      plan.cdi_specs.push_back(TegraCdiSpec(options, settings));
+    } else {
+      plan.cdi_specs.push_back(cdi::GpuSpec(plan.inventory, facts.mig_caps, settings));
+    }
     if (!plan.allocate.imex_channels.empty()) {
       plan.cdi_specs.push_back(cdi::ImexChannelSpec(plan.allocate.imex_channels, settings.roots));
     }

@@ -60,14 +60,7 @@ Plan BuildPlan(const Options& options, const NodeFacts& facts) {
         "/proc/driver/nvidia-caps/mig-minors cannot be read");
   }
   if (facts.inventory.tegra) {
-    // Upstream's CDI specs for Tegra come from the container toolkit's CSV files, which this
-    // generator does not read yet; its MPS daemon needs NVML.
-    if (options.device_list_strategy.any_cdi()) {
-      throw ResourceError(
-          "CDI device list strategies are not supported on Tegra nodes yet; use envvar (the "
-          "default), with which the NVIDIA container runtime mounts what the node's CSV files "
-          "name");
-    }
+    // The MPS daemon reads the GPUs' memory and compute capability through NVML.
     if (!options.mps_root.empty()) {
       throw ResourceError("sharing using MPS is not supported on Tegra nodes");
     }

@@ -1,6 +1,7 @@
 """Tegra (Jetson, IGX) nodes: the plugin serves the integrated GPU as one device "tegra" without
 NVML, as upstream resolves --device-discovery-strategy=auto there (spec §4.3). The driver roots
 are simulated: a Tegra marker file and no NVML library."""
+import json
 import os
 import subprocess
 import unittest
@@ -75,6 +76,61 @@ class TegraTest(E2ETest):
         self.assertReplyOk(emulator.send(f"wait devices {GPU} 1"))
         self.assertEqual([d["id"] for d in emulator.device_lists()[-1]["devices"]], ["tegra"])
 
+    def mps_config(self):
+        config = self.tmp / "mps.yaml"
+        config.write_text("version: v1\nsharing: {mps: {resources: [{name: nvidia.com/gpu, replicas: 2}]}}\n")
+        return config
+
+    def csv_root(self):
+        """A Jetson driver root with the container toolkit's CSV files and what they name."""
+        root = self.tegra_root(name="csv-root")
+        specs = root / "etc/nvidia-container-runtime/host-files-for-container.d"
+        specs.mkdir(parents=True)
+        (specs / "devices.csv").write_text("dev, /dev/nvhost-ctrl\ndev, nvmap\ndev, /dev/nvhost-missing\n")
+        (specs / "drivers.csv").write_text(
+            "# the driver\n"
+            "lib, /usr/lib/aarch64-linux-gnu/nvidia/libcuda.so.1.1\n"
+            "lib, /usr/lib/aarch64-linux-gnu/nvidia/libnvrm_gpu.so\n"
+            "sym, /usr/lib/aarch64-linux-gnu/nvidia/libcuda.so.1\n"
+            "dir, /usr/lib/aarch64-linux-gnu/nvidia/egl\n"
+            "bogus line\n")
+        (specs / "notes.txt").write_text("lib, /not/read\n")
+        (root / "dev").mkdir()
+        for node in ("nvhost-ctrl", "nvmap"):
+            (root / "dev" / node).write_text("")
+        lib = root / "usr/lib/aarch64-linux-gnu/nvidia"
+        (lib / "egl").mkdir(parents=True)
+        for name in ("libcuda.so.1.1", "libnvrm_gpu.so"):
+            (lib / name).write_text("simulated\n")
+        (lib / "libcuda.so.1").symlink_to("libcuda.so.1.1")
+        return root
+
+    def test_cdi_spec_from_the_container_toolkits_csv_files(self):
+        """Upstream's CDI on Tegra (nvcdi's csv mode): the device nodes, libraries, links and folders the
+        CSV files name, as far as they exist."""
+        cdi = self.tmp / "cdi"
+        emulator = self.emulator()
+        plugin = self.plugin("dgx-a100", args=["--driver-root-ctr-path", str(self.csv_root()),
+                                               "--device-list-strategy=cdi-cri", "--cdi-spec-dir", str(cdi)])
+        self.assertReplyOk(emulator.send(f"wait devices {GPU} 1"))
+        reply = self.assertReplyOk(emulator.send(f"allocate {GPU} tegra"))
+        self.assertEqual(reply["response"]["cdiDevices"], ["k8s.device-plugin.nvidia.com/gpu=tegra"])
+        plugin.wait_log(r"Tegra CSV: skipping what is not a mount spec: \S+drivers.csv:6: bogus line")
+        spec = json.loads((cdi / "k8s.device-plugin.nvidia.com-gpu.json").read_text())
+        devices = {d["name"]: d["containerEdits"] for d in spec["devices"]}
+        self.assertEqual(sorted(devices), ["all", "tegra"])
+        self.assertEqual([n["path"] for n in devices["tegra"]["deviceNodes"]], ["/dev/nvhost-ctrl", "/dev/nvmap"])
+        self.assertEqual(devices["all"], devices["tegra"])
+        edits = spec["containerEdits"]
+        lib = "/usr/lib/aarch64-linux-gnu/nvidia"
+        self.assertEqual([m["containerPath"] for m in edits["mounts"]],
+                         [f"{lib}/egl", f"{lib}/libcuda.so.1.1", f"{lib}/libnvrm_gpu.so", "/etc/nv_tegra_release"])
+        self.assertEqual(edits["mounts"][1]["hostPath"], f"{lib}/libcuda.so.1.1")  # --driver-root is /
+        hooks = {h["args"][2]: h["args"][3:] for h in edits["hooks"]}
+        self.assertEqual(hooks["create-symlinks"], ["--link", f"libcuda.so.1::{lib}/libcuda.so",
+                                                    "--link", f"libcuda.so.1.1::{lib}/libcuda.so.1"])
+        self.assertEqual(hooks["update-ldcache"], ["--folder", lib])
+
     def test_dry_run_and_what_is_refused(self):
         root = self.tegra_root()
         out = self.dry_run(root)
@@ -83,9 +139,9 @@ class TegraTest(E2ETest):
         self.assertIn("Resource nvidia.com/gpu (1 devices, socket nvidia-gpu.sock, preferred allocation distributed)",
                       out.stdout)
         self.assertIn("\n  tegra\n", out.stdout)
-        out = self.dry_run(root, "--device-list-strategy=cdi-cri")
+        out = self.dry_run(root, "--mps-root=/run/nvidia/mps", "--config-file", str(self.mps_config()))
         self.assertEqual(out.returncode, 1)
-        self.assertIn("CDI device list strategies are not supported on Tegra nodes yet", out.stderr)
+        self.assertIn("sharing using MPS is not supported on Tegra nodes", out.stderr)
         # No marker and no NVML: NVML's error, as before.
         plain = self.tmp / "plain-root"
         plain.mkdir()
