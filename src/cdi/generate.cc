@@ -202,6 +202,28 @@ Spec GpuSpec(const device::Inventory& inventory, const std::optional<device::Mig
   return spec;
 }
 
+Spec WslSpec(const device::Inventory& inventory, const GpuSpecSettings& settings) {
+  const Roots& roots = settings.roots;
+  Spec spec;
+  spec.kind = std::string(kVendor) + "/gpu";
+  Device all{"all", {}};
+  if (PathExists(roots.LocalDevice("/dev/dxg"))) {
+    all.edits.device_nodes.push_back(Node(roots, "/dev/dxg"));
+  }
+  spec.devices.push_back(all);
+  spec.edits = DriverEdits(inventory, settings);
+  std::vector<std::string> folders;
+  for (const char* dir : {"/usr/lib/wsl/lib", "/usr/lib/wsl/drivers"}) {
+    if (!IsDirectory(JoinRoot(roots.driver_root, dir))) continue;
+    spec.edits.mounts.push_back({roots.HostFile(dir), dir, kReadOnlyBind});
+    folders.insert(folders.end(), {"--folder", dir});
+  }
+  if (!folders.empty() && !settings.HookDisabled("update-ldcache")) {
+    spec.edits.hooks.push_back(MakeHook(settings.hook_path, "update-ldcache", folders));
+  }
+  return spec;
+}
+
 Spec TegraSpec(const CsvMounts& csv, const std::string& device_name,
                const GpuSpecSettings& settings) {
   const Roots& roots = settings.roots;

@@ -56,6 +56,10 @@ bool IsKnownHook(const std::string& name);
 Spec GpuSpec(const device::Inventory& inventory, const std::optional<device::MigCaps>& caps,
              const GpuSpecSettings& settings);
 
+// A WSL2 node's `gpu` spec: one device `all` with /dev/dxg, the driver's files found under the
+// driver root, and the WSL library directories (/usr/lib/wsl/lib, /usr/lib/wsl/drivers) mounted.
+Spec WslSpec(const device::Inventory& inventory, const GpuSpecSettings& settings);
+
 // A Tegra node's `gpu` spec from the container toolkit's CSV files (tegra_csv.h): the device
 // (`device_name`, "tegra" or "0" by the id strategy) and `all` with the listed device nodes that
 // exist; the listed directories and libraries mounted, the listed symlinks made by the

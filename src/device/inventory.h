@@ -66,6 +66,9 @@ struct Inventory {
   // A Tegra (Jetson, IGX) node: one integrated GPU "tegra", not served through NVML
   // (discovery/tegra.h).
   bool tegra = false;
+  // A WSL2 node: NVML answers through the Windows driver, every GPU is behind /dev/dxg and cannot
+  // be given to a container alone.
+  bool wsl = false;
   std::string driver_version;   // e.g. 550.127.05
   int cuda_driver_version = 0;  // e.g. 12040
   std::string nvml_library;     // the file that was loaded

@@ -37,6 +37,8 @@ std::string DescribeAsText(const Plan& plan) {
                       inventory.driver_version, inventory.cuda_driver_version / 1000,
                       inventory.cuda_driver_version % 1000 / 10, inventory.nvml_library);
     out += fmt::format("{} GPU(s):\n", inventory.gpus.size());
+    if (inventory.wsl)
+      out += "WSL2: the GPUs share /dev/dxg and are advertised as one device \"all\"\n";
   }
   for (const device::GpuInfo& gpu : inventory.gpus) {
     if (inventory.tegra) break;

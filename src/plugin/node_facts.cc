@@ -125,6 +125,8 @@ void PlanCdiSpecs(const Options& options, const NodeFacts& facts, Plan& plan) {
   try {
     if (plan.inventory.tegra) {
       plan.cdi_specs.push_back(TegraCdiSpec(options, settings));
+    } else if (plan.inventory.wsl) {
+      plan.cdi_specs.push_back(cdi::WslSpec(plan.inventory, settings));
     } else {
       plan.cdi_specs.push_back(cdi::GpuSpec(plan.inventory, facts.mig_caps, settings));
     }

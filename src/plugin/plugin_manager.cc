@@ -12,6 +12,7 @@
 #include "common/permissions.h"
 #include "config/effective.h"
 #include "discovery/tegra.h"
+#include "discovery/wsl.h"
 #include "mps/control.h"
 #include "plugin/server/kubelet_registration.h"
 
@@ -81,6 +82,13 @@ NodeFacts PluginManager::ReadFacts() {
   if (strategy == DiscoveryStrategy::kAuto && discovery::AllIntegratedGpus(facts.inventory.gpus)) {
     LOG_INFO("Every GPU NVML lists is an integrated one: serving the node as Tegra");
     return ReadTegraNodeFacts(options_);
+  }
+  if (discovery::HasWslMarkers(options_.container_driver_root) && !facts.inventory.gpus.empty()) {
+    facts.inventory.wsl = true;
+    LOG_INFO(
+        "WSL2 (libdxcore.so under {}): the {} GPU(s) are advertised as one device \"all\" "
+        "on {}",
+        options_.container_driver_root, facts.inventory.gpus.size(), discovery::kWslDeviceNode);
   }
   return facts;
 }

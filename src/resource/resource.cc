@@ -85,7 +85,25 @@ void AddMigDevices(DeviceMap& map, const ResourceSettings& settings, const GpuIn
   }
 }
 
+// WSL2: the GPUs share /dev/dxg; one device "all" stands for them (upstream v0.19.1).
+DeviceMap WslDeviceMap(const device::Inventory& inventory, const ResourceSettings& settings) {
+  DeviceMap map;
+  if (inventory.gpus.empty()) return map;
+  const GpuInfo& first = inventory.gpus.front();
+  const std::string* name = MatchRule(settings.rules.gpus, first.name, settings.pattern_matching);
+  if (!name)
+    throw ResourceError("GPU name '" + first.name + "' does not match any resource patterns");
+  AllocatableDevice device = FullGpu(first, 0);
+  device.id = "all";
+  device.index = "all";
+  device.paths = {"/dev/dxg"};
+  device.integrated = true;  // nothing to choose between
+  map[*name].push_back(std::move(device));
+  return map;
+}
+
 DeviceMap BuildDeviceMap(const device::Inventory& inventory, const ResourceSettings& settings) {
+  if (inventory.wsl) return WslDeviceMap(inventory, settings);
   DeviceMap full, mig;
   using config::MigStrategy;
   const MigStrategy strategy = settings.mig_strategy;

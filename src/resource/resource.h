@@ -28,8 +28,9 @@ struct AllocatableDevice {
   std::optional<int> numa_node;
   size_t gpu_position = 0;  // position in Inventory::gpus (and the link matrix)
   bool mig = false;
-  bool integrated = false;  // a Tegra GPU: no device nodes, no topology-aware choice
-  int replicas = 0;         // > 0 for a time-sliced replica
+  // No topology-aware choice: a Tegra GPU (no device nodes) or WSL's one "all" device.
+  bool integrated = false;
+  int replicas = 0;  // > 0 for a time-sliced replica
 };
 
 struct Resource {
