@@ -20,6 +20,8 @@ packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   # libraries
   libyaml-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  # NVIDIA's PCI device names, embedded for gpu-feature-discovery's vfio mode
+  pci.ids
   # HTTPS to the Kubernetes API: Boost.Beast (header-only) over OpenSSL (linked statically)
   libboost-dev libssl-dev
   # tests and benchmarks

@@ -26,6 +26,7 @@
 #include "gfd/facts.h"
 #include "gfd/nodefeature.h"
 #include "gfd/output.h"
+#include "gfd/vfio_facts.h"
 #include "gfd/vgpu.h"
 #include "kube/client.h"
 #include "nvml/library.h"
@@ -72,6 +73,9 @@ class Labeller {
     const std::string& root = options_.container_driver_root;
     if (strategy == DiscoveryStrategy::kTegra) {
       return ReadCudaFacts(root, options_.machine_type_file);
+    }
+    if (strategy == DiscoveryStrategy::kVfio) {
+      return ReadVfioFacts(sysfs_roots_, options_.machine_type_file);
     }
     if (!nvml_) {
       if (strategy == DiscoveryStrategy::kAuto && discovery::HasTegraMarkers(root)) {

@@ -93,7 +93,7 @@ void FullGpuLabels(Labels& labels, const device::GpuInfo& gpu, int count,
   const std::string resource = std::string(kPrefix) + "gpu";
   PutSharing(labels, resource, Sanitise(gpu.name), count, SharingOf(sharing, resource, gpus));
   if (gpu.memory_mib() > 0) labels[resource + ".memory"] = std::to_string(gpu.memory_mib());
-  if (gpu.cc_major > 0) {
+  if (gpu.cc_major != 0) {  // upstream labels -1 (vfio) too
     labels[resource + ".family"] = GpuFamily(gpu.cc_major, gpu.cc_minor);
     labels[resource + ".compute.major"] = std::to_string(gpu.cc_major);
     labels[resource + ".compute.minor"] = std::to_string(gpu.cc_minor);

@@ -22,10 +22,6 @@ Options CommandLine::Load() const {
                               Abbreviate(discovery, 120) + " (auto, nvml, tegra or vfio)");
   }
   o.discovery_strategy = *strategy;
-  if (*strategy == config::DiscoveryStrategy::kVfio) {
-    throw config::ConfigError("--device-discovery-strategy=" + discovery +
-                              " is not supported by this version");
-  }
   o.node_name = settings.String("node-name");
   if (const auto chosen = settings.config().Bool(config::keys::kUseNodeFeatureApi)) {
     o.use_node_feature_api = *chosen;  // v0.18.2's chart always sets the variable

@@ -449,6 +449,55 @@ class TegraTest(GfdBase):
         self.assertIn("failed to initialize CUDA: could not load the CUDA driver library; tried", result.stderr)
 
 
+class VfioTest(GfdBase):
+    """--device-discovery-strategy=vfio: GPUs bound to vfio-pci, read from sysfs as upstream's vfio
+    manager reads them (pci.ids name, PCI class, 64-bit BARs as memory)."""
+
+    BARS = ("0x00000000fa000000 0x00000000faffffff 0x0000000000040200\n"    # 16 MiB, 32-bit
+            "0x0000038000000000 0x0000038fffffffff 0x000000000014220c\n"    # 64 GiB, 64-bit
+            "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+            "0x0000039000000000 0x0000039001ffffff 0x000000000014220c\n"    # 32 MiB, 64-bit
+            "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+            "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+            "0x00000000fb000000 0x00000000fb07ffff 0x000000000014220c\n")  # the ROM: not a BAR
+
+    def device(self, root, address, driver, vendor="0x10de", pci_class="0x030200", device="0x20b0"):
+        path = root / "sys/bus/pci/devices" / address
+        path.mkdir(parents=True)
+        for name, value in (("vendor", vendor), ("class", pci_class), ("device", device), ("resource", self.BARS)):
+            (path / name).write_text(value + "\n")
+        (root / "sys/bus/pci/drivers" / driver).mkdir(parents=True, exist_ok=True)
+        (path / "driver").symlink_to(f"../../../bus/pci/drivers/{driver}")
+
+    def test_gpus_bound_to_vfio_pci_are_labelled_from_sysfs(self):
+        root = self.tmp / "vfio-root"
+        self.device(root, "0000:3b:00.0", "vfio-pci")
+        self.device(root, "0000:5e:00.0", "vfio-pci")
+        self.device(root, "0000:86:00.0", "nvidia")                         # on the host driver: not counted
+        self.device(root, "0000:00:02.0", "vfio-pci", vendor="0x8086")      # not NVIDIA
+        self.device(root, "0000:af:00.0", "vfio-pci", pci_class="0x068000")  # an NVSwitch, not a GPU
+        out, machine = self.tmp / "labels", self.tmp / "machine"
+        machine.write_text("KubeVirt host\n")
+        env = dict(os.environ)
+        env.pop("LD_LIBRARY_PATH", None)
+        result = subprocess.run([str(BIN / "gpu-feature-discovery"), "--oneshot", "--device-discovery-strategy=vfio",
+                                 "--driver-root-ctr-path", str(root), "--machine-type-file", str(machine),
+                                 "--output-file", str(out)], env=env, capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        labels = parse(out.read_text())
+        expected = {
+            "nvidia.com/gpu.product": "GA100-A100-SXM4-40GB", "nvidia.com/gpu.count": "2",
+            # Upstream's figure: the 64-bit BARs (64 GiB + 32 MiB) up to a power of two, in bytes.
+            "nvidia.com/gpu.memory": str(128 << 30),
+            "nvidia.com/gpu.family": "undefined", "nvidia.com/gpu.compute.major": "-1",
+            "nvidia.com/gpu.compute.minor": "-1", "nvidia.com/gpu.mode": "compute",
+            "nvidia.com/mig.capable": "false", "nvidia.com/gpu.machine": "KubeVirt-host",
+            "nvidia.com/cuda.driver-version.full": "unknown.unknown.unknown",
+            "nvidia.com/cuda.runtime-version.full": "0.0", "nvidia.com/gpu.replicas": "1",
+        }
+        self.assertEqual({k: labels.get(k) for k in expected}, expected)
+
+
 class NodeFeatureTest(GfdBase):
     """--use-node-feature-api against the fake Kubernetes API server."""
 
