@@ -41,7 +41,7 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
-# Six targets for 8 s each: new crashes in a minute, on every make test.
+# Seven targets for 8 s each: new crashes in a minute, on every make test.
 fuzz-smoke: deps
 	@scripts/fuzz.sh 8
 

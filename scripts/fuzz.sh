@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-${FUZZ_SECONDS:-60}}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(config yaml_tree sim_profile kubeconfig vgpu device_plugin_requests)
+[ ${#targets[@]} -gt 0 ] || targets=(config yaml_tree sim_profile kubeconfig vgpu device_plugin_requests tegra_csv)
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
