@@ -239,7 +239,7 @@ int Sysfs(const fs::path& out, const std::string& libdir, std::vector<std::strin
       for (const std::string& node : gpu.drm) {
         fs::create_directories(dir / "drm" / node);
         fs::create_directories(out / "dev/dri/by-path");
-        std::ofstream(out / "dev/dri" / node);
+        std::ofstream placeholder(out / "dev/dri" / node);
         const fs::path link = out / "dev/dri/by-path" /
                               ("pci-" + id + (node.starts_with("card") ? "-card" : "-render"));
         fs::remove(link);
