@@ -30,6 +30,22 @@ Hook MakeHook(const std::string& hook_path, const std::string& name,
   return hook;
 }
 
+// The hooks the specs hold, by the hook binary's names (IsKnownHook, --cdi-disable-hooks).
+constexpr const char* kCreateSymlinks = "create-symlinks";
+constexpr const char* kEnableCudaCompat = "enable-cuda-compat";
+constexpr const char* kUpdateLdcache = "update-ldcache";
+constexpr const char* kDisableDeviceNodeModification = "disable-device-node-modification";
+constexpr const char* kHooks[] = {kCreateSymlinks, kEnableCudaCompat, kUpdateLdcache,
+                                  kDisableDeviceNodeModification};
+
+// Adds the hook unless --cdi-disable-hooks leaves it out.
+void AddHook(const GpuSpecSettings& settings, ContainerEdits& edits, const char* name,
+             std::vector<std::string> args) {
+  if (!settings.HookDisabled(name)) {
+    edits.hooks.push_back(MakeHook(settings.hook_path, name, std::move(args)));
+  }
+}
+
 DeviceNode Node(const Roots& roots, const std::string& path) {
   return {path, roots.HostDevice(path)};
 }
@@ -79,18 +95,15 @@ ContainerEdits DriverEdits(const device::Inventory& inventory, const GpuSpecSett
                    {"--link", "libnvidia-opticalflow.so.1::" + dir + "/libnvidia-opticalflow.so"});
     }
   }
-  auto add_hook = [&](const char* name, const std::vector<std::string>& args) {
-    if (!settings.HookDisabled(name))
-      edits.hooks.push_back(MakeHook(settings.hook_path, name, args));
-  };
-  if (!links.empty()) add_hook("create-symlinks", links);
-  add_hook("enable-cuda-compat", {"--host-driver-version=" + inventory.driver_version});
+  if (!links.empty()) AddHook(settings, edits, kCreateSymlinks, links);
+  AddHook(settings, edits, kEnableCudaCompat,
+          {"--host-driver-version=" + inventory.driver_version});
   std::vector<std::string> folders;
   for (const std::string& dir : files.LibraryDirectories()) {
     folders.insert(folders.end(), {"--folder", dir});
   }
-  add_hook("update-ldcache", folders);
-  add_hook("disable-device-node-modification", {});
+  AddHook(settings, edits, kUpdateLdcache, folders);
+  AddHook(settings, edits, kDisableDeviceNodeModification, {});
   return edits;
 }
 
@@ -104,7 +117,7 @@ void AddDrmEdits(const device::GpuInfo& gpu, const GpuSpecSettings& settings,
     edits.device_nodes.push_back(Node(settings.roots, node));
     present.push_back(node);
   }
-  if (present.empty() || settings.HookDisabled("create-symlinks")) return;
+  if (present.empty()) return;
   std::vector<std::string> links;
   const std::string bus = device::NormalizeBusId(gpu.pci_bus_id);
   for (const char* suffix : {"-card", "-render"}) {
@@ -118,7 +131,7 @@ void AddDrmEdits(const device::GpuInfo& gpu, const GpuSpecSettings& settings,
     if (std::find(present.begin(), present.end(), node) == present.end()) continue;
     links.insert(links.end(), {"--link", to + "::" + link});
   }
-  if (!links.empty()) edits.hooks.push_back(MakeHook(settings.hook_path, "create-symlinks", links));
+  if (!links.empty()) AddHook(settings, edits, kCreateSymlinks, links);
 }
 
 }  // namespace
@@ -147,11 +160,7 @@ bool GpuSpecSettings::HookDisabled(const std::string& name) const {
 }
 
 bool IsKnownHook(const std::string& name) {
-  for (const char* known : {"all", "create-symlinks", "enable-cuda-compat", "update-ldcache",
-                            "disable-device-node-modification"}) {
-    if (name == known) return true;
-  }
-  return false;
+  return name == "all" || std::find(std::begin(kHooks), std::end(kHooks), name) != std::end(kHooks);
 }
 
 std::vector<std::string> HookArgs(const std::string& hook_path, const std::string& hook) {
@@ -218,9 +227,7 @@ Spec WslSpec(const device::Inventory& inventory, const GpuSpecSettings& settings
     spec.edits.mounts.push_back({roots.HostFile(dir), dir, kReadOnlyBind});
     folders.insert(folders.end(), {"--folder", dir});
   }
-  if (!folders.empty() && !settings.HookDisabled("update-ldcache")) {
-    spec.edits.hooks.push_back(MakeHook(settings.hook_path, "update-ldcache", folders));
-  }
+  if (!folders.empty()) AddHook(settings, spec.edits, kUpdateLdcache, folders);
   return spec;
 }
 
@@ -268,12 +275,8 @@ Spec TegraSpec(const CsvMounts& csv, const std::string& device_name,
   for (const char* path : {"/etc/nv_tegra_release", "/sys/devices/soc0/family"}) {
     if (PathExists(JoinRoot(roots.driver_root, path))) mount(path);
   }
-  if (!links.empty() && !settings.HookDisabled("create-symlinks")) {
-    edits.hooks.push_back(MakeHook(settings.hook_path, "create-symlinks", links));
-  }
-  if (!folders.empty() && !settings.HookDisabled("update-ldcache")) {
-    edits.hooks.push_back(MakeHook(settings.hook_path, "update-ldcache", folders));
-  }
+  if (!links.empty()) AddHook(settings, edits, kCreateSymlinks, links);
+  if (!folders.empty()) AddHook(settings, edits, kUpdateLdcache, folders);
   return spec;
 }
 

@@ -25,19 +25,12 @@ using AttributeFn = int (*)(int*, int, int);
 class Handle {
  public:
   explicit Handle(const std::string& driver_root) {
-    std::vector<std::string> tried;
-    for (const std::string& candidate : nvml::CandidateLibraryPaths(driver_root, kSoname)) {
-      const std::string resolved = nvml::ResolveUnderRoot(driver_root, candidate);
-      if (!resolved.empty() && (handle_ = dlopen(resolved.c_str(), RTLD_LAZY | RTLD_LOCAL))) {
-        return;
-      }
-      tried.push_back(resolved.empty() ? candidate : resolved);
+    nvml::DriverLibrary library =
+        nvml::OpenDriverLibrary(driver_root, kSoname, RTLD_LAZY | RTLD_LOCAL);
+    if (library.handle == nullptr) {
+      throw CudaError("could not load the CUDA driver library; tried " + library.tried);
     }
-    if ((handle_ = dlopen(kSoname, RTLD_LAZY | RTLD_LOCAL))) return;
-    const char* error = dlerror();
-    tried.push_back(std::string(kSoname) + " (dynamic loader search path)");
-    throw CudaError("could not load the CUDA driver library; tried " + Join(tried, ", ") +
-                    (error ? std::string(": ") + error : ""));
+    handle_ = library.handle;
   }
   ~Handle() {
     if (handle_) dlclose(handle_);

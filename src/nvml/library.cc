@@ -62,28 +62,31 @@ std::string ResolveUnderRoot(const std::string& root, const std::string& path) {
   return "";  // a symlink loop
 }
 
-std::shared_ptr<Library> Library::Open(const std::string& driver_root) {
+DriverLibrary OpenDriverLibrary(const std::string& driver_root, const std::string& soname,
+                                int dlopen_flags) {
   std::vector<std::string> tried;
-  std::string last_error;
-  for (const std::string& candidate : CandidateLibraryPaths(driver_root)) {
-    std::string resolved = ResolveUnderRoot(driver_root, candidate);
+  for (const std::string& candidate : CandidateLibraryPaths(driver_root, soname)) {
+    const std::string resolved = ResolveUnderRoot(driver_root, candidate);
     if (resolved.empty()) {
       tried.push_back(candidate);
       continue;
     }
-    if (void* handle = dlopen(resolved.c_str(), RTLD_LAZY | RTLD_GLOBAL)) {
-      return std::shared_ptr<Library>(new Library(handle, resolved));
-    }
-    last_error = dlerror();
+    if (void* handle = dlopen(resolved.c_str(), dlopen_flags)) return {handle, resolved, ""};
     tried.push_back(resolved);
   }
-  if (void* handle = dlopen(kSoname, RTLD_LAZY | RTLD_GLOBAL)) {
-    return std::shared_ptr<Library>(new Library(handle, kSoname));
+  if (void* handle = dlopen(soname.c_str(), dlopen_flags)) return {handle, soname, ""};
+  const char* error = dlerror();
+  tried.push_back(soname + " (dynamic loader search path)");
+  return {nullptr, "", Join(tried, ", ") + (error ? std::string(": ") + error : "")};
+}
+
+std::shared_ptr<Library> Library::Open(const std::string& driver_root) {
+  DriverLibrary library = OpenDriverLibrary(driver_root, kSoname, RTLD_LAZY | RTLD_GLOBAL);
+  if (library.handle == nullptr) {
+    throw NvmlError(NVML_ERROR_LIBRARY_NOT_FOUND, "dlopen",
+                    "could not load NVML library; tried " + library.tried);
   }
-  last_error = dlerror();
-  tried.push_back(std::string(kSoname) + " (dynamic loader search path)");
-  throw NvmlError(NVML_ERROR_LIBRARY_NOT_FOUND, "dlopen",
-                  "could not load NVML library; tried " + Join(tried, ", ") + ": " + last_error);
+  return std::shared_ptr<Library>(new Library(library.handle, library.path));
 }
 
 Library::Library(void* handle, std::string path) : handle_(handle), path_(std::move(path)) {

@@ -66,6 +66,16 @@ std::vector<std::string> CandidateLibraryPaths(const std::string& driver_root,
 // the root, as they point into the host's file system). Returns "" when the file does not exist.
 std::string ResolveUnderRoot(const std::string& root, const std::string& path);
 
+// A driver library loaded with dlopen: under the driver root's library directories first (links
+// resolved within the root), then by soname from the loader's search path.
+struct DriverLibrary {
+  void* handle = nullptr;  // nullptr: none loaded
+  std::string path;        // what was loaded
+  std::string tried;       // otherwise: every path tried, and dlerror's last word
+};
+DriverLibrary OpenDriverLibrary(const std::string& driver_root, const std::string& soname,
+                                int dlopen_flags);
+
 class Library {
  public:
   // Throws NvmlError(NVML_ERROR_LIBRARY_NOT_FOUND) naming every place tried and dlerror().
