@@ -211,12 +211,7 @@ bool PieceValues::ReachesAt(int node_index, uint32_t rows, Sets& sets, int need)
                    int split_count, int pairs_across) {
                  Combo combo = MakeCombo(sets, marked_left, split_size, split_left, split_count);
                  combo.cross = node.cross * pairs_across;
-                 Sets a, b;
-                 Children(node, sets, combo, Relax::kKeepFixed, a, b);
-                 combo.value_left = Value(node.left, rows, a);
-                 if (combo.value_left == kInfeasibleScore) return;
-                 combo.value_right = Value(node.right, rows, b);
-                 if (combo.value_right == kInfeasibleScore) return;
+                 if (!RelaxedValues(node, rows, sets, Relax::kKeepFixed, combo)) return;
                  if (combo.value_left + combo.value_right + combo.cross >= need) {
                    combos.push_back(combo);
                  }
@@ -256,14 +251,8 @@ const std::vector<PieceValues::Combo>& PieceValues::Combos(int node_index, uint3
                [&](const int* marked_left, const int* split_size, const int* split_left,
                    int split_count, int pairs_across) {
                  Combo combo = MakeCombo(sets, marked_left, split_size, split_left, split_count);
-                 Sets a, b;
-                 Children(node, sets, combo, Relax::kAll, a, b);
-                 combo.value_left = Value(node.left, rows, a);
-                 if (combo.value_left == kInfeasibleScore) return;
-                 combo.value_right = Value(node.right, rows, b);
-                 if (combo.value_right == kInfeasibleScore) return;
                  combo.cross = node.cross * pairs_across;
-                 combos.push_back(combo);
+                 if (RelaxedValues(node, rows, sets, Relax::kAll, combo)) combos.push_back(combo);
                });
   SortBestFirst(combos);
   bucket.push_back(combo_lists_.size());
@@ -284,6 +273,16 @@ PieceValues::Combo PieceValues::MakeCombo(const Sets& sets, const int* marked_le
     combo.split_left[i] = static_cast<uint8_t>(split_left[i]);
   }
   return combo;
+}
+
+bool PieceValues::RelaxedValues(const Decomposition::Node& node, uint32_t rows, const Sets& sets,
+                                Relax relax, Combo& combo) {
+  Sets left, right;
+  Children(node, sets, combo, relax, left, right);
+  combo.value_left = Value(node.left, rows, left);
+  if (combo.value_left == kInfeasibleScore) return false;
+  combo.value_right = Value(node.right, rows, right);
+  return combo.value_right != kInfeasibleScore;
 }
 
 void PieceValues::SortBestFirst(std::vector<Combo>& combos) {

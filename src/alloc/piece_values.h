@@ -98,6 +98,9 @@ class PieceValues {
   // The children's sets for a split.
   void Children(const Decomposition::Node& node, const Sets& sets, const Combo& combo, Relax relax,
                 Sets& left, Sets& right) const;
+  // The children's values of a split under `relax` into `combo`; false when one is infeasible.
+  bool RelaxedValues(const Decomposition::Node& node, uint32_t rows, const Sets& sets, Relax relax,
+                     Combo& combo);
   const std::vector<Combo>& Combos(int node, uint32_t rows, const Sets& sets);
   Slot& Find(const Key& key);
 

@@ -230,6 +230,20 @@ class GfdBase(unittest.TestCase):
             return subprocess.Popen(argv, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         return subprocess.run(argv, env=full_env, capture_output=True, text=True, timeout=30)
 
+    def labels_on_root(self, root, machine_type, *args, profile=None):
+        """One --oneshot pass on a driver root of the test's own; its labels (exit 0 asserted)."""
+        out, machine = self.tmp / "root-labels", self.tmp / "machine"
+        machine.write_text(machine_type + "\n")
+        env = dict(os.environ, NVML_SIM_PROFILE=profile) if profile else dict(os.environ)
+        env.pop("LD_LIBRARY_PATH", None)
+        result = subprocess.run([str(BIN / "gpu-feature-discovery"), "--oneshot", "--driver-root-ctr-path", str(root),
+                                 "--machine-type-file", str(machine), "--output-file", str(out), *args],
+                                env=env, capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        labels = parse(out.read_text())
+        out.unlink()
+        return labels
+
     def oneshot(self, profile, strategy="none", sharing="none", extra=()):
         out = self.tmp / f"{profile}-{strategy}-{sharing}"
         result = self.gfd(profile, "--oneshot", f"--mig-strategy={strategy}", "--output-file", str(out),
@@ -398,18 +412,7 @@ class TegraTest(GfdBase):
     """GFD on Tegra nodes reads the CUDA driver API (spec §7.2), here the simulator's libcuda."""
 
     def tegra_labels(self, *args, root=SIM_ROOT_TEGRA, profile="jetson-orin"):
-        out = self.tmp / "tegra-labels"
-        machine = self.tmp / "machine"
-        machine.write_text("NVIDIA Jetson AGX Orin Developer Kit\n")
-        env = dict(os.environ, NVML_SIM_PROFILE=profile)
-        env.pop("LD_LIBRARY_PATH", None)
-        result = subprocess.run([str(BIN / "gpu-feature-discovery"), "--oneshot", "--driver-root-ctr-path", str(root),
-                                 "--machine-type-file", str(machine), "--output-file", str(out), *args],
-                                env=env, capture_output=True, text=True, timeout=30)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        labels = parse(out.read_text())
-        out.unlink()
-        return labels
+        return self.labels_on_root(root, "NVIDIA Jetson AGX Orin Developer Kit", *args, profile=profile)
 
     def test_a_jetson_root_is_labelled_through_cuda(self):
         labels = self.tegra_labels()
@@ -476,15 +479,7 @@ class VfioTest(GfdBase):
         self.device(root, "0000:86:00.0", "nvidia")                         # on the host driver: not counted
         self.device(root, "0000:00:02.0", "vfio-pci", vendor="0x8086")      # not NVIDIA
         self.device(root, "0000:af:00.0", "vfio-pci", pci_class="0x068000")  # an NVSwitch, not a GPU
-        out, machine = self.tmp / "labels", self.tmp / "machine"
-        machine.write_text("KubeVirt host\n")
-        env = dict(os.environ)
-        env.pop("LD_LIBRARY_PATH", None)
-        result = subprocess.run([str(BIN / "gpu-feature-discovery"), "--oneshot", "--device-discovery-strategy=vfio",
-                                 "--driver-root-ctr-path", str(root), "--machine-type-file", str(machine),
-                                 "--output-file", str(out)], env=env, capture_output=True, text=True, timeout=30)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        labels = parse(out.read_text())
+        labels = self.labels_on_root(root, "KubeVirt host", "--device-discovery-strategy=vfio")
         expected = {
             "nvidia.com/gpu.product": "GA100-A100-SXM4-40GB", "nvidia.com/gpu.count": "2",
             # Upstream's figure: the 64-bit BARs (64 GiB + 32 MiB) up to a power of two, in bytes.
