@@ -14,9 +14,9 @@ set(NVDP_LAYERS
   # 3: models built on models; NVML-backed readers
   "nvdp_resource nvdp_alloc nvdp_cdi nvdp_discovery nvdp_health nvdp_kube"
   # 4: program parts
-  "nvdp_plugin_allocate nvdp_gfd_labels nvdp_configmanager nvdp_mps"
+  "nvdp_plugin_allocate nvdp_gfd_labels nvdp_configmanager nvdp_mps nvdp_dra_model"
   # 5
-  "nvdp_plugin_server nvdp_gfd"
+  "nvdp_plugin_server nvdp_gfd nvdp_dra"
   # 6: the device plugin program
   "nvdp_plugin")
 
@@ -40,7 +40,7 @@ function(nvdp_check_layering)
         set(deps "")
       endif()
       foreach(dep IN LISTS deps)
-        if(NOT dep MATCHES "^nvdp_" OR dep STREQUAL "nvdp_warnings" OR dep MATCHES "^nvdp_(api|grpc)$")
+        if(NOT dep MATCHES "^nvdp_" OR dep STREQUAL "nvdp_warnings" OR dep MATCHES "^nvdp_(api|dra_api|grpc)$")
           continue()
         endif()
         if(NOT DEFINED _layer_of_${dep})

@@ -5,7 +5,8 @@
 //   nvml-sim root --out <dir> [--libdir <dir>] [profile]...
 //                                           write what the programs read outside NVML for these
 //                                           profiles (default: all built-in) under a driver root:
-//                                           sys/bus/pci/devices/<id>/{numa_node,class,vendor,drm/},
+//                                           sys/bus/pci/devices/<id>/{numa_node,class,vendor,drm/}
+//                                           (a link into sys/devices/pciDDDD:00/, as on Linux),
 //                                           dev/dri nodes and by-path links,
 //                                           proc/driver/nvidia-caps/mig-minors, dev/nvidia* nodes,
 //                                           the driver's files for CDI (libraries named with each
@@ -219,8 +220,16 @@ int Sysfs(const fs::path& out, const std::string& libdir, std::vector<std::strin
                   << "; give the profiles distinct bus ids\n";
         return 1;
       }
-      fs::path dir = out / "sys/bus/pci/devices" / id;
+      // As on Linux: the device under its root complex in sys/devices, linked from the bus.
+      const std::string root_complex = "pci" + id.substr(0, 4) + ":00";
+      fs::path dir = out / "sys/devices" / root_complex / id;
       fs::create_directories(dir);
+      const fs::path bus_link = out / "sys/bus/pci/devices" / id;
+      fs::create_directories(bus_link.parent_path());
+      if (!fs::is_symlink(bus_link)) fs::remove_all(bus_link);
+      if (!fs::exists(bus_link)) {
+        fs::create_directory_symlink("../../../devices/" + root_complex + "/" + id, bus_link);
+      }
       if (gpu.numa_node) std::ofstream(dir / "numa_node") << *gpu.numa_node << "\n";
       char pci_class[16];
       std::snprintf(pci_class, sizeof pci_class, "0x%06x", gpu.pci_class);

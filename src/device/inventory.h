@@ -30,6 +30,10 @@ struct MigDeviceInfo {
   unsigned index = 0;  // slot for nvmlDeviceGetMigDeviceHandleByIndex
   unsigned gpu_instance = 0;
   unsigned compute_instance = 0;
+  // The GPU instance's NVML profile ID and placement (memory slices start..start+size-1).
+  unsigned gpu_instance_profile_id = 0;
+  unsigned placement_start = 0;
+  unsigned placement_size = 0;
   std::string profile;    // e.g. 1g.5gb, 1c.2g.10gb, 1g.5gb+me
   bool graphics = false;  // a +gfx GPU instance: containers get the parent's DRM nodes too
   MigAttributes attributes;
@@ -47,6 +51,7 @@ struct GpuInfo {
   int cc_major = 0;
   int cc_minor = 0;
   std::optional<int> numa_node;  // from sysfs; absent when unknown
+  std::string pcie_root;         // e.g. pci0000:00, from sysfs; "" when unknown
   // nvidia-drm's nodes for it (/dev/dri/card1, /dev/dri/renderD128), from sysfs drm/.
   std::vector<std::string> drm_nodes;
   // Non-empty when NVML failed for this GPU at start; it is then advertised as Unhealthy.

@@ -50,6 +50,7 @@ void ReadAttributes(const nvml::Nvml& nvml, nvmlDevice_t handle, GpuInfo& gpu,
   attempt([&] { std::tie(gpu.cc_major, gpu.cc_minor) = nvml.ComputeCapability(handle); });
   if (!gpu.pci_bus_id.empty()) {
     gpu.drm_nodes = ReadDrmNodes(options.sysfs_roots, gpu.pci_bus_id);
+    gpu.pcie_root = ReadPcieRoot(options.sysfs_roots, gpu.pci_bus_id);
     NumaLookup numa = ReadNumaNode(options.sysfs_roots, gpu.pci_bus_id);
     gpu.numa_node = numa.node;
     if (!numa.problem.empty()) {

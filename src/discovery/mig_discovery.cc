@@ -77,6 +77,9 @@ MigDeviceInfo ReadMigDevice(const nvml::Nvml& nvml, nvmlDevice_t parent,
        device.gpu_instance, &gi);
   nvmlGpuInstanceInfo_t gi_info{};
   Call(nvml, api.GpuInstanceGetInfo, "nvmlGpuInstanceGetInfo", gi, &gi_info);
+  device.gpu_instance_profile_id = gi_info.profileId;
+  device.placement_start = gi_info.placement.start;
+  device.placement_size = gi_info.placement.size;
   unsigned long long gi_memory_mib = 0;
   const unsigned gi_profile =
       FindGpuInstanceProfile(nvml, parent, gi_info.profileId, &gi_memory_mib);

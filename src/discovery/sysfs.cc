@@ -2,6 +2,8 @@
 
 #include <glob.h>
 
+#include <filesystem>
+
 #include "common/fs.h"
 #include "common/paths.h"
 #include "common/strings.h"
@@ -45,6 +47,22 @@ std::vector<std::string> ReadDrmNodes(const std::vector<std::string>& sysfs_root
     return nodes;
   }
   return {};
+}
+
+std::string ReadPcieRoot(const std::vector<std::string>& sysfs_roots, std::string_view bus_id) {
+  const std::string relative = "/bus/pci/devices/" + device::NormalizeBusId(bus_id);
+  for (const std::string& root : sysfs_roots) {
+    std::error_code error;
+    const std::filesystem::path resolved = std::filesystem::canonical(root + relative, error);
+    if (error) continue;
+    for (const auto& part : resolved) {
+      const std::string name = part.string();
+      // pci0000:00 or, on machines with many segments, pci0000:3a
+      if (name.size() == 10 && name.starts_with("pci") && name[7] == ':') return name;
+    }
+    return "";
+  }
+  return "";
 }
 
 std::optional<device::MigCaps> LoadMigCaps(const std::vector<std::string>& roots) {

@@ -24,6 +24,11 @@ NumaLookup ReadNumaNode(const std::vector<std::string>& sysfs_roots, std::string
 std::vector<std::string> ReadDrmNodes(const std::vector<std::string>& sysfs_roots,
                                       std::string_view bus_id);
 
+// The PCI root complex a device hangs off, as "pci<domain>:<bus>" (pci0000:00): the first
+// pciDDDD:BB component of <root>/bus/pci/devices/<bus id>'s resolved path; "" when the link does
+// not resolve into /sys/devices.
+std::string ReadPcieRoot(const std::vector<std::string>& sysfs_roots, std::string_view bus_id);
+
 // Reads <root>/proc/driver/nvidia-caps/mig-minors from the first root that has it.
 std::optional<device::MigCaps> LoadMigCaps(const std::vector<std::string>& roots);
 

@@ -268,34 +268,6 @@ std::string Sanitise(std::string_view text) {
   return Join(pieces, "-");
 }
 
-std::string GpuFamily(int major, int minor) {
-  switch (major) {
-    case 1:
-      return "tesla";
-    case 2:
-      return "fermi";
-    case 3:
-      return "kepler";
-    case 5:
-      return "maxwell";
-    case 6:
-      return "pascal";
-    case 7:
-      return minor < 5 ? "volta" : "turing";
-    case 8:
-      return minor < 9 ? "ampere" : "ada-lovelace";
-    case 9:
-      return "hopper";
-    case 10:
-    case 12:
-      return "blackwell";
-    case 13:  // upstream v0.20; v0.18 says undefined
-      return "rubin";
-    default:
-      return "undefined";
-  }
-}
-
 Labels DeviceLabels(const NodeFacts& facts, const std::string& mig_strategy,
                     const config::Sharing& sharing, std::vector<std::string>* warnings) {
   Labels labels;

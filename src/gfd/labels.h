@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "device/architecture.h"
 #include "device/inventory.h"
 
 namespace nvdp::gfd {
@@ -26,8 +27,7 @@ class LabelError : public std::runtime_error {
 
 // §7.3: keeps [A-Za-z0-9-_. ] and joins whitespace-separated pieces with '-'.
 std::string Sanitise(std::string_view text);
-// §7.4: "ampere" for 8.0, "undefined" for what the table does not know.
-std::string GpuFamily(int major, int minor);
+using device::GpuFamily;  // §7.4
 
 struct FabricInfo {
   bool attached = false;  // state COMPLETED, status SUCCESS, a non-zero cluster UUID

@@ -28,6 +28,8 @@ class Api {
   virtual nlohmann::json Get(const std::string& path) = 0;
   virtual nlohmann::json Create(const std::string& path, const nlohmann::json& object) = 0;
   virtual nlohmann::json Update(const std::string& path, const nlohmann::json& object) = 0;
+  // DELETE with a body (DeleteOptions, e.g. preconditions on uid and resourceVersion).
+  virtual nlohmann::json Delete(const std::string& path, const nlohmann::json& options) = 0;
 
   // Event types of a watch.
   enum class Event { kAdded, kModified, kDeleted, kBookmark };

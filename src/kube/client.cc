@@ -105,6 +105,10 @@ Json Client::Update(const std::string& path, const Json& object) {
   return Call("PUT", path, object.dump());
 }
 
+Json Client::Delete(const std::string& path, const Json& options) {
+  return Call("DELETE", path, options.dump());
+}
+
 void Client::Watch(const std::string& path, const std::string& resource_version,
                    const EventHandler& on_event, const std::atomic<bool>& cancel) {
   limiter_.Acquire();

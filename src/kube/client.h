@@ -45,6 +45,7 @@ class Client final : public Api {
   nlohmann::json Get(const std::string& path) override;
   nlohmann::json Create(const std::string& path, const nlohmann::json& object) override;  // POST
   nlohmann::json Update(const std::string& path, const nlohmann::json& object) override;  // PUT
+  nlohmann::json Delete(const std::string& path, const nlohmann::json& options) override;
   void Watch(const std::string& path, const std::string& resource_version,
              const EventHandler& on_event, const std::atomic<bool>& cancel) override;
 

@@ -108,6 +108,25 @@ class FakeKubeApi final : public kube::Api {
     return *Object(path);
   }
 
+  // Honours preconditions on uid and resourceVersion (409 when they do not match).
+  Json Delete(const std::string& path, const Json& options) override {
+    {
+      std::unique_lock lock(mutex_);
+      Called("DELETE");
+      auto it = objects_.find(path);
+      if (it == objects_.end()) throw kube::ApiError(404, "not found: " + path);
+      const Json& meta = it->second["metadata"];
+      const Json pre = options.value("preconditions", Json::object());
+      if ((pre.contains("uid") && pre["uid"] != meta.value("uid", "")) ||
+          (pre.contains("resourceVersion") &&
+           pre["resourceVersion"] != meta.value("resourceVersion", ""))) {
+        throw kube::ApiError(409, "precondition failed");
+      }
+    }
+    Remove(path);
+    return Json{{"kind", "Status"}, {"status", "Success"}};
+  }
+
   void Watch(const std::string& path, const std::string& resource_version,
              const EventHandler& on_event, const std::atomic<bool>& cancel) override {
     std::unique_lock lock(mutex_);
