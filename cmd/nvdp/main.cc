@@ -1,4 +1,4 @@
-// nvdp: the four programs in one binary, for the container image (one copy of gRPC, OpenSSL and
+// nvdp: the five programs in one binary, for the container image (one copy of gRPC, OpenSSL and
 // libstdc++ instead of four). The program is chosen by the name it is called by
 // (/usr/bin/nvidia-device-plugin -> nvdp), or by the first argument: `nvdp config-manager ...`.
 #include <cstdio>
@@ -9,6 +9,7 @@ int NvidiaDevicePluginMain(int argc, char** argv);
 int GpuFeatureDiscoveryMain(int argc, char** argv);
 int ConfigManagerMain(int argc, char** argv);
 int MpsControlDaemonMain(int argc, char** argv);
+int GpuKubeletPluginMain(int argc, char** argv);
 
 namespace {
 
@@ -19,6 +20,7 @@ Entry Find(const std::string& name) {
   if (name == "gpu-feature-discovery") return GpuFeatureDiscoveryMain;
   if (name == "config-manager") return ConfigManagerMain;
   if (name == "mps-control-daemon") return MpsControlDaemonMain;
+  if (name == "gpu-kubelet-plugin") return GpuKubeletPluginMain;
   return nullptr;
 }
 
@@ -37,6 +39,6 @@ int main(int argc, char** argv) {
   std::fprintf(stderr,
                "usage: nvdp <program> [flags]  (or call it as one of the programs)\n"
                "programs: nvidia-device-plugin, gpu-feature-discovery, config-manager, "
-               "mps-control-daemon\n");
+               "mps-control-daemon, gpu-kubelet-plugin\n");
   return 2;
 }

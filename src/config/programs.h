@@ -9,5 +9,6 @@ const SettingsTable& DevicePluginSettings();
 const SettingsTable& FeatureDiscoverySettings();
 const SettingsTable& MpsDaemonSettings();
 const SettingsTable& ConfigManagerSettings();
+const SettingsTable& DraPluginSettings();
 
 }  // namespace nvdp::config

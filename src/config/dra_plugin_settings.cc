@@ -1,0 +1,116 @@
+// gpu-kubelet-plugin: the flags and environment variables of NVIDIA's DRA driver
+// (kubernetes-sigs/dra-driver-nvidia-gpu) where it has them, and ours marked in their help.
+#include "config/defaults.h"
+#include "config/programs.h"
+#include "config/shared_settings.h"
+
+namespace nvdp::config {
+
+const SettingsTable& DraPluginSettings() {
+  using flags::Kind;
+  static const SettingsTable kTable = [] {
+    SettingsTable table = {
+        "gpu-kubelet-plugin",
+        "NVIDIA GPU DRA kubelet plugin",
+        "serve NVIDIA GPUs to the kubelet through Dynamic Resource Allocation (driver "
+        "gpu.nvidia.com)",
+        {
+            rows::NodeName("the name of this node (required): the pool and the slices' nodeName"),
+            {"namespace",
+             {},
+             {"NAMESPACE"},
+             Kind::kString,
+             {"default"},
+             "the namespace the plugin runs in"},
+            {"cdi-root",
+             {},
+             {"CDI_ROOT"},
+             Kind::kString,
+             {"/etc/cdi"},
+             "where the per-claim CDI specs are written"},
+            {"nvidia-driver-root",
+             {},
+             {"NVIDIA_DRIVER_ROOT", "HOST_DRIVER_ROOT"},
+             Kind::kString,
+             {"/"},
+             "the host path of the NVIDIA driver root (for the CDI specs' host paths)"},
+            {"container-driver-root",
+             {},
+             {"DRIVER_ROOT_CTR_PATH"},
+             Kind::kString,
+             {kDefaultContainerDriverRoot},
+             "where the driver root is mounted in this container; NVML is loaded from it"},
+            {"nvidia-cdi-hook-path",
+             {},
+             {"NVIDIA_CDI_HOOK_PATH"},
+             Kind::kString,
+             {kDefaultCdiHookPath},
+             "the host path of nvidia-cdi-hook or nvidia-ctk, run by the CDI specs' hooks"},
+            {"kubelet-registrar-directory-path",
+             {},
+             {"KUBELET_REGISTRAR_DIRECTORY_PATH"},
+             Kind::kString,
+             {"/var/lib/kubelet/plugins_registry"},
+             "the kubelet's plugin registration directory"},
+            {"kubelet-plugins-directory-path",
+             {},
+             {"KUBELET_PLUGINS_DIRECTORY_PATH"},
+             Kind::kString,
+             {"/var/lib/kubelet/plugins"},
+             "the kubelet's plugins directory (dra.sock and the checkpoint go in gpu.nvidia.com/)"},
+            {"healthcheck-port",
+             {},
+             {"HEALTHCHECK_PORT"},
+             Kind::kInt,
+             {"-1"},
+             "TCP port of the gRPC health service; -1: none (accepted, not served yet: "
+             "docs/dra.md)"},
+            {"additional-xids-to-ignore",
+             {},
+             {"ADDITIONAL_XIDS_TO_IGNORE"},
+             Kind::kString,
+             {""},
+             "comma-separated XIDs that never mark a device unhealthy (accepted, not used yet: "
+             "docs/dra.md)"},
+            {"http-endpoint",
+             {},
+             {"HTTP_ENDPOINT"},
+             Kind::kString,
+             {""},
+             "host:port of /healthz, /readyz and the metrics; empty: none (accepted, not served "
+             "yet: docs/dra.md)"},
+            {"metrics-path",
+             {},
+             {"METRICS_PATH"},
+             Kind::kString,
+             {"/metrics"},
+             "the HTTP path of the Prometheus metrics"},
+            rows::Kubeconfig("absolute path to the kubeconfig file; empty: in-cluster"),
+            {"claim-reconcile-interval",
+             {},
+             {"CLAIM_RECONCILE_INTERVAL"},
+             Kind::kDuration,
+             {"1m"},
+             "ours: how often prepared claims that no longer exist in the API server are "
+             "unprepared"},
+            {"dry-run",
+             {},
+             {"DRY_RUN"},
+             Kind::kBool,
+             {"false"},
+             "ours: discover the devices as a start would, print the ResourceSlices that would be "
+             "published, and exit"},
+            {"output",
+             {"o"},
+             {"DRY_RUN_OUTPUT"},
+             Kind::kString,
+             {"yaml"},
+             "dry-run output format: [yaml | json]"},
+        }};
+    for (Setting& setting : rows::KubeClient()) table.settings.push_back(std::move(setting));
+    return table;
+  }();
+  return kTable;
+}
+
+}  // namespace nvdp::config

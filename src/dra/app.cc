@@ -1,0 +1,219 @@
+#include "dra/app.h"
+
+#include <malloc.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "common/backoff.h"
+#include "common/flags.h"
+#include "common/log.h"
+#include "common/signals.h"
+#include "common/version.h"
+#include "dra/kubelet_services.h"
+#include "dra/node.h"
+#include "dra/preparer.h"
+#include "dra/slice_publisher.h"
+#include "dra/slices.h"
+#include "dra/socket_server.h"
+#include "kube/client.h"
+
+namespace nvdp::dra {
+namespace {
+
+using Json = nlohmann::json;
+using std::chrono::milliseconds;
+
+bool PlainKey(const std::string& key) {
+  return !key.empty() && key.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                               "0123456789._/-") == std::string::npos;
+}
+
+void AppendYaml(const Json& value, int indent, std::string& out);
+
+void AppendScalarOrBlock(const Json& value, int indent, std::string& out) {
+  if (value.is_object() && !value.empty()) {
+    out += "\n";
+    AppendYaml(value, indent + 2, out);
+  } else if (value.is_array() && !value.empty()) {
+    out += "\n";
+    AppendYaml(value, indent, out);
+  } else {
+    out += " " + value.dump() + "\n";
+  }
+}
+
+void AppendYaml(const Json& value, int indent, std::string& out) {
+  const std::string pad(static_cast<std::size_t>(indent), ' ');
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) {
+      out += pad + (PlainKey(key) ? key : Json(key).dump()) + ":";
+      AppendScalarOrBlock(item, indent, out);
+    }
+  } else if (value.is_array()) {
+    for (const Json& item : value) {
+      if (item.is_object() && !item.empty()) {
+        std::string nested;
+        AppendYaml(item, indent + 2, nested);
+        out += pad + "- " + nested.substr(static_cast<std::size_t>(indent) + 2);
+      } else {
+        out += pad + "-";
+        AppendScalarOrBlock(item, indent + 2, out);
+      }
+    }
+  } else {
+    out += pad + value.dump() + "\n";
+  }
+}
+
+std::vector<Json> SlicesOf(const Options& options, const NodeDevices& node) {
+  const std::vector<Json> chunks = DeviceChunks(node.devices);
+  std::vector<Json> slices;
+  for (const Json& chunk : chunks) {
+    slices.push_back(NewSlice({options.node_name, "", 1, chunks.size()}, chunk));
+  }
+  return slices;
+}
+
+bool Pause(milliseconds delay, const std::atomic<bool>& stop) {
+  const auto until = std::chrono::steady_clock::now() + delay;
+  while (!stop && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return !stop;
+}
+
+}  // namespace
+
+std::string ToYaml(const Json& value) {
+  std::string out;
+  AppendYaml(value, 0, out);
+  return out;
+}
+
+int DryRun(const Options& options) {
+  try {
+    const NodeDevices node = ReadNodeDevices(options);
+    const std::vector<Json> slices = SlicesOf(options, node);
+    std::string text;
+    if (options.output == "json") {
+      text = Json(slices).dump(2) + "\n";
+    } else {
+      for (const Json& slice : slices) text += "---\n" + ToYaml(slice);
+    }
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  } catch (const std::exception& error) {
+    LOG_ERROR("error reading the node's devices: {}", error.what());
+    return 1;
+  }
+}
+
+int RunDraPlugin(const Options& options) {
+  mallopt(M_ARENA_MAX, 2);  // as the device plugin: gRPC's threads would each get an arena
+  if (options.dry_run) return DryRun(options);
+  LOG_INFO("Starting gpu-kubelet-plugin {} (driver {}, node {}, container driver root {})",
+           Version(), kDriverName, options.node_name, options.container_driver_root);
+  if (!options.http_endpoint.empty() || options.healthcheck_port >= 0 ||
+      !options.additional_xids_to_ignore.empty()) {
+    LOG_WARNING(
+        "--http-endpoint, --healthcheck-port and --additional-xids-to-ignore are accepted but not "
+        "used by this version (docs/dra.md)");
+  }
+  UniqueFd signals = OpenSignalFd();
+  NodeDevices node;
+  std::unique_ptr<kube::Client> client;
+  try {
+    node = ReadNodeDevices(options);
+    kube::ClientOptions client_options;
+    client_options.qps = options.kube_api_qps;
+    client_options.burst = options.kube_api_burst;
+    client = std::make_unique<kube::Client>(
+        kube::ResolveClusterConfig(options.kubeconfig, flags::ProcessEnvironment()),
+        client_options);
+  } catch (const std::exception& error) {
+    LOG_ERROR("error starting gpu-kubelet-plugin: {}", error.what());
+    return 1;
+  }
+  LOG_INFO("{} devices to publish from {} GPUs", node.devices.size(), node.inventory.gpus.size());
+
+  Preparer preparer({options.node_name, options.CheckpointPath(), ReadBootId()}, node.devices,
+                    ClaimSpecs(node.gpu_spec, options.cdi_root), *client);
+  preparer.Restore();
+
+  RegistrationStatus registration;
+  const RegistrationInfo info{kDriverName, options.DraSocket(),
+                              {"v1.DRAPlugin", "v1beta1.DRAPlugin"}};
+  SocketServer dra_server(options.DraSocket(), [&] { return DraServices(preparer); });
+  SocketServer registration_server(options.RegistrationSocket(),
+                                   [&] { return RegistrationServices(info, registration); });
+  try {
+    dra_server.Start();
+    LOG_INFO("Serving the DRA plugin API (v1, v1beta1) on {}", options.DraSocket());
+    registration_server.Start();
+    LOG_INFO("Registration socket {}", options.RegistrationSocket());
+  } catch (const std::exception& error) {
+    LOG_ERROR("error starting gpu-kubelet-plugin: {}", error.what());
+    return 1;
+  }
+
+  std::atomic<bool> stop{false};
+  SlicePublisher publisher(*client, options.node_name, DeviceChunks(node.devices));
+  std::thread publishing([&] { publisher.Run(stop); });
+  std::thread reconciling([&] {
+    LogThrottle throttle(10);
+    while (Pause(options.reconcile_interval, stop)) {
+      try {
+        preparer.Reconcile();
+        throttle.Reset();
+      } catch (const std::exception& error) {
+        if (throttle.ShouldLog(error.what())) {
+          LOG_WARNING("Reconciling prepared claims: {}", error.what());
+        }
+      }
+    }
+  });
+
+  int code = 0;
+  Backoff reregister = Backoff::Doubling(milliseconds(1000), milliseconds(30000));
+  auto next_registration = std::chrono::steady_clock::time_point::min();
+  bool refused = false;
+  while (true) {
+    const std::optional<SignalAction> action = WaitForSignal(signals.get(), milliseconds(200));
+    if (action == SignalAction::kExit) break;
+    try {
+      // The kubelet's directories recreated (a kubelet restart): serve new sockets.
+      if (dra_server.SocketReplaced()) {
+        LOG_INFO("{} was removed; serving it again", options.DraSocket());
+        dra_server.Start();
+      }
+      if (registration.TakeRefusals() > 0 && !refused) {
+        refused = true;  // retried with a new socket after a backoff
+        next_registration = std::chrono::steady_clock::now() + reregister.Failed();
+      }
+      if (registration.registered()) reregister.Succeeded();
+      const bool due = refused && std::chrono::steady_clock::now() >= next_registration;
+      if (registration_server.SocketReplaced() || due) {
+        LOG_INFO("Registering again on {}", options.RegistrationSocket());
+        registration_server.Start();
+        refused = false;
+      }
+    } catch (const std::exception& error) {
+      LOG_ERROR("Cannot serve the kubelet sockets again: {}", error.what());
+      code = 1;
+      break;
+    }
+  }
+  LOG_INFO("Stopping gpu-kubelet-plugin");
+  stop = true;
+  publishing.join();
+  reconciling.join();
+  registration_server.Stop();
+  dra_server.Stop();
+  return code;
+}
+
+}  // namespace nvdp::dra

@@ -1,0 +1,153 @@
+#include "dra/kubelet_services.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <future>
+#include <type_traits>
+
+#include "common/log.h"
+#include "dra/v1/api.grpc.pb.h"
+#include "dra/v1beta1/api.grpc.pb.h"
+#include "dra/preparer.h"
+#include "pluginregistration/v1/api.grpc.pb.h"
+
+namespace nvdp::dra {
+namespace {
+
+namespace v1 = k8s::io::kubelet::pkg::apis::dra::v1;
+namespace v1beta1 = k8s::io::kubelet::pkg::apis::dra::v1beta1;
+
+// The same handlers for both versions: their messages differ only in Device.share_id (v1).
+template <typename Request, typename Response>
+grpc::Status Prepare(Preparer& preparer, const Request& request, Response* response) {
+  const int total = request.claims_size();
+  for (int start = 0; start < total; start += static_cast<int>(kParallelClaims)) {
+    const int end = std::min(total, start + static_cast<int>(kParallelClaims));
+    std::vector<std::future<Preparer::Outcome>> outcomes;
+    for (int i = start; i < end; ++i) {
+      const auto& claim = request.claims(i);
+      ClaimRef ref{claim.uid(), claim.namespace_(), claim.name()};
+      if (end - start == 1) {
+        std::promise<Preparer::Outcome> done;
+        done.set_value(preparer.Prepare(ref));
+        outcomes.push_back(done.get_future());
+      } else {
+        outcomes.push_back(std::async(std::launch::async, [&preparer, ref] {
+          return preparer.Prepare(ref);
+        }));
+      }
+    }
+    for (int i = start; i < end; ++i) {
+      const Preparer::Outcome outcome = outcomes[i - start].get();
+      auto& entry = (*response->mutable_claims())[request.claims(i).uid()];
+      entry.set_error(outcome.error);
+      for (const PreparedDevice& prepared : outcome.devices) {
+        auto* device = entry.add_devices();
+        for (const std::string& name : prepared.requests) device->add_request_names(name);
+        device->set_pool_name(prepared.pool);
+        device->set_device_name(prepared.device);
+        for (const std::string& id : prepared.cdi_device_ids) device->add_cdi_device_ids(id);
+        if constexpr (requires { device->set_share_id(prepared.share_id); }) {
+          device->set_share_id(prepared.share_id);
+        }
+      }
+    }
+  }
+  return grpc::Status::OK;
+}
+
+template <typename Request, typename Response>
+grpc::Status Unprepare(Preparer& preparer, const Request& request, Response* response) {
+  for (const auto& claim : request.claims()) {
+    const std::string error = preparer.Unprepare({claim.uid(), claim.namespace_(), claim.name()});
+    (*response->mutable_claims())[claim.uid()].set_error(error);
+  }
+  return grpc::Status::OK;
+}
+
+class DraV1 final : public v1::DRAPlugin::Service {
+ public:
+  explicit DraV1(Preparer& preparer) : preparer_(preparer) {}
+  grpc::Status NodePrepareResources(grpc::ServerContext*, const v1::NodePrepareResourcesRequest* in,
+                                    v1::NodePrepareResourcesResponse* out) override {
+    return Prepare(preparer_, *in, out);
+  }
+  grpc::Status NodeUnprepareResources(grpc::ServerContext*,
+                                      const v1::NodeUnprepareResourcesRequest* in,
+                                      v1::NodeUnprepareResourcesResponse* out) override {
+    return Unprepare(preparer_, *in, out);
+  }
+
+ private:
+  Preparer& preparer_;
+};
+
+class DraV1beta1 final : public v1beta1::DRAPlugin::Service {
+ public:
+  explicit DraV1beta1(Preparer& preparer) : preparer_(preparer) {}
+  grpc::Status NodePrepareResources(grpc::ServerContext*,
+                                    const v1beta1::NodePrepareResourcesRequest* in,
+                                    v1beta1::NodePrepareResourcesResponse* out) override {
+    return Prepare(preparer_, *in, out);
+  }
+  grpc::Status NodeUnprepareResources(grpc::ServerContext*,
+                                      const v1beta1::NodeUnprepareResourcesRequest* in,
+                                      v1beta1::NodeUnprepareResourcesResponse* out) override {
+    return Unprepare(preparer_, *in, out);
+  }
+
+ private:
+  Preparer& preparer_;
+};
+
+class Registration final : public pluginregistration::Registration::Service {
+ public:
+  Registration(RegistrationInfo info, RegistrationStatus& status)
+      : info_(std::move(info)), status_(status) {}
+  grpc::Status GetInfo(grpc::ServerContext*, const pluginregistration::InfoRequest*,
+                       pluginregistration::PluginInfo* out) override {
+    out->set_type("DRAPlugin");
+    out->set_name(info_.driver_name);
+    out->set_endpoint(info_.endpoint);
+    for (const std::string& version : info_.versions) out->add_supported_versions(version);
+    return grpc::Status::OK;
+  }
+  grpc::Status NotifyRegistrationStatus(grpc::ServerContext*,
+                                        const pluginregistration::RegistrationStatus* in,
+                                        pluginregistration::RegistrationStatusResponse*) override {
+    status_.Set(in->plugin_registered(), in->error());
+    return grpc::Status::OK;
+  }
+
+ private:
+  RegistrationInfo info_;
+  RegistrationStatus& status_;
+};
+
+}  // namespace
+
+void RegistrationStatus::Set(bool registered, const std::string& error) {
+  if (registered) {
+    if (!registered_.exchange(true)) LOG_INFO("Registered with the kubelet");
+    return;
+  }
+  registered_ = false;
+  ++refusals_;
+  LOG_ERROR("The kubelet refused the registration: {}", error.empty() ? "no reason given" : error);
+}
+
+SocketServer::Services DraServices(Preparer& preparer) {
+  SocketServer::Services services;
+  services.emplace_back(new DraV1(preparer));
+  services.emplace_back(new DraV1beta1(preparer));
+  return services;
+}
+
+SocketServer::Services RegistrationServices(const RegistrationInfo& info,
+                                            RegistrationStatus& status) {
+  SocketServer::Services services;
+  services.emplace_back(new Registration(info, status));
+  return services;
+}
+
+}  // namespace nvdp::dra
