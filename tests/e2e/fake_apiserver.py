@@ -1,14 +1,19 @@
 """A fake Kubernetes API server for the end-to-end tests: real HTTPS with the test CA
 (certs/), bearer-token or client-certificate authentication, and just enough of the API for our
 programs: nodes (get, list with a field selector, watch with resource versions, bookmarks, 410
-Gone and dropped connections), pods (get) and NFD NodeFeature objects (get, create, update with
-conflicts).
+Gone and dropped connections), pods (get), NFD NodeFeature objects (get, create, update with
+conflicts), and for DRA: ResourceSlices (list and watch with spec.driver / spec.nodeName field
+selectors, create with generateName, update with 409 on a stale resourceVersion, delete with uid
+and resourceVersion preconditions, the API server's per-slice limits) and ResourceClaims (get,
+list across namespaces).
 
-Tests drive it directly (set_label, delete_node, expire_watches, drop_watches) and read what it
-received (requests, nodefeatures)."""
+Tests drive it directly (set_label, delete_node, expire_watches, drop_watches, add_claim,
+delete_claim, delete_slices) and read what it received (requests, nodefeatures, slices)."""
 import copy
 import json
+import random
 import re
+import string
 import ssl
 import threading
 import time
@@ -19,6 +24,10 @@ from pathlib import Path
 CERTS = Path(__file__).parent / "certs"
 TOKEN = "nvdp-test-token"
 PODS = re.compile(r"^/api/v1/namespaces/([^/]+)/pods/([^/]+)$")
+SLICES = re.compile(r"^/apis/resource\.k8s\.io/v1/resourceslices(?:/([^/]+))?$")
+CLAIMS = re.compile(r"^/apis/resource\.k8s\.io/v1/(?:namespaces/([^/]+)/)?resourceclaims(?:/([^/]+))?$")
+MAX_SLICE_DEVICES = 128
+MAX_DEVICE_ATTRIBUTES_AND_CAPACITIES = 32
 NODEFEATURES = re.compile(r"^/apis/nfd\.k8s-sigs\.io/v1alpha1/namespaces/([^/]+)/nodefeatures(?:/([^/]+))?$")
 
 
@@ -40,6 +49,10 @@ class FakeApiServer:
         self.generation = 0      # bumped to drop every open watch
         self.nodefeatures = {}   # (namespace, name) -> object
         self.pods = {}           # (namespace, name) -> object
+        self.slices = {}         # name -> ResourceSlice
+        self.slice_history = []  # (rv, type, slice) for watches
+        self.claims = {}         # (namespace, name) -> ResourceClaim
+        self.claims_down = False  # ResourceClaim requests answer 503 (an API server outage)
         self.requests = []       # (method, path, authenticated by)
         self.fail_next = []      # HTTP codes to answer the next requests with
         self.open_watches = 0
@@ -89,7 +102,8 @@ class FakeApiServer:
         """Sets (value) or removes (None) a label of node `name`, creating the node if needed."""
         with self.cond:
             node = self.nodes.get(name) or {"kind": "Node", "apiVersion": "v1",
-                                             "metadata": {"name": name, "labels": {}}}
+                                             "metadata": {"name": name, "uid": f"uid-node-{name}",
+                                                          "labels": {}}}
             kind = "MODIFIED" if name in self.nodes else "ADDED"
             labels = node["metadata"].setdefault("labels", {})
             if value is None:
@@ -128,6 +142,43 @@ class FakeApiServer:
 
     def watches(self):
         return [r for r in self.requests if r[0] == "GET" and "watch=1" in r[1]]
+
+    # --- DRA ----------------------------------------------------------------------------------
+    def _record_slice(self, kind, obj):
+        self.rv += 1
+        obj = copy.deepcopy(obj)
+        obj["metadata"]["resourceVersion"] = str(self.rv)
+        self.slice_history.append((self.rv, kind, obj))
+        self.cond.notify_all()
+        return obj
+
+    def add_claim(self, namespace, name, uid, devices, driver="gpu.nvidia.com", allocated=True):
+        """devices: [(request, pool, device)]; allocated=False leaves status.allocation out."""
+        with self.cond:
+            self.rv += 1
+            claim = {"apiVersion": "resource.k8s.io/v1", "kind": "ResourceClaim",
+                     "metadata": {"name": name, "namespace": namespace, "uid": uid,
+                                  "resourceVersion": str(self.rv)},
+                     "spec": {"devices": {"requests": []}}, "status": {}}
+            if allocated:
+                claim["status"]["allocation"] = {"devices": {"results": [
+                    {"request": r, "driver": driver, "pool": p, "device": d} for r, p, d in devices]}}
+            self.claims[(namespace, name)] = claim
+            self.cond.notify_all()
+
+    def delete_claim(self, namespace, name):
+        with self.cond:
+            self.claims.pop((namespace, name), None)
+
+    def delete_slices(self, node=None):
+        """As the kubelet at its start: deletes the node's (or every) ResourceSlice."""
+        with self.cond:
+            for name in [n for n, o in self.slices.items() if node is None or o["spec"].get("nodeName") == node]:
+                self._record_slice("DELETED", self.slices.pop(name))
+
+    def node_slices(self, node):
+        with self.cond:
+            return [copy.deepcopy(o) for o in self.slices.values() if o["spec"].get("nodeName") == node]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -189,6 +240,14 @@ class _Handler(BaseHTTPRequestHandler):
         match = NODEFEATURES.match(url.path)
         if match:
             return self._nodefeature(method, match.group(1), match.group(2))
+        match = SLICES.match(url.path)
+        if match:
+            if method == "GET" and not match.group(1) and query.get("watch") in ("1", "true"):
+                return self._watch(query, "slice_history", self._slice_selected, "ResourceSlice")
+            return self._slice(method, match.group(1), query)
+        match = CLAIMS.match(url.path)
+        if match and method == "GET":
+            return self._claim(match.group(1), match.group(2))
         return self._send(404, status(404, "NotFound", f"no route {method} {url.path}"))
 
     def _selected(self, query, node):
@@ -209,12 +268,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _watch_nodes(self, query):
+        return self._watch(query, "history", self._selected, "Node")
+
+    def _watch(self, query, history, selected, kind_name):
         since = int(query.get("resourceVersion") or 0)
         bookmarks = query.get("allowWatchBookmarks") == "true"
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+        except OSError:  # the client went away (a plugin stopped)
+            self.close_connection = True
+            return
         api = self.api
         with api.cond:
             generation = api.generation
@@ -228,8 +294,8 @@ class _Handler(BaseHTTPRequestHandler):
             last_bookmark = time.monotonic()
             while True:
                 with api.cond:
-                    events = [(rv, kind, node) for rv, kind, node in api.history
-                              if rv > since and self._selected(query, node)]
+                    events = [(rv, kind, node) for rv, kind, node in getattr(api, history)
+                              if rv > since and selected(query, node)]
                     if not events and api.generation == generation:
                         api.cond.wait(0.1)
                     dropped = api.generation != generation
@@ -247,7 +313,7 @@ class _Handler(BaseHTTPRequestHandler):
                     self.connection.shutdown(2)  # abrupt: no final chunk
                     return
                 if bookmarks and time.monotonic() - last_bookmark > api.bookmark_interval:
-                    mark = {"kind": "Node", "apiVersion": "v1", "metadata": {"resourceVersion": str(rv_now)}}
+                    mark = {"kind": kind_name, "metadata": {"resourceVersion": str(rv_now)}}
                     self._chunk(json.dumps({"type": "BOOKMARK", "object": mark}).encode() + b"\n")
                     since = max(since, rv_now)
                     last_bookmark = time.monotonic()
@@ -290,6 +356,94 @@ class _Handler(BaseHTTPRequestHandler):
                 api.cond.notify_all()
                 return self._send(200, body)
         return self._send(405, status(405, "MethodNotAllowed", method))
+
+    def _slice_selected(self, query, obj):
+        for term in filter(None, query.get("fieldSelector", "").split(",")):
+            key, _, value = term.partition("=")
+            field = {"spec.driver": obj["spec"].get("driver"), "spec.nodeName": obj["spec"].get("nodeName"),
+                     "spec.pool.name": obj["spec"].get("pool", {}).get("name")}.get(key)
+            if field != value:
+                return False
+        return True
+
+    def _slice_invalid(self, obj):
+        devices = obj.get("spec", {}).get("devices", [])
+        if len(devices) > MAX_SLICE_DEVICES:
+            return f"spec.devices: Too many: {len(devices)}: must have at most {MAX_SLICE_DEVICES} items"
+        for device in devices:
+            count = len(device.get("attributes", {})) + len(device.get("capacity", {}))
+            if count > MAX_DEVICE_ATTRIBUTES_AND_CAPACITIES:
+                return (f"spec.devices[{device.get('name')}]: Too many: {count}: must have at most "
+                        f"{MAX_DEVICE_ATTRIBUTES_AND_CAPACITIES} attributes and capacities combined")
+        return None
+
+    def _slice(self, method, name, query):
+        api = self.api
+        with api.cond:
+            if method == "GET" and not name:
+                items = [o for o in api.slices.values() if self._slice_selected(query, o)]
+                return self._send(200, {"kind": "ResourceSliceList", "apiVersion": "resource.k8s.io/v1",
+                                        "metadata": {"resourceVersion": str(api.rv)},
+                                        "items": copy.deepcopy(items)})
+            if method == "GET":
+                if name not in api.slices:
+                    return self._send(404, status(404, "NotFound", f'resourceslices "{name}" not found'))
+                return self._send(200, api.slices[name])
+            body = self._body()
+            if method == "POST" and not name:
+                meta = body.setdefault("metadata", {})
+                if not meta.get("name"):
+                    if not meta.get("generateName"):
+                        return self._send(422, status(422, "Invalid", "metadata.name: Required value"))
+                    meta["name"] = meta["generateName"] + "".join(random.choices(string.ascii_lowercase, k=5))
+                if meta["name"] in api.slices:
+                    return self._send(409, status(409, "AlreadyExists", "already exists"))
+                invalid = self._slice_invalid(body)
+                if invalid:
+                    return self._send(422, status(422, "Invalid", invalid))
+                meta["uid"] = f"uid-slice-{meta['name']}"
+                api.slices[meta["name"]] = obj = api._record_slice("ADDED", body)
+                return self._send(201, obj)
+            if method == "PUT" and name:
+                current = api.slices.get(name)
+                if current is None:
+                    return self._send(404, status(404, "NotFound", f'resourceslices "{name}" not found'))
+                if body["metadata"].get("resourceVersion") != current["metadata"]["resourceVersion"]:
+                    return self._send(409, status(409, "Conflict", "the object has been modified"))
+                invalid = self._slice_invalid(body)
+                if invalid:
+                    return self._send(422, status(422, "Invalid", invalid))
+                body["metadata"]["uid"] = current["metadata"]["uid"]
+                api.slices[name] = obj = api._record_slice("MODIFIED", body)
+                return self._send(200, obj)
+            if method == "DELETE" and name:
+                current = api.slices.get(name)
+                if current is None:
+                    return self._send(404, status(404, "NotFound", f'resourceslices "{name}" not found'))
+                pre = (body or {}).get("preconditions", {})
+                for key in ("uid", "resourceVersion"):
+                    if key in pre and pre[key] != current["metadata"][key]:
+                        return self._send(409, status(409, "Conflict", f"Precondition failed: {key}"))
+                api._record_slice("DELETED", api.slices.pop(name))
+                return self._send(200, {"kind": "Status", "apiVersion": "v1", "status": "Success"})
+        return self._send(405, status(405, "MethodNotAllowed", method))
+
+    def _claim(self, namespace, name):
+        api = self.api
+        if api.claims_down:
+            return self._send(503, status(503, "ServiceUnavailable", "the server is currently unable to handle the request"))
+        with api.cond:
+            if name:
+                claim = api.claims.get((namespace, name))
+                if claim is None:
+                    return self._send(404, status(404, "NotFound", f'resourceclaims.resource.k8s.io "{name}" not found'))
+                return self._send(200, claim)
+            items = [c for (ns, _), c in api.claims.items() if namespace in (None, ns)]
+            return self._send(200, {"kind": "ResourceClaimList", "apiVersion": "resource.k8s.io/v1",
+                                    "metadata": {"resourceVersion": str(api.rv)}, "items": copy.deepcopy(items)})
+
+    def do_DELETE(self):
+        self._handle("DELETE")
 
     def do_GET(self):
         self._handle("GET")

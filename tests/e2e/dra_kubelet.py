@@ -1,0 +1,127 @@
+"""A DRA kubelet for the end-to-end tests, built from the reference protos (reference/), not from
+our api/ declarations: it watches the plugin registration directory as the kubelet's plugin
+watcher does (GetInfo on every new socket, then NotifyRegistrationStatus), picks the first
+version of the plugin's list it supports, and calls NodePrepareResources / NodeUnprepareResources
+with the kubelet's 45 s deadline."""
+import importlib
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import grpc
+
+HERE = Path(__file__).parent
+_stubs = Path(tempfile.mkdtemp(prefix="nvdp-dra-stubs-"))
+subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{HERE / 'reference'}",
+                f"--python_out={_stubs}", f"--grpc_python_out={_stubs}",
+                "dra_v1.proto", "dra_v1beta1.proto", "pluginregistration_v1.proto"],
+               check=True, capture_output=True)
+sys.path.insert(0, str(_stubs))
+reg_pb = importlib.import_module("pluginregistration_v1_pb2")
+reg_rpc = importlib.import_module("pluginregistration_v1_pb2_grpc")
+VERSIONS = {"v1.DRAPlugin": (importlib.import_module("dra_v1_pb2"), importlib.import_module("dra_v1_pb2_grpc")),
+            "v1beta1.DRAPlugin": (importlib.import_module("dra_v1beta1_pb2"),
+                                  importlib.import_module("dra_v1beta1_pb2_grpc"))}
+PREPARE_DEADLINE = 45
+
+
+def _identity(path):
+    """A socket file's identity: a recreated socket can get the same inode, not the same ctime."""
+    try:
+        info = os.stat(path)
+        return (info.st_ino, info.st_ctime_ns)
+    except FileNotFoundError:
+        return None
+
+
+class DraKubelet:
+    def __init__(self, registry_dir, supported=("v1.DRAPlugin", "v1beta1.DRAPlugin"), accept=True,
+                 refusal="plugin refused by the test"):
+        """accept=False answers NotifyRegistrationStatus(false, refusal)."""
+        self.registry_dir = Path(registry_dir)
+        self.registry_dir.mkdir(parents=True, exist_ok=True)
+        self.supported = list(supported)
+        self.accept = accept
+        self.refusal = refusal
+        self.registrations = []  # {"time", "socket", "info", "version"} per GetInfo + Notify
+        self.errors = []
+        self._seen = {}
+        self._lock = threading.Condition()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(5)
+
+    def _watch(self):
+        while not self._stop.is_set():
+            for path in self.registry_dir.glob("*-reg.sock"):
+                identity = _identity(path)
+                if identity is None or self._seen.get(path) == identity:
+                    continue
+                self._seen[path] = identity
+                try:
+                    self._register(path)
+                except grpc.RpcError as error:
+                    with self._lock:
+                        self.errors.append(str(error))
+            time.sleep(0.05)
+
+    def _register(self, path):
+        with grpc.insecure_channel(f"unix://{path}") as channel:
+            stub = reg_rpc.RegistrationStub(channel)
+            info = stub.GetInfo(reg_pb.InfoRequest(), timeout=1)
+            version = next((v for v in info.supported_versions if v in self.supported), None)
+            ok = self.accept and info.type == "DRAPlugin" and version is not None
+            error = "" if ok else (self.refusal if not self.accept else "no supported version")
+            stub.NotifyRegistrationStatus(reg_pb.RegistrationStatus(plugin_registered=ok, error=error),
+                                          timeout=5)
+        with self._lock:
+            self.registrations.append({"time": time.monotonic(), "socket": str(path), "info": info,
+                                       "version": version if ok else None})
+            self._lock.notify_all()
+
+    def wait_registered(self, count=1, timeout=10):
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len([r for r in self.registrations if r["version"]]) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no registration {count} within {timeout}s: "
+                                         f"{self.registrations} {self.errors}")
+                self._lock.wait(left)
+            return [r for r in self.registrations if r["version"]][count - 1]
+
+    def _service(self, version=None):
+        registration = self.wait_registered()
+        version = version or registration["version"]
+        pb, rpc = VERSIONS[version]
+        return pb, rpc, registration["info"].endpoint
+
+    def prepare(self, claims, version=None, timeout=PREPARE_DEADLINE):
+        """claims: [(namespace, name, uid)] -> {uid: {"devices": [...], "error": str}}."""
+        pb, rpc, endpoint = self._service(version)
+        with grpc.insecure_channel(f"unix://{endpoint}") as channel:
+            request = pb.NodePrepareResourcesRequest(
+                claims=[pb.Claim(namespace=ns, name=name, uid=uid) for ns, name, uid in claims])
+            response = rpc.DRAPluginStub(channel).NodePrepareResources(request, timeout=timeout)
+        out = {}
+        for uid, result in response.claims.items():
+            out[uid] = {"error": result.error, "devices": [
+                {"requests": list(d.request_names), "pool": d.pool_name, "device": d.device_name,
+                 "cdi": list(d.cdi_device_ids)} for d in result.devices]}
+        return out
+
+    def unprepare(self, claims, version=None, timeout=PREPARE_DEADLINE):
+        pb, rpc, endpoint = self._service(version)
+        with grpc.insecure_channel(f"unix://{endpoint}") as channel:
+            request = pb.NodeUnprepareResourcesRequest(
+                claims=[pb.Claim(namespace=ns, name=name, uid=uid) for ns, name, uid in claims])
+            response = rpc.DRAPluginStub(channel).NodeUnprepareResources(request, timeout=timeout)
+        return {uid: result.error for uid, result in response.claims.items()}

@@ -1,0 +1,483 @@
+"""gpu-kubelet-plugin end to end: the real binary on the NVML simulator, the DRA kubelet emulator
+(dra_kubelet.py, from the reference protos) over real unix sockets, and the fake API server over
+HTTPS: published ResourceSlices, prepare and unprepare, per-claim CDI specs, the checkpoint across
+restarts, crashes at every step and corruption, API outages, kubelet restarts."""
+import json
+import os
+import re
+import subprocess
+import time
+import unittest
+from pathlib import Path
+
+from dra_kubelet import DraKubelet
+from fake_apiserver import FakeApiServer, kubeconfig
+from harness import BIN, SIM_ROOT, E2ETest, LoggedProcess, profile
+
+NODE = "node-a"
+DRIVER = "gpu.nvidia.com"
+CRASH_STEPS = ["prepare-started", "prepare-cdi-written", "prepare-completed"]
+UNPREPARE_CRASH_STEPS = ["unprepare-cdi-removed", "unprepare-completed"]
+
+
+def wait_until(predicate, timeout=10, interval=0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+class DraBase(E2ETest):
+    profile_name = "dgx-a100"
+
+    def setUp(self):
+        super().setUp()
+        self.api = FakeApiServer().start()
+        self._stops.append(self.api.stop)
+        self.api.set_label(NODE, "kubernetes.io/hostname", NODE)
+        self.kubeconfig = kubeconfig(self.tmp / "kubeconfig", self.api.url)
+        self.registry = self.tmp / "registry"
+        self.plugins = self.tmp / "plugins"
+        self.cdi = self.tmp / "cdi"
+        self.boot_id = self.tmp / "boot_id"
+        self.boot_id.write_text("boot-1\n")
+        self.checkpoint = self.plugins / DRIVER / "checkpoint.json"
+
+    def start(self, env=None, args=(), profile_name=None):
+        full_env = dict(os.environ, NVML_SIM_PROFILE=profile_name or self.profile_name,
+                        NVDP_DRA_BOOT_ID_FILE=str(self.boot_id))
+        full_env.pop("LD_LIBRARY_PATH", None)
+        full_env.update(env or {})
+        argv = [str(BIN / "gpu-kubelet-plugin"), "--node-name", NODE, "--container-driver-root", str(SIM_ROOT),
+                "--cdi-root", str(self.cdi), "--kubelet-registrar-directory-path", str(self.registry),
+                "--kubelet-plugins-directory-path", str(self.plugins), "--kubeconfig", self.kubeconfig,
+                "--claim-reconcile-interval", "300ms", *args]
+        plugin = LoggedProcess(argv, full_env, self.tmp / f"dra-{time.monotonic_ns()}.log")
+        self._stops.append(plugin.stop)
+        return plugin
+
+    def kubelet(self, **kwargs):
+        kubelet = DraKubelet(self.registry, **kwargs)
+        self._stops.append(kubelet.close)
+        return kubelet
+
+    def slices(self, count=1, timeout=10):
+        return wait_until(lambda: (s := self.api.node_slices(NODE)) and len(s) >= count and s, timeout)
+
+    def devices(self):
+        return {d["name"]: d for s in self.slices() for d in s["spec"]["devices"]}
+
+    def claim(self, name, devices, uid=None, namespace="default"):
+        uid = uid or f"uid-{name}"
+        self.api.add_claim(namespace, name, uid, [(f"req-{i}", NODE, d) for i, d in enumerate(devices)])
+        return (namespace, name, uid)
+
+    def spec_path(self, uid):
+        return self.cdi / f"k8s.gpu.nvidia.com-claim_{uid}.json"
+
+    def stored_claims(self):
+        envelope = json.loads(self.checkpoint.read_text())
+        return json.loads(envelope["data"])["claims"]
+
+
+class PublishedSlicesTest(DraBase):
+    def test_dgx_a100_slice_has_every_gpu_with_the_anchors_attributes(self):
+        plugin = self.start()
+        slices = self.slices()
+        self.assertEqual(len(slices), 1)
+        spec = slices[0]["spec"]
+        self.assertEqual((spec["driver"], spec["nodeName"], spec["pool"]["name"]), (DRIVER, NODE, NODE))
+        self.assertEqual(spec["pool"]["resourceSliceCount"], 1)
+        self.assertGreaterEqual(spec["pool"]["generation"], 1)
+        owner = slices[0]["metadata"]["ownerReferences"][0]
+        self.assertEqual((owner["kind"], owner["name"], owner["uid"]), ("Node", NODE, f"uid-node-{NODE}"))
+        self.assertTrue(slices[0]["metadata"]["name"].startswith(f"{NODE}-{DRIVER}-"))
+        gpus = profile(self.profile_name)["gpus"]
+        devices = {d["name"]: d for d in spec["devices"]}
+        self.assertEqual(sorted(devices), sorted(f"gpu-{g['minor']}" for g in gpus))
+        for gpu in gpus:
+            device = devices[f"gpu-{gpu['minor']}"]
+            attrs = device["attributes"]
+            self.assertEqual(attrs["type"], {"string": "gpu"})
+            self.assertEqual(attrs["uuid"], {"string": gpu["uuid"]})
+            self.assertEqual(attrs["productName"], {"string": gpu["name"]})
+            self.assertEqual(attrs["architecture"], {"string": "Ampere"})
+            self.assertEqual(attrs["cudaComputeCapability"], {"version": "8.0.0"})
+            self.assertEqual(attrs["resource.kubernetes.io/pciBusID"], {"string": gpu["pciBusId"][4:].lower()})
+            self.assertRegex(attrs["resource.kubernetes.io/pcieRoot"]["string"], r"^pci[0-9a-f]{4}:[0-9a-f]{2}$")
+            self.assertRegex(attrs["driverVersion"]["version"], r"^\d+\.\d+\.\d+$")
+            self.assertEqual(device["capacity"]["memory"], {"value": f"{gpu['memoryMiB'] // 1024}Gi"})
+        plugin.wait_log("Published 1 ResourceSlices of pool node-a")
+
+    def test_mig_devices_are_named_by_profile_and_placement(self):
+        self.start(profile_name="a100-mig-mixed")
+        gpus = {g["uuid"]: g for g in profile("a100-mig-mixed")["gpus"]}
+        devices = self.devices()
+        migs = [d for d in devices.values() if d["attributes"]["type"]["string"] == "mig"]
+        self.assertTrue(migs)
+        for device in migs:
+            attrs = device["attributes"]
+            parent = gpus[attrs["parentUUID"]["string"]]
+            self.assertTrue(attrs["uuid"]["string"].startswith("MIG-"))
+            compact = re.sub(r"[^a-z0-9]", "", attrs["profile"]["string"])
+            match = re.fullmatch(rf"gpu-{parent['minor']}-mig-{compact}-(\d+)-(\d+)", device["name"])
+            self.assertIsNotNone(match, device["name"])
+            slices = sorted(int(k[len("memorySlice"):]) for k in device["capacity"] if k.startswith("memorySlice"))
+            self.assertTrue(slices, device)
+            self.assertEqual(slices[0], int(match.group(2)), device["name"])  # placement start
+            for key in ("multiprocessors", "copyEngines", "decoders", "encoders", "jpegEngines", "ofaEngines", "memory"):
+                self.assertIn(key, device["capacity"])
+        # A GPU with MIG enabled is published through its MIG devices only.
+        parents = {d["attributes"]["parentUUID"]["string"] for d in migs}
+        whole = {d["attributes"]["uuid"]["string"] for d in devices.values() if d["attributes"]["type"]["string"] == "gpu"}
+        self.assertFalse(parents & whole)
+
+    def test_slices_deleted_by_the_kubelet_are_published_again(self):
+        plugin = self.start()
+        first = self.slices()[0]
+        self.api.delete_slices(NODE)
+        again = wait_until(lambda: self.api.node_slices(NODE))
+        self.assertNotEqual(again[0]["metadata"]["name"], first["metadata"]["name"])
+        self.assertEqual(again[0]["spec"]["devices"], first["spec"]["devices"])
+        self.assertGreater(again[0]["spec"]["pool"]["generation"], first["spec"]["pool"]["generation"])
+        plugin.wait_log("was deleted; publishing again")
+
+    def test_stale_and_foreign_edits_are_repaired(self):
+        self.start()
+        slices = self.slices()
+        with self.api.cond:  # someone edits our slice, and leaves a second one in our pool
+            edited = json.loads(json.dumps(slices[0]))
+            edited["spec"]["devices"] = edited["spec"]["devices"][:1]
+            self.api.slices[edited["metadata"]["name"]] = self.api._record_slice("MODIFIED", edited)
+            extra = json.loads(json.dumps(slices[0]))
+            extra["metadata"].update(name="stale-slice", uid="uid-stale")
+            self.api.slices["stale-slice"] = self.api._record_slice("ADDED", extra)
+        def repaired():
+            now = self.api.node_slices(NODE)
+            return len(now) == 1 and len(now[0]["spec"]["devices"]) == 8 and now
+        wait_until(repaired)
+        deletes = [r for r in self.api.requests if r[0] == "DELETE"]
+        self.assertTrue(any("stale-slice" in r[1] for r in deletes))
+
+    def test_publishing_survives_an_api_outage_and_watch_expiry(self):
+        self.api.fail_next = [503, 503, 503]
+        plugin = self.start()
+        self.slices(timeout=15)
+        self.assertIn("retrying", plugin.log())
+        lists_before = len([r for r in self.api.requests if r[0] == "GET" and "resourceslices?" in r[1]
+                            and "watch" not in r[1]])
+        self.api.expire_watches()
+        wait_until(lambda: len([r for r in self.api.requests if r[0] == "GET" and "resourceslices?" in r[1]
+                                and "watch" not in r[1]]) > lists_before)
+        self.assertEqual(len(self.api.node_slices(NODE)), 1)
+
+    def test_dry_run_prints_the_slices_as_yaml_and_json(self):
+        base = [str(BIN / "gpu-kubelet-plugin"), "--node-name", NODE, "--container-driver-root", str(SIM_ROOT),
+                "--dry-run"]
+        env = dict(os.environ, NVML_SIM_PROFILE="dgx-a100")
+        env.pop("LD_LIBRARY_PATH", None)
+        out = subprocess.run(base + ["--output", "json"], env=env, capture_output=True, text=True, check=True).stdout
+        slices = json.loads(out)
+        self.assertEqual(len(slices), 1)
+        self.assertEqual(len(slices[0]["spec"]["devices"]), 8)
+        yaml = subprocess.run(base, env=env, capture_output=True, text=True, check=True).stdout
+        self.assertTrue(yaml.startswith("---\napiVersion: \"resource.k8s.io/v1\"\n"))
+        self.assertEqual(yaml.count("  - attributes:"), 8)
+        bad = subprocess.run(base + ["--output", "xml"], env=env, capture_output=True, text=True)
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("invalid <output>", bad.stderr)
+        missing = subprocess.run(base[:1] + base[3:], env=env, capture_output=True, text=True)
+        self.assertEqual(missing.returncode, 1)
+        self.assertIn("invalid <node-name>: must not be empty string", missing.stderr)
+
+
+class RegistrationTest(DraBase):
+    def test_get_info_lists_v1_first_and_the_kubelet_picks_it(self):
+        self.start()
+        kubelet = self.kubelet()
+        registration = kubelet.wait_registered()
+        info = registration["info"]
+        self.assertEqual(info.type, "DRAPlugin")
+        self.assertEqual(info.name, DRIVER)
+        self.assertEqual(info.endpoint, str(self.plugins / DRIVER / "dra.sock"))
+        self.assertEqual(list(info.supported_versions), ["v1.DRAPlugin", "v1beta1.DRAPlugin"])
+        self.assertEqual(registration["socket"], str(self.registry / f"{DRIVER}-reg.sock"))
+        self.assertEqual(registration["version"], "v1.DRAPlugin")
+        old = self.kubelet(supported=("v1beta1.DRAPlugin",))
+        self.assertEqual(old.wait_registered()["version"], "v1beta1.DRAPlugin")
+
+    def test_kubelet_restart_and_a_removed_socket_register_again_within_2s(self):
+        plugin = self.start()
+        self.kubelet().wait_registered()
+        plugin.wait_log("Registered with the kubelet")
+        restarted = self.kubelet()  # a new kubelet process scans the directory again
+        t0 = time.monotonic()
+        restarted.wait_registered(timeout=2)
+        self.assertLess(time.monotonic() - t0, 2)
+        os.unlink(self.registry / f"{DRIVER}-reg.sock")  # the registry directory emptied
+        t0 = time.monotonic()
+        restarted.wait_registered(count=2, timeout=2)
+        self.assertLess(time.monotonic() - t0, 2)
+        plugin.wait_log("Registering again")
+        # the DRA socket too
+        os.unlink(self.plugins / DRIVER / "dra.sock")
+        wait_until(lambda: (self.plugins / DRIVER / "dra.sock").exists(), timeout=2)
+        plugin.wait_log("was removed; serving it again")
+
+    def test_a_refused_registration_is_logged_and_retried(self):
+        plugin = self.start()
+        kubelet = self.kubelet(accept=False, refusal="version skew")
+        wait_until(lambda: len(kubelet.registrations) >= 2, timeout=6)
+        self.assertIn("The kubelet refused the registration: version skew", plugin.log())
+        self.assertTrue(plugin.alive())
+
+
+class PrepareTest(DraBase):
+    def setUp(self):
+        super().setUp()
+        self.plugin = self.start()
+        self.slices()
+        self.kube = self.kubelet()
+        self.kube.wait_registered()
+
+    def test_two_gpus_resolve_to_their_device_nodes_and_prepare_is_idempotent(self):
+        claim = self.claim("train", ["gpu-0", "gpu-3"])
+        first = self.kube.prepare([claim])
+        result = first[claim[2]]
+        self.assertEqual(result["error"], "")
+        self.assertEqual([d["device"] for d in result["devices"]], ["gpu-0", "gpu-3"])
+        self.assertEqual([d["requests"] for d in result["devices"]], [["req-0"], ["req-1"]])
+        self.assertEqual({d["pool"] for d in result["devices"]}, {NODE})
+        spec = json.loads(self.spec_path(claim[2]).read_text())
+        self.assertEqual(spec["kind"], "k8s.gpu.nvidia.com/claim")
+        names = {d["name"]: d for d in spec["devices"]}
+        minors = {f"gpu-{g['minor']}": g["minor"] for g in profile(self.profile_name)["gpus"]}
+        for device in result["devices"]:
+            (cdi_id,) = device["cdi"]
+            kind, _, name = cdi_id.partition("=")
+            self.assertEqual(kind, spec["kind"])
+            nodes = [n["path"] for n in names[name]["containerEdits"]["deviceNodes"]]
+            self.assertIn(f"/dev/nvidia{minors[device['device']]}", nodes)
+        self.assertTrue(any(n["path"] == "/dev/nvidiactl" for n in spec["containerEdits"]["deviceNodes"]))
+        self.assertEqual(self.kube.prepare([claim]), first)
+        self.assertEqual(self.stored_claims()[claim[2]]["state"], "PrepareCompleted")
+        # one GET of the claim: the second prepare answered from the checkpoint
+        gets = [r for r in self.api.requests if r[0] == "GET" and r[1].endswith("/resourceclaims/train")]
+        self.assertEqual(len(gets), 1)
+        self.assertEqual(self.kube.prepare([claim], version="v1beta1.DRAPlugin"), first)
+
+    def test_eight_claims_in_one_call(self):
+        claims = [self.claim(f"c{i}", [f"gpu-{i}"]) for i in range(8)]
+        results = self.kube.prepare(claims)
+        self.assertEqual(sorted(results), sorted(c[2] for c in claims))
+        for i, claim in enumerate(claims):
+            self.assertEqual(results[claim[2]]["error"], "")
+            self.assertEqual(results[claim[2]]["devices"][0]["device"], f"gpu-{i}")
+            self.assertTrue(self.spec_path(claim[2]).exists())
+        self.assertEqual(len(self.stored_claims()), 8)
+
+    def test_a_bad_claim_gets_its_own_error_and_the_others_succeed(self):
+        holder = self.claim("holder", ["gpu-1"])
+        self.assertEqual(self.kube.prepare([holder])[holder[2]]["error"], "")
+        thief = self.claim("thief", ["gpu-1"])
+        good = self.claim("good", ["gpu-2"])
+        unknown = self.claim("unknown", ["gpu-99"])
+        self.api.add_claim("default", "pending", "uid-pending", [], allocated=False)
+        missing = ("default", "gone", "uid-gone")
+        other_uid = ("default", "good", "uid-not-good")
+        results = self.kube.prepare([thief, good, unknown, ("default", "pending", "uid-pending"), missing, other_uid])
+        self.assertEqual(results[good[2]]["error"], "")
+        self.assertIn("device gpu-1 is already prepared for claim uid-holder", results[thief[2]]["error"])
+        self.assertIn("gpu-99 of ResourceClaim default/unknown is not published by node node-a",
+                      results[unknown[2]]["error"])
+        self.assertIn("is not allocated", results["uid-pending"]["error"])
+        self.assertIn("404", results["uid-gone"]["error"])
+        self.assertIn("has UID uid-good, not uid-not-good", results["uid-not-good"]["error"])
+        self.assertFalse(self.spec_path(thief[2]).exists())
+        self.assertEqual(sorted(self.stored_claims()), sorted([holder[2], good[2]]))
+
+    def test_unprepare_removes_the_spec_and_is_idempotent(self):
+        claim = self.claim("job", ["gpu-5"])
+        self.kube.prepare([claim])
+        self.assertTrue(self.spec_path(claim[2]).exists())
+        self.assertEqual(self.kube.unprepare([claim, ("default", "never", "uid-never")]),
+                         {claim[2]: "", "uid-never": ""})
+        self.assertFalse(self.spec_path(claim[2]).exists())
+        self.assertEqual(self.stored_claims(), {})
+        self.assertEqual(self.kube.unprepare([claim]), {claim[2]: ""})
+        # the device is free again
+        again = self.claim("next", ["gpu-5"])
+        self.assertEqual(self.kube.prepare([again])[again[2]]["error"], "")
+
+    def test_restart_then_unprepare(self):
+        claim = self.claim("long", ["gpu-6", "gpu-7"])
+        prepared = self.kube.prepare([claim])
+        self.plugin.stop()
+        self.plugin = self.start()
+        self.kube.wait_registered(count=2)
+        self.assertEqual(self.kube.prepare([claim]), prepared)  # from the checkpoint
+        self.assertEqual(self.kube.unprepare([claim]), {claim[2]: ""})
+        self.assertFalse(self.spec_path(claim[2]).exists())
+
+    def test_api_server_unreachable_during_prepare_then_back(self):
+        claim = self.claim("later", ["gpu-4"])
+        self.api.claims_down = True
+        result = self.kube.prepare([claim])[claim[2]]
+        self.assertIn("cannot read ResourceClaim default/later: API server answered 503", result["error"])
+        self.assertFalse(self.spec_path(claim[2]).exists())
+        self.api.claims_down = False
+        self.assertEqual(self.kube.prepare([claim])[claim[2]]["error"], "")
+        self.assertTrue(self.spec_path(claim[2]).exists())
+
+    def test_claims_deleted_from_the_api_server_are_unprepared(self):
+        claim = self.claim("orphan", ["gpu-2"])
+        kept = self.claim("kept", ["gpu-3"])
+        self.kube.prepare([claim, kept])
+        self.api.delete_claim("default", "orphan")
+        wait_until(lambda: not self.spec_path(claim[2]).exists(), timeout=5)
+        self.plugin.wait_log(r"Claim default/orphan \(uid-orphan\) no longer exists")
+        self.assertTrue(self.spec_path(kept[2]).exists())
+        self.assertEqual(sorted(self.stored_claims()), [kept[2]])
+
+
+class CheckpointTest(DraBase):
+    def test_a_crash_at_every_prepare_step_is_repaired_by_the_next_start(self):
+        for step in CRASH_STEPS:
+            with self.subTest(step=step):
+                uid = f"uid-crash-{step}"
+                claim = self.claim(f"crash-{step}", ["gpu-0"], uid=uid)
+                plugin = self.start(env={"NVDP_DRA_CRASH_AT": step})
+                kubelet = self.kubelet()
+                kubelet.wait_registered()
+                with self.assertRaises(Exception):
+                    kubelet.prepare([claim], timeout=10)
+                self.assertEqual(plugin.wait(5), 99)
+                plugin = self.start()
+                kubelet.wait_registered(count=2)
+                result = kubelet.prepare([claim])[uid]
+                self.assertEqual(result["error"], "", step)
+                self.assertEqual(self.stored_claims()[uid]["state"], "PrepareCompleted")
+                self.assertTrue(self.spec_path(uid).exists())
+                self.assertEqual(kubelet.unprepare([claim]), {uid: ""})
+                self.assertFalse(self.spec_path(uid).exists())
+                self.assertEqual(self.stored_claims(), {})
+                plugin.stop()
+                kubelet.close()
+
+    def test_a_crash_at_every_unprepare_step_is_repaired_by_the_next_start(self):
+        for step in UNPREPARE_CRASH_STEPS:
+            with self.subTest(step=step):
+                uid = f"uid-crash-{step}"
+                claim = self.claim(f"crash-{step}", ["gpu-1"], uid=uid)
+                plugin = self.start(env={"NVDP_DRA_CRASH_AT": step})
+                kubelet = self.kubelet()
+                kubelet.wait_registered()
+                self.assertEqual(kubelet.prepare([claim])[uid]["error"], "")
+                with self.assertRaises(Exception):
+                    kubelet.unprepare([claim], timeout=10)
+                self.assertEqual(plugin.wait(5), 99)
+                self.assertFalse(self.spec_path(uid).exists())
+                plugin = self.start()
+                kubelet.wait_registered(count=2)
+                self.assertEqual(kubelet.unprepare([claim]), {uid: ""})
+                self.assertEqual(self.stored_claims(), {})
+                # the device can be prepared for another claim
+                other = self.claim(f"after-{step}", ["gpu-1"])
+                self.assertEqual(kubelet.prepare([other])[other[2]]["error"], "")
+                self.assertEqual(kubelet.unprepare([other]), {other[2]: ""})
+                plugin.stop()
+                kubelet.close()
+
+    def prepare_then_stop(self, claims):
+        plugin = self.start()
+        kubelet = self.kubelet()
+        kubelet.wait_registered()
+        results = kubelet.prepare(claims)
+        plugin.stop()
+        kubelet.close()
+        return results
+
+    def test_a_corrupt_checkpoint_is_moved_aside_and_rebuilt_from_the_cdi_specs(self):
+        claim = self.claim("survivor", ["gpu-2"])
+        before = self.prepare_then_stop([claim])
+        self.checkpoint.write_text('{"kind": "GpuKubeletPluginCheckpoint", "version": 1, "checksum": "x", "data": "{}"')
+        plugin = self.start()
+        plugin.wait_log("is unusable")
+        self.assertTrue(list(self.checkpoint.parent.glob("checkpoint.json.corrupt-*")))
+        kubelet = self.kubelet()
+        kubelet.wait_registered()
+        self.assertEqual(self.stored_claims()["uid-survivor"]["state"], "PrepareCompleted")
+        # the device stays taken; the kubelet's next prepare gets the same answer (read again)
+        thief = self.claim("thief", ["gpu-2"])
+        self.assertIn("already prepared for claim uid-survivor", kubelet.prepare([thief])["uid-thief"]["error"])
+        self.assertEqual(kubelet.prepare([claim]), before)
+        self.assertEqual(kubelet.unprepare([claim]), {"uid-survivor": ""})
+        self.assertFalse(self.spec_path("uid-survivor").exists())
+
+    def test_bad_checksums_versions_and_garbage_never_stop_the_plugin(self):
+        claim = self.claim("x", ["gpu-3"])
+        self.prepare_then_stop([claim])
+        good = self.checkpoint.read_text()
+        envelope = json.loads(good)
+        variants = {
+            "checksum": json.dumps(dict(envelope, data=envelope["data"].replace("gpu-3", "gpu-4"))),
+            "version": json.dumps(dict(envelope, version=99)),
+            "garbage": "\x00\xff not json",
+            "empty": "",
+            "directory": None,
+        }
+        for name, text in variants.items():
+            with self.subTest(variant=name):
+                if text is None:
+                    self.checkpoint.unlink()
+                    self.checkpoint.mkdir()
+                else:
+                    if self.checkpoint.is_dir():
+                        self.checkpoint.rmdir()
+                    self.checkpoint.write_text(text)
+                plugin = self.start()
+                plugin.wait_log("Serving the DRA plugin API")
+                plugin.wait_log("prepared claims after restoring the checkpoint")
+                self.assertTrue(plugin.alive())
+                if text is not None:
+                    self.assertEqual(self.stored_claims()["uid-x"]["devices"][0]["device"], "gpu-3")
+                plugin.stop()
+
+    def test_a_checkpoint_of_another_boot_is_discarded(self):
+        claim = self.claim("old", ["gpu-4"])
+        self.prepare_then_stop([claim])
+        self.spec_path("uid-old").unlink()  # gone with the reboot
+        self.boot_id.write_text("boot-2\n")
+        plugin = self.start()
+        plugin.wait_log("is from another boot")
+        self.assertEqual(self.stored_claims(), {})
+        kubelet = self.kubelet()
+        fresh = self.claim("fresh", ["gpu-4"])
+        self.assertEqual(kubelet.prepare([fresh])["uid-fresh"]["error"], "")
+
+    def test_unknown_fields_are_tolerated(self):
+        claim = self.claim("future", ["gpu-5"])
+        before = self.prepare_then_stop([claim])
+        envelope = json.loads(self.checkpoint.read_text())
+        data = json.loads(envelope["data"])
+        data["addedLater"] = {"x": 1}
+        data["claims"]["uid-future"]["extra"] = [1, 2]
+        from_future = json.dumps(data)
+        import struct  # FNV-1a 64, as the plugin computes it
+        h = 0xcbf29ce484222325
+        for b in from_future.encode():
+            h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+        envelope.update(data=from_future, checksum=f"fnv1a64:{h:016x}", alsoNew=True)
+        self.checkpoint.write_text(json.dumps(envelope))
+        plugin = self.start()
+        plugin.wait_log("1 prepared claims after restoring")
+        self.assertNotIn("unusable", plugin.log())
+        kubelet = self.kubelet()
+        self.assertEqual(kubelet.prepare([claim]), before)
+
+
+if __name__ == "__main__":
+    unittest.main()
