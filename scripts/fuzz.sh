@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target (tests/fuzz/) for a set time, built with clang, ASan and UBSan.
 #   scripts/fuzz.sh                 60 s per target (make fuzz; FUZZ_SECONDS overrides)
-#   scripts/fuzz.sh 8               the smoke run of make test: 8 s per target, under a minute
+#   scripts/fuzz.sh 8               the smoke run of make test: 8 s per target, about a minute
 #   scripts/fuzz.sh 600 config      one target for ten minutes
 # Each target starts from its checked-in seeds (tests/fuzz/corpus/<target>) and every earlier
 # crash (tests/fuzz/regressions/<target>), and grows a working corpus in build-fuzz/corpus/. A
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-${FUZZ_SECONDS:-60}}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(config yaml_tree sim_profile kubeconfig vgpu device_plugin_requests tegra_csv)
+[ ${#targets[@]} -gt 0 ] || targets=(config yaml_tree sim_profile kubeconfig vgpu device_plugin_requests tegra_csv dra_state)
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz

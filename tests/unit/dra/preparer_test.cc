@@ -1,0 +1,192 @@
+// Preparer over the in-memory API: answers, conflicts, parallel claims, reconcile and restore.
+#include "dra/preparer.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "fakes/fake_kube_api.h"
+#include "temp_dir.h"
+
+namespace nvdp::dra {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int kGpus = 16;
+
+std::vector<Device> Gpus() {
+  std::vector<Device> devices;
+  for (int i = 0; i < kGpus; ++i) {
+    Device device;
+    device.name = "gpu-" + std::to_string(i);
+    device.uuid = "GPU-" + std::to_string(i);
+    device.gpu = static_cast<std::size_t>(i);
+    devices.push_back(device);
+  }
+  devices[kGpus - 1].problem = "NVML failed";
+  return devices;
+}
+
+cdi::Spec GpuSpec() {
+  cdi::Spec spec;
+  spec.kind = "k8s.device-plugin.nvidia.com/gpu";
+  for (int i = 0; i < kGpus; ++i) {
+    cdi::Device device{"GPU-" + std::to_string(i), {}};
+    device.edits.device_nodes.push_back({"/dev/nvidia" + std::to_string(i), ""});
+    spec.devices.push_back(device);
+  }
+  spec.edits.device_nodes.push_back({"/dev/nvidiactl", ""});
+  return spec;
+}
+
+class PreparerTest : public ::testing::Test {
+ protected:
+  PreparerTest() { Reset(); }
+
+  void Reset() {
+    preparer_ = std::make_unique<Preparer>(PreparerConfig{"n1", dir_ / "checkpoint.json", "boot-1"},
+                                           Gpus(), ClaimSpecs(GpuSpec(), dir_ / "cdi"), api_);
+    preparer_->Restore();
+  }
+
+  ClaimRef AddClaim(const std::string& name, const std::vector<std::string>& devices) {
+    Json results = Json::array();
+    for (const std::string& device : devices) {
+      results.push_back({{"request", "r"}, {"driver", "gpu.nvidia.com"}, {"pool", "n1"},
+                         {"device", device}});
+    }
+    api_.Put(ClaimPath("ns", name),
+             {{"metadata", {{"name", name}, {"namespace", "ns"}, {"uid", "uid-" + name}}},
+              {"status", {{"allocation", {{"devices", {{"results", results}}}}}}}});
+    return {"uid-" + name, "ns", name};
+  }
+
+  bool SpecExists(const std::string& uid) {
+    return std::filesystem::exists(dir_ / ("cdi/k8s.gpu.nvidia.com-claim_" + uid + ".json"));
+  }
+
+  testing::TempDir dir_;
+  testing::FakeKubeApi api_;
+  std::unique_ptr<Preparer> preparer_;
+};
+
+TEST_F(PreparerTest, PreparesOnceThenAnswersFromTheCheckpoint) {
+  const ClaimRef claim = AddClaim("a", {"gpu-0", "gpu-1"});
+  const Preparer::Outcome first = preparer_->Prepare(claim);
+  ASSERT_EQ(first.error, "");
+  ASSERT_EQ(first.devices.size(), 2u);
+  EXPECT_EQ(first.devices[1].cdi_device_ids,
+            std::vector<std::string>{"k8s.gpu.nvidia.com/claim=uid-a-gpu-1"});
+  EXPECT_TRUE(SpecExists("uid-a"));
+  const int gets = api_.Calls("GET");
+  EXPECT_EQ(preparer_->Prepare(claim).devices, first.devices);
+  EXPECT_EQ(api_.Calls("GET"), gets);
+  Reset();  // a new process: the same answer from the file
+  EXPECT_EQ(preparer_->Prepare(claim).devices, first.devices);
+  EXPECT_EQ(api_.Calls("GET"), gets);
+}
+
+TEST_F(PreparerTest, RefusesUnhealthyUnknownAndTakenDevices) {
+  EXPECT_EQ(preparer_->Prepare(AddClaim("sick", {"gpu-15"})).error,
+            "device gpu-15 is unhealthy: NVML failed");
+  EXPECT_EQ(preparer_->Prepare(AddClaim("nope", {"gpu-99"})).error,
+            "device gpu-99 of ResourceClaim ns/nope is not published by node n1");
+  ASSERT_EQ(preparer_->Prepare(AddClaim("first", {"gpu-2"})).error, "");
+  EXPECT_EQ(preparer_->Prepare(AddClaim("second", {"gpu-3", "gpu-2"})).error,
+            "device gpu-2 is already prepared for claim uid-first");
+  EXPECT_FALSE(SpecExists("uid-second"));
+  EXPECT_EQ(preparer_->PreparedClaims(), 1u);
+  EXPECT_EQ(preparer_->Prepare({"", "ns", "x"}).error, "claim namespace, name and uid are required");
+  api_.FailNext("GET", 503);
+  EXPECT_NE(preparer_->Prepare(AddClaim("later", {"gpu-4"})).error.find("API server answered 503"),
+            std::string::npos);
+  EXPECT_EQ(preparer_->Prepare({"uid-later", "ns", "later"}).error, "");
+}
+
+TEST_F(PreparerTest, ClaimsOnDifferentDevicesPrepareInParallel) {
+  std::vector<ClaimRef> claims;
+  for (int i = 0; i < kGpus - 1; ++i) claims.push_back(AddClaim("c" + std::to_string(i), {"gpu-" + std::to_string(i)}));
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (const ClaimRef& claim : claims) {
+    threads.emplace_back([&, claim] {
+      if (!preparer_->Prepare(claim).error.empty()) ++failures;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures, 0);
+  Reset();
+  EXPECT_EQ(preparer_->PreparedClaims(), claims.size());
+}
+
+TEST_F(PreparerTest, OneDeviceRacedForByTwoClaimsGoesToOne) {
+  const ClaimRef a = AddClaim("a", {"gpu-7"});
+  const ClaimRef b = AddClaim("b", {"gpu-7"});
+  std::string error_a, error_b;
+  std::thread ta([&] { error_a = preparer_->Prepare(a).error; });
+  std::thread tb([&] { error_b = preparer_->Prepare(b).error; });
+  ta.join();
+  tb.join();
+  EXPECT_NE(error_a.empty(), error_b.empty()) << error_a << " / " << error_b;
+  EXPECT_EQ(preparer_->PreparedClaims(), 1u);
+}
+
+TEST_F(PreparerTest, UnprepareFreesTheDeviceAndUnknownClaimsSucceed) {
+  const ClaimRef a = AddClaim("a", {"gpu-5"});
+  ASSERT_EQ(preparer_->Prepare(a).error, "");
+  EXPECT_EQ(preparer_->Unprepare(a), "");
+  EXPECT_FALSE(SpecExists("uid-a"));
+  EXPECT_EQ(preparer_->Unprepare(a), "");
+  EXPECT_EQ(preparer_->Unprepare({"uid-never", "ns", "never"}), "");
+  EXPECT_EQ(preparer_->Prepare(AddClaim("b", {"gpu-5"})).error, "");
+}
+
+TEST_F(PreparerTest, ReconcileUnpreparesClaimsTheApiServerNoLongerHas) {
+  const ClaimRef kept = AddClaim("kept", {"gpu-1"});
+  const ClaimRef gone = AddClaim("gone", {"gpu-2"});
+  ASSERT_EQ(preparer_->Prepare(kept).error, "");
+  ASSERT_EQ(preparer_->Prepare(gone).error, "");
+  api_.Put(kAllClaimsPath, {{"items", Json::array({*api_.Object(ClaimPath("ns", "kept"))})}});
+  EXPECT_EQ(preparer_->Reconcile(), 1);
+  EXPECT_FALSE(SpecExists("uid-gone"));
+  EXPECT_TRUE(SpecExists("uid-kept"));
+  EXPECT_EQ(preparer_->Reconcile(), 0);
+}
+
+TEST_F(PreparerTest, ACorruptCheckpointIsRebuiltFromTheSpecsAndNamedByReconcile) {
+  const ClaimRef a = AddClaim("a", {"gpu-3"});
+  ASSERT_EQ(preparer_->Prepare(a).error, "");
+  std::ofstream(dir_ / "checkpoint.json") << "{\"kind\": broken";
+  Reset();
+  bool moved_aside = false;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    moved_aside |= entry.path().filename().string().starts_with("checkpoint.json.corrupt-");
+  }
+  EXPECT_TRUE(moved_aside);
+  Checkpoint rebuilt = preparer_->Snapshot();
+  ASSERT_EQ(rebuilt.claims.count("uid-a"), 1u);
+  EXPECT_EQ(rebuilt.claims["uid-a"].devices[0].device, "gpu-3");
+  EXPECT_EQ(rebuilt.claims["uid-a"].name, "");
+  EXPECT_NE(preparer_->Prepare(AddClaim("b", {"gpu-3"})).error, "");  // still held
+  api_.Put(kAllClaimsPath, {{"items", Json::array({*api_.Object(ClaimPath("ns", "a"))})}});
+  EXPECT_EQ(preparer_->Reconcile(), 0);
+  EXPECT_EQ(preparer_->Snapshot().claims["uid-a"].name, "a");
+  // Prepared again with its request names read back from the claim.
+  EXPECT_EQ(preparer_->Prepare(a).devices.at(0).requests, std::vector<std::string>{"r"});
+}
+
+TEST_F(PreparerTest, AnotherBootDiscardsTheCheckpoint) {
+  ASSERT_EQ(preparer_->Prepare(AddClaim("a", {"gpu-3"})).error, "");
+  std::filesystem::remove(dir_ / "cdi/k8s.gpu.nvidia.com-claim_uid-a.json");
+  preparer_ = std::make_unique<Preparer>(PreparerConfig{"n1", dir_ / "checkpoint.json", "boot-2"},
+                                         Gpus(), ClaimSpecs(GpuSpec(), dir_ / "cdi"), api_);
+  preparer_->Restore();
+  EXPECT_EQ(preparer_->PreparedClaims(), 0u);
+}
+
+}  // namespace
+}  // namespace nvdp::dra
