@@ -21,3 +21,5 @@ echo
 echo
 /usr/bin/python3 bench/gfd_pass.py
 /usr/bin/python3 bench/gfd_pass.py --profile a100-mig-mixed --mig-strategy mixed
+echo
+/usr/bin/python3 bench/dra_latency.py

@@ -5,7 +5,8 @@
 # and a kubelet restart with re-registration; then stops everything and leaves nothing behind.
 # Then gpu-feature-discovery labels the same simulated node once, and the node is shared with MPS:
 # mps-control-daemon (driving the simulated driver root's fake nvidia-smi and
-# nvidia-cuda-mps-control) and the plugin advertising 4 MPS replicas per GPU.
+# nvidia-cuda-mps-control) and the plugin advertising 4 MPS replicas per GPU. Last, the DRA kubelet
+# plugin serves the same node (scripts/demo_dra.py): its ResourceSlice, a prepared claim, a restart.
 set -euo pipefail
 
 BUILD=${NVDP_BUILD_DIR:-build}
@@ -138,6 +139,8 @@ send "quit"; exec 3>&-; wait "$EMULATOR_PID" || true; EMULATOR_PID=""
 kill -TERM "$MPS_PID"; wait "$MPS_PID" && echo "   mps-control-daemon stopped its daemons and exited with status 0"
 MPS_PID=""
 grep -E "Cmd:quit|-c DEFAULT" "$WORK/mps.log" | head -2 | sed 's/^/   mps | /'
+
+NVML_SIM_PROFILE=$PROFILE NVDP_BUILD_DIR=$BUILD /usr/bin/python3 scripts/demo_dra.py
 
 echo
 echo "Try it yourself: docs/simulator.md (profiles, fault injection), docs/kubelet-emulator.md,"

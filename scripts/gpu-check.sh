@@ -208,4 +208,29 @@ if os.path.exists(f"{out}/nvidia-ctk-spec.yaml"):
 PY
   rm -rf "$D"
 fi
+
+# gpu-kubelet-plugin: the ResourceSlice devices it would publish, against pynvml's truth.
+if [ -x "$B/gpu-kubelet-plugin" ]; then
+  timeout 30 $RUN "$B/gpu-kubelet-plugin" --node-name gpu-check --container-driver-root / --dry-run --output json \
+    > "$OUT/dra-slices.json" 2> "$OUT/dra-slices.log"
+  say "dra dry-run rc=$? ($(wc -c < "$OUT/dra-slices.json") bytes; log tail: $(tail -1 "$OUT/dra-slices.log"))"
+  python3 - "$OUT/dra-slices.json" "$OUT/truth.json" >> "$S" 2>&1 <<'PY'
+import json, sys
+try: devices = [d for s in json.load(open(sys.argv[1])) for d in s["spec"]["devices"]]
+except Exception as e: print(f"  dra: no slices ({e})"); sys.exit()
+for d in devices:
+    a = d["attributes"]
+    print(f"  dra: {d['name']} {a['uuid']['string']} {a.get('productName', {}).get('string')} "
+          f"arch {a.get('architecture', {}).get('string')} cc {a['cudaComputeCapability']['version']} "
+          f"driver {a.get('driverVersion', {}).get('version')} cuda {a.get('cudaDriverVersion', {}).get('version')} "
+          f"pci {a['resource.kubernetes.io/pciBusID']['string']} root {a.get('resource.kubernetes.io/pcieRoot', {}).get('string')} "
+          f"memory {d['capacity']['memory']['value']}")
+try:
+    truth = json.load(open(sys.argv[2]))
+    uuids = sorted(g["uuid"] for g in truth["gpus"])
+    ours = sorted(d["attributes"]["uuid"]["string"] for d in devices if d["attributes"]["type"]["string"] == "gpu")
+    print("  dra: GPU UUIDs match pynvml" if ours == uuids or not ours else f"  dra: UUIDs DIFFER: {ours} vs {uuids}")
+except Exception as e: print(f"  dra: no truth to compare ({e})")
+PY
+fi
 say "outputs in $OUT"

@@ -126,7 +126,8 @@ def main():
             elif (relative in PROJECT_FILES or relative.startswith(PROJECT_DIRS) or
                   (relative.startswith(("usr/bin/", "usr/local/bin/")) and
                    os.path.basename(relative) in ("nvdp", "nvidia-device-plugin", "gpu-feature-discovery",
-                                                  "config-manager", "mps-control-daemon"))):
+                                                  "config-manager", "mps-control-daemon",
+                                                  "gpu-kubelet-plugin"))):
                 owner = project_id
             else:
                 owner = None

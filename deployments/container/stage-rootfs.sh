@@ -10,7 +10,7 @@ set -eu
 
 build=$1
 out=$2
-programs="nvidia-device-plugin gpu-feature-discovery config-manager mps-control-daemon"
+programs="nvidia-device-plugin gpu-feature-discovery config-manager mps-control-daemon gpu-kubelet-plugin"
 # glibc's libraries that NVIDIA's libnvidia-ml.so.1 and the driver libraries are linked against,
 # beside the ones nvdp needs itself.
 glibc_extra="libpthread.so.0 libdl.so.2 librt.so.1"

@@ -21,7 +21,8 @@ from harness import BUILD, GPU, REPO, SIM_ROOT, E2ETest, profile
 VERSION = re.search(r"project\(nvdp VERSION ([0-9.]+)", (REPO / "CMakeLists.txt").read_text()).group(1)
 IMAGES = {"runtime": f"localhost/nvdp:{VERSION}", "compat": f"localhost/nvdp:{VERSION}-compat",
           "fips": f"localhost/nvdp:{VERSION}-fips"}
-PROGRAMS = ["nvidia-device-plugin", "gpu-feature-discovery", "config-manager", "mps-control-daemon"]
+PROGRAMS = ["nvidia-device-plugin", "gpu-feature-discovery", "config-manager", "mps-control-daemon",
+            "gpu-kubelet-plugin"]
 AVAILABLE = all(shutil.which(t) for t in ("buildah", "podman", "runc")) and os.geteuid() == 0
 
 

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""gpu-kubelet-plugin on the simulated dgx-a100 with the DRA kubelet emulator (tests/e2e/
+dra_kubelet.py, Python gRPC over the plugin's unix socket) and the tests' fake API server (HTTPS):
+
+- start to first ResourceSlice: from spawning the plugin to the API server storing its slice;
+- NodePrepareResources latency, client side, for an empty request (the baseline round trip on the
+  same socket), one claim of one GPU, and eight one-GPU claims in one call. Each prepare is of new
+  claims: it reads them from the API server, writes their CDI specs and the checkpoint (fsync);
+  they are unprepared between rounds, outside the timing.
+Ratios are to the empty round trip's percentile of the same run.
+"""
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
+from dra_kubelet import DraKubelet  # noqa: E402
+from fake_apiserver import FakeApiServer, kubeconfig  # noqa: E402
+from harness import BIN, SIM_ROOT, LoggedProcess  # noqa: E402
+
+NODE = "bench-node"
+
+
+def pct(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def start(work, api, profile, extra=()):
+    env = dict(os.environ, NVML_SIM_PROFILE=profile)
+    env.pop("LD_LIBRARY_PATH", None)
+    argv = [str(BIN / "gpu-kubelet-plugin"), "--node-name", NODE, "--container-driver-root", str(SIM_ROOT),
+            "--cdi-root", str(work / "cdi"), "--kubelet-registrar-directory-path", str(work / "registry"),
+            "--kubelet-plugins-directory-path", str(work / "plugins"),
+            "--kubeconfig", kubeconfig(work / "kubeconfig", api.url), *extra]
+    return LoggedProcess(argv, env, work / f"plugin-{time.monotonic_ns()}.log")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default="dgx-a100")
+    parser.add_argument("--starts", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=200)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="nvdp-bench-dra-"))
+    api = FakeApiServer().start()
+    api.set_label(NODE, "kubernetes.io/hostname", NODE)
+    try:
+        first_slice = []
+        for _ in range(args.starts):
+            api.delete_slices(NODE)
+            t0 = time.monotonic()
+            plugin = start(work, api, args.profile)
+            while not api.node_slices(NODE):
+                time.sleep(0.0005)
+            first_slice.append((time.monotonic() - t0) * 1000)
+            plugin.stop()
+        # No client-side rate limit: the default (5 QPS, burst 10) would pace these back-to-back
+        # rounds at 5 claim reads a second.
+        plugin = start(work, api, args.profile, ["--kube-api-qps", "0"])
+        kubelet = DraKubelet(work / "registry")
+        kubelet.wait_registered()
+        for i in range(8):
+            api.add_claim("bench", f"c{i}", f"uid-c{i}", [("gpu", NODE, f"gpu-{i}")])
+        times = {"empty": [], "1 claim, 1 GPU": [], "8 claims, 1 GPU each": []}
+        claims = [("bench", f"c{i}", f"uid-c{i}") for i in range(8)]
+        for _ in range(args.rounds):
+            for name, batch in (("empty", []), ("1 claim, 1 GPU", claims[:1]), ("8 claims, 1 GPU each", claims)):
+                t0 = time.perf_counter()
+                result = kubelet.prepare(batch)
+                times[name].append((time.perf_counter() - t0) * 1e6)
+                assert all(not r["error"] for r in result.values()), result
+                if batch:
+                    kubelet.unprepare(batch)
+        kubelet.close()
+        plugin.stop()
+    finally:
+        api.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"## gpu-kubelet-plugin on {args.profile}: {args.starts} starts, {args.rounds} rounds")
+    print(f"start to first ResourceSlice: median {pct(first_slice, 50):.0f} ms, p90 {pct(first_slice, 90):.0f} ms")
+    base50, base99 = pct(times["empty"], 50), pct(times["empty"], 99)
+    print("| NodePrepareResources | p50 µs | p99 µs | p50 ratio | p99 ratio |")
+    print("|---|---|---|---|---|")
+    for name, values in times.items():
+        p50, p99 = pct(values, 50), pct(values, 99)
+        print(f"| {name} | {p50:.0f} | {p99:.0f} | {p50 / base50:.2f} | {p99 / base99:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""make demo's DRA part: gpu-kubelet-plugin on the simulated node with the tests' fake API server
+(HTTPS) and DRA kubelet emulator (unix sockets): the ResourceSlice it publishes, a claim for two
+GPUs prepared (CDI IDs and the device nodes they resolve to), a restart that keeps the claim, a
+corrupt checkpoint that does not stop it, and the unprepare. Leaves nothing behind."""
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "e2e"))
+from dra_kubelet import DraKubelet  # noqa: E402
+from fake_apiserver import FakeApiServer, kubeconfig  # noqa: E402
+from harness import BIN, SIM_ROOT, LoggedProcess  # noqa: E402
+
+NODE = "demo-node"
+BOLD = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("", "")
+
+
+def bold(text):
+    print(f"\n{BOLD[0]}== {text}{BOLD[1]}", flush=True)
+
+
+def say(text, prefix="   "):
+    for line in str(text).splitlines():
+        print(prefix + line, flush=True)
+
+
+def main():
+    profile = os.environ.get("NVML_SIM_PROFILE", "dgx-a100")
+    work = Path(tempfile.mkdtemp(prefix="nvdp-demo-dra-"))
+    api = FakeApiServer().start()
+    api.set_label(NODE, "kubernetes.io/hostname", NODE)
+    env = dict(os.environ, NVML_SIM_PROFILE=profile)
+    env.pop("LD_LIBRARY_PATH", None)
+    argv = [str(BIN / "gpu-kubelet-plugin"), "--node-name", NODE, "--container-driver-root", str(SIM_ROOT),
+            "--cdi-root", str(work / "cdi"), "--kubelet-registrar-directory-path", str(work / "registry"),
+            "--kubelet-plugins-directory-path", str(work / "plugins"),
+            "--kubeconfig", kubeconfig(work / "kubeconfig", api.url)]
+    plugins = []
+    kubelet = None
+
+    def start():
+        plugin = LoggedProcess(argv, env, work / f"plugin-{len(plugins)}.log")
+        plugins.append(plugin)
+        return plugin
+
+    def log(plugin, pattern):
+        import re
+        for line in plugin.log().splitlines():
+            if re.search(pattern, line):
+                say(line, "   plugin | ")
+
+    try:
+        bold(f"gpu-kubelet-plugin (DRA driver gpu.nvidia.com) on the simulated {profile}, "
+             "with a fake API server and a DRA kubelet")
+        plugin = start()
+        kubelet = DraKubelet(work / "registry")
+        info = kubelet.wait_registered()["info"]
+        say(f"kubelet | GetInfo: type {info.type}, name {info.name}, versions {list(info.supported_versions)}")
+        say(f"kubelet | endpoint {info.endpoint}")
+        deadline = time.monotonic() + 10
+        while not api.node_slices(NODE) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (slice_,) = api.node_slices(NODE)
+        spec = slice_["spec"]
+        bold(f"The ResourceSlice {slice_['metadata']['name']} (pool {spec['pool']['name']}, "
+             f"generation {spec['pool']['generation']})")
+        for device in spec["devices"]:
+            a = device["attributes"]
+            say(f"{device['name']}: {a['productName']['string']}, {a['uuid']['string']}, "
+                f"{device['capacity']['memory']['value']}, PCI {a['resource.kubernetes.io/pciBusID']['string']}")
+
+        bold("A ResourceClaim allocated gpu-0 and gpu-1 by the scheduler; the kubelet prepares it")
+        api.add_claim("default", "training", "3f2a9c1e-demo", [("gpus", NODE, "gpu-0"), ("gpus", NODE, "gpu-1")])
+        claim = ("default", "training", "3f2a9c1e-demo")
+        result = kubelet.prepare([claim])["3f2a9c1e-demo"]
+        cdi = json.loads((work / "cdi" / "k8s.gpu.nvidia.com-claim_3f2a9c1e-demo.json").read_text())
+        nodes = {d["name"]: [n["path"] for n in d["containerEdits"]["deviceNodes"]] for d in cdi["devices"]}
+        for device in result["devices"]:
+            (cdi_id,) = device["cdi"]
+            say(f"{device['device']} for request {device['requests'][0]}: {cdi_id} -> {nodes[cdi_id.split('=')[1]]}")
+        say(f"spec {cdi['kind']} in cdi/{Path('k8s.gpu.nvidia.com-claim_3f2a9c1e-demo.json')}, "
+            f"{len(cdi['containerEdits'].get('mounts', []))} driver files as common edits")
+        other = ("default", "second", "8d1b-demo")
+        api.add_claim("default", "second", "8d1b-demo", [("gpus", NODE, "gpu-1")])
+        say(f"a second claim for gpu-1: {kubelet.prepare([other])['8d1b-demo']['error']}")
+
+        bold("Restart with a corrupt checkpoint: the plugin moves it aside and rebuilds from the CDI specs")
+        plugin.stop()
+        (work / "plugins" / "gpu.nvidia.com" / "checkpoint.json").write_text("{ not json")
+        plugin = start()
+        kubelet.wait_registered(count=2)
+        time.sleep(0.3)
+        log(plugin, "unusable|Rebuilt|prepared claims after")
+        again = kubelet.prepare([claim])["3f2a9c1e-demo"]
+        say(f"prepare again: {[d['cdi'][0] for d in again['devices']]} (the same IDs)")
+
+        bold("The pod is gone: the kubelet unprepares the claim")
+        say(f"unprepare: {kubelet.unprepare([claim]) or 'ok'}")
+        left = sorted(p.name for p in (work / "cdi").iterdir())
+        say(f"CDI specs left: {left or 'none'}")
+        plugin.stop()
+        say("gpu-kubelet-plugin exited with status 0" if plugin.proc.returncode == 0
+            else f"gpu-kubelet-plugin exited with status {plugin.proc.returncode}")
+    finally:
+        if kubelet:
+            kubelet.close()
+        for plugin in plugins:
+            plugin.stop()
+        api.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print("\nMore: docs/dra.md (flags, slices, the checkpoint, troubleshooting).")
+
+
+if __name__ == "__main__":
+    main()
