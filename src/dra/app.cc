@@ -28,8 +28,9 @@ using Json = nlohmann::json;
 using std::chrono::milliseconds;
 
 bool PlainKey(const std::string& key) {
-  return !key.empty() && key.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                               "0123456789._/-") == std::string::npos;
+  return !key.empty() && key.find_first_not_of(
+                             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                             "0123456789._/-") == std::string::npos;
 }
 
 void AppendYaml(const Json& value, int indent, std::string& out);
@@ -145,8 +146,8 @@ int RunDraPlugin(const Options& options) {
   preparer.Restore();
 
   RegistrationStatus registration;
-  const RegistrationInfo info{kDriverName, options.DraSocket(),
-                              {"v1.DRAPlugin", "v1beta1.DRAPlugin"}};
+  const RegistrationInfo info{
+      kDriverName, options.DraSocket(), {"v1.DRAPlugin", "v1beta1.DRAPlugin"}};
   SocketServer dra_server(options.DraSocket(), [&] { return DraServices(preparer); });
   SocketServer registration_server(options.RegistrationSocket(),
                                    [&] { return RegistrationServices(info, registration); });

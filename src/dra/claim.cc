@@ -30,8 +30,8 @@ std::vector<AllocatedDevice> AllocatedDevices(const Json& claim, const ClaimRef&
                                               const std::string& driver, const std::string& pool) {
   const std::string uid = StringAt(ObjectAt(claim, "metadata"), "uid");
   if (uid != ref.uid) {
-    throw ClaimError("ResourceClaim " + ref.ns + "/" + ref.name + " has UID " + uid +
-                     ", not " + ref.uid + " (deleted and created again?)");
+    throw ClaimError("ResourceClaim " + ref.ns + "/" + ref.name + " has UID " + uid + ", not " +
+                     ref.uid + " (deleted and created again?)");
   }
   const Json& allocation = ObjectAt(ObjectAt(claim, "status"), "allocation");
   if (!allocation.is_object()) {

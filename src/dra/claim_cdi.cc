@@ -65,9 +65,9 @@ std::map<std::string, std::vector<std::string>> ClaimSpecs::Scan() const {
   for (const fs::directory_entry& entry : fs::directory_iterator(dir_, error)) {
     const std::string file = entry.path().filename().string();
     if (!file.starts_with(kFilePrefix) || !file.ends_with(kFileSuffix)) continue;
-    const std::string uid = file.substr(std::strlen(kFilePrefix),
-                                        file.size() - std::strlen(kFilePrefix) -
-                                            std::strlen(kFileSuffix));
+    const std::string uid =
+        file.substr(std::strlen(kFilePrefix),
+                    file.size() - std::strlen(kFilePrefix) - std::strlen(kFileSuffix));
     try {
       const nlohmann::json spec =
           nlohmann::json::parse(ReadBoundedFile(entry.path().string(), kMaxSpecBytes, "CDI spec"));

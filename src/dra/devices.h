@@ -33,9 +33,9 @@ struct Attribute {
 struct Device {
   std::string name;
   bool mig = false;
-  std::string uuid;      // GPU-... or MIG-...
-  std::size_t gpu = 0;   // position of the GPU (a MIG device's parent) in Inventory::gpus
-  std::string problem;   // non-empty: NVML failed for it at start; never prepared
+  std::string uuid;     // GPU-... or MIG-...
+  std::size_t gpu = 0;  // position of the GPU (a MIG device's parent) in Inventory::gpus
+  std::string problem;  // non-empty: NVML failed for it at start; never prepared
   std::map<std::string, Attribute> attributes;
   std::map<std::string, std::string> capacity;  // name -> Kubernetes quantity
 };

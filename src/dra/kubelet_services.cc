@@ -6,9 +6,9 @@
 #include <type_traits>
 
 #include "common/log.h"
+#include "dra/preparer.h"
 #include "dra/v1/api.grpc.pb.h"
 #include "dra/v1beta1/api.grpc.pb.h"
-#include "dra/preparer.h"
 #include "pluginregistration/v1/api.grpc.pb.h"
 
 namespace nvdp::dra {
@@ -32,9 +32,8 @@ grpc::Status Prepare(Preparer& preparer, const Request& request, Response* respo
         done.set_value(preparer.Prepare(ref));
         outcomes.push_back(done.get_future());
       } else {
-        outcomes.push_back(std::async(std::launch::async, [&preparer, ref] {
-          return preparer.Prepare(ref);
-        }));
+        outcomes.push_back(
+            std::async(std::launch::async, [&preparer, ref] { return preparer.Prepare(ref); }));
       }
     }
     for (int i = start; i < end; ++i) {

@@ -44,12 +44,13 @@ ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
     result.output = message + "\n";
     return result;
   };
-  for (const auto& [value, flag] :
-       {std::pair{&o.node_name, "node-name"}, {&o.cdi_root, "cdi-root"},
-        {&o.container_driver_root, "container-driver-root"},
-        {&o.registrar_dir, "kubelet-registrar-directory-path"},
-        {&o.plugins_dir, "kubelet-plugins-directory-path"}}) {
-    if (value->empty()) return fail(std::string("invalid <") + flag + ">: must not be empty string");
+  for (const auto& [value, flag] : {std::pair{&o.node_name, "node-name"},
+                                    {&o.cdi_root, "cdi-root"},
+                                    {&o.container_driver_root, "container-driver-root"},
+                                    {&o.registrar_dir, "kubelet-registrar-directory-path"},
+                                    {&o.plugins_dir, "kubelet-plugins-directory-path"}}) {
+    if (value->empty())
+      return fail(std::string("invalid <") + flag + ">: must not be empty string");
   }
   if (o.output != "yaml" && o.output != "json") {
     return fail("invalid <output>: \"" + o.output + "\" is not one of [yaml | json]");

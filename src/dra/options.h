@@ -14,7 +14,7 @@ struct Options {
   std::string node_name;
   std::string namespace_name = "default";
   std::string cdi_root = "/etc/cdi";
-  std::string driver_root = "/";                      // on the host
+  std::string driver_root = "/";                       // on the host
   std::string container_driver_root = "/driver-root";  // mounted here
   std::string cdi_hook_path;
   std::string registrar_dir = "/var/lib/kubelet/plugins_registry";

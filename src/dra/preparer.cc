@@ -40,7 +40,10 @@ void CrashPoint(const char* step) {
 
 Preparer::Preparer(PreparerConfig config, std::vector<Device> devices, ClaimSpecs specs,
                    kube::Api& api)
-    : config_(std::move(config)), devices_(std::move(devices)), specs_(std::move(specs)), api_(api) {}
+    : config_(std::move(config)),
+      devices_(std::move(devices)),
+      specs_(std::move(specs)),
+      api_(api) {}
 
 void Preparer::Restore() {
   CheckpointLoad load = LoadCheckpoint(config_.checkpoint_path);
@@ -166,8 +169,9 @@ Preparer::Outcome Preparer::PrepareLocked(const ClaimRef& claim) {
   } catch (const ClaimError& error) {
     return {{}, error.what()};
   } catch (const std::exception& failure) {
-    return {{}, "cannot read ResourceClaim " + claim.ns + "/" + claim.name + ": " +
-                    DescribeApiFailure(failure)};
+    return {{},
+            "cannot read ResourceClaim " + claim.ns + "/" + claim.name + ": " +
+                DescribeApiFailure(failure)};
   }
   // One entry per device; a device listed for several requests is prepared once.
   std::vector<PreparedDevice> prepared;
@@ -176,8 +180,9 @@ Preparer::Outcome Preparer::PrepareLocked(const ClaimRef& claim) {
   for (const AllocatedDevice& result : allocated) {
     const Device* device = FindDevice(result.device);
     if (device == nullptr) {
-      return {{}, "device " + result.device + " of ResourceClaim " + claim.ns + "/" + claim.name +
-                      " is not published by node " + config_.node_name};
+      return {{},
+              "device " + result.device + " of ResourceClaim " + claim.ns + "/" + claim.name +
+                  " is not published by node " + config_.node_name};
     }
     if (!device->problem.empty()) {
       return {{}, "device " + device->name + " is unhealthy: " + device->problem};
@@ -288,7 +293,8 @@ int Preparer::Reconcile() {
   for (const nlohmann::json& item : list.value("items", nlohmann::json::array())) {
     const nlohmann::json metadata = item.value("metadata", nlohmann::json::object());
     const std::string uid = metadata.value("uid", "");
-    if (!uid.empty()) existing[uid] = {uid, metadata.value("namespace", ""), metadata.value("name", "")};
+    if (!uid.empty())
+      existing[uid] = {uid, metadata.value("namespace", ""), metadata.value("name", "")};
   }
   int unprepared = 0;
   bool named = false;

@@ -30,8 +30,7 @@ long long GenerationOf(const Json& slice) {
 }
 
 std::string SlicePath(const Json& slice) {
-  return std::string(kResourceSlicesPath) + "/" +
-         slice["metadata"].value("name", std::string());
+  return std::string(kResourceSlicesPath) + "/" + slice["metadata"].value("name", std::string());
 }
 
 }  // namespace
@@ -52,11 +51,13 @@ std::string SlicePublisher::SyncOnce() {
     const Json node = api_.Get("/api/v1/nodes/" + node_name_);
     node_uid_ = node.value("metadata", Json::object()).value("uid", "");
   }
-  const Json list = api_.Get(std::string(kResourceSlicesPath) + "?" + SliceSelectorQuery(node_name_));
+  const Json list =
+      api_.Get(std::string(kResourceSlicesPath) + "?" + SliceSelectorQuery(node_name_));
   std::vector<Json> existing;
   for (const Json& item : list.value("items", Json::array())) {
     const Json spec = item.value("spec", Json::object());
-    if (spec.value("pool", Json::object()).value("name", "") == node_name_) existing.push_back(item);
+    if (spec.value("pool", Json::object()).value("name", "") == node_name_)
+      existing.push_back(item);
   }
   std::sort(existing.begin(), existing.end(), [](const Json& a, const Json& b) {
     return a["metadata"].value("name", "") < b["metadata"].value("name", "");
@@ -101,26 +102,29 @@ std::string SlicePublisher::SyncOnce() {
   return list["metadata"].value("resourceVersion", "");
 }
 
-void SlicePublisher::WatchUntilChanged(const std::string& version, const std::atomic<bool>& cancel) {
-  api_.Watch(std::string(kResourceSlicesPath) + "?" + SliceSelectorQuery(node_name_), version,
-             [&](kube::Api::Event event, const Json& object) {
-               if (event == kube::Api::Event::kBookmark) return true;
-               const std::string uid = object.value("metadata", Json::object()).value("uid", "");
-               if (event == kube::Api::Event::kDeleted) {
-                 if (deleted_.erase(uid)) return true;  // our own deletion
-                 LOG_INFO("ResourceSlice {} was deleted; publishing again",
-                          object["metadata"].value("name", ""));
-                 return false;
-               }
-               if (Matches(object)) return true;  // our own write
-               LOG_INFO("ResourceSlice {} was changed by someone else; publishing again",
-                        object["metadata"].value("name", ""));
-               return false;
-             },
-             cancel);
+void SlicePublisher::WatchUntilChanged(const std::string& version,
+                                       const std::atomic<bool>& cancel) {
+  api_.Watch(
+      std::string(kResourceSlicesPath) + "?" + SliceSelectorQuery(node_name_), version,
+      [&](kube::Api::Event event, const Json& object) {
+        if (event == kube::Api::Event::kBookmark) return true;
+        const std::string uid = object.value("metadata", Json::object()).value("uid", "");
+        if (event == kube::Api::Event::kDeleted) {
+          if (deleted_.erase(uid)) return true;  // our own deletion
+          LOG_INFO("ResourceSlice {} was deleted; publishing again",
+                   object["metadata"].value("name", ""));
+          return false;
+        }
+        if (Matches(object)) return true;  // our own write
+        LOG_INFO("ResourceSlice {} was changed by someone else; publishing again",
+                 object["metadata"].value("name", ""));
+        return false;
+      },
+      cancel);
 }
 
-void SlicePublisher::Run(const std::atomic<bool>& cancel, const std::function<void()>& on_published) {
+void SlicePublisher::Run(const std::atomic<bool>& cancel,
+                         const std::function<void()>& on_published) {
   Backoff backoff = Backoff::Doubling(milliseconds(500), milliseconds(30000));
   LogThrottle throttle(10);
   while (!cancel) {
@@ -134,14 +138,16 @@ void SlicePublisher::Run(const std::atomic<bool>& cancel, const std::function<vo
       if (error.status() == 410) continue;  // the watch expired: list again
       const milliseconds delay = backoff.Failed();
       if (throttle.ShouldLog(error.what())) {
-        LOG_WARNING("Publishing ResourceSlices: {}; retrying in {} ms", error.what(), delay.count());
+        LOG_WARNING("Publishing ResourceSlices: {}; retrying in {} ms", error.what(),
+                    delay.count());
       }
       if (!Pause(delay, cancel)) return;
     } catch (const std::exception& error) {
       if (cancel) return;
       const milliseconds delay = backoff.Failed();
       if (throttle.ShouldLog(error.what())) {
-        LOG_WARNING("Publishing ResourceSlices: {}; retrying in {} ms", error.what(), delay.count());
+        LOG_WARNING("Publishing ResourceSlices: {}; retrying in {} ms", error.what(),
+                    delay.count());
       }
       if (!Pause(delay, cancel)) return;
     }

@@ -28,7 +28,8 @@ Json AttributeJson(const Attribute& attribute) {
 
 Json DeviceJson(const Device& device) {
   Json attributes = Json::object();
-  for (const auto& [name, attribute] : device.attributes) attributes[name] = AttributeJson(attribute);
+  for (const auto& [name, attribute] : device.attributes)
+    attributes[name] = AttributeJson(attribute);
   Json capacity = Json::object();
   for (const auto& [name, quantity] : device.capacity) capacity[name] = {{"value", quantity}};
   return {{"name", device.name}, {"attributes", attributes}, {"capacity", capacity}};
@@ -74,8 +75,8 @@ Json NewSlice(const Pool& pool, const Json& devices) {
 }
 
 std::string SliceSelectorQuery(const std::string& node_name) {
-  return "fieldSelector=" +
-         kube::QueryEscape(std::string("spec.driver=") + kDriverName + ",spec.nodeName=" + node_name);
+  return "fieldSelector=" + kube::QueryEscape(std::string("spec.driver=") + kDriverName +
+                                              ",spec.nodeName=" + node_name);
 }
 
 }  // namespace nvdp::dra

@@ -41,8 +41,8 @@ void SocketServer::Start() {
   std::error_code error;
   std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), error);
   if (error) {
-    throw std::runtime_error("cannot listen on " + path_ + ": cannot create its directory: " +
-                             error.message());
+    throw std::runtime_error("cannot listen on " + path_ +
+                             ": cannot create its directory: " + error.message());
   }
   if (unlink(path_.c_str()) != 0 && errno != ENOENT) {
     throw std::runtime_error("cannot remove the stale socket " + path_ + ": " +
@@ -71,8 +71,6 @@ void SocketServer::Stop() {
   inode_ = 0;
 }
 
-bool SocketServer::SocketReplaced() const {
-  return server_ && InodeOf(path_) != inode_;
-}
+bool SocketServer::SocketReplaced() const { return server_ && InodeOf(path_) != inode_; }
 
 }  // namespace nvdp::dra

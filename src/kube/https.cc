@@ -14,6 +14,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <mutex>
 
 #include "common/version.h"
 #include "kube/tls_policy.h"
@@ -28,11 +29,23 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
+namespace {
+class Session;
+}
+
 struct HttpsClient::Tls {
   ssl::context context{ssl::context::tls_client};
+  // Connections the server kept open after a response, newest last, for the next Send.
+  std::mutex idle_mutex;
+  std::vector<std::pair<std::unique_ptr<Session>, Clock::time_point>> idle;
 };
 
 namespace {
+
+// Kept-alive connections: at most this many idle ones, each reused for at most this long after
+// its last response (API servers close idle connections after a minute or more).
+constexpr std::size_t kMaxIdleConnections = 4;
+constexpr std::chrono::seconds kIdleReuse{20};
 
 constexpr std::chrono::milliseconds kSlice{100};  // how often a blocked call checks `cancel`
 
@@ -126,12 +139,14 @@ class Session {
     Check(ec, "cannot send " + request.method + " " + request.target);
   }
 
-  HttpResponse Read(Clock::time_point deadline) {
+  // `keep_alive`: whether the server leaves the connection open for another request.
+  HttpResponse Read(Clock::time_point deadline, bool* keep_alive = nullptr) {
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
     error_code ec =
         Await([&](auto done) { http::async_read(stream_, buffer_, parser, done); }, deadline);
     Check(ec, "no valid response from " + host_);
+    if (keep_alive) *keep_alive = parser.get().keep_alive();
     return {static_cast<int>(parser.get().result_int()), parser.get().body()};
   }
 
@@ -240,12 +255,46 @@ HttpsClient::~HttpsClient() = default;
 
 HttpResponse HttpsClient::Send(const HttpRequest& request, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  Session session(tls_->context, host_);
-  session.Connect(port_, deadline);
-  session.Write(request, deadline);
-  HttpResponse response = session.Read(deadline);
-  session.Close();
-  return response;
+  // A kept-alive connection first; if the server closed it meanwhile, once more on a new one
+  // (the request never reached a server that had closed, so sending it again is safe).
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<Session> session;
+    if (attempt == 0) {
+      std::lock_guard lock(tls_->idle_mutex);
+      while (!tls_->idle.empty() && !session) {
+        auto [idle, since] = std::move(tls_->idle.back());
+        tls_->idle.pop_back();
+        if (Clock::now() - since < kIdleReuse) {
+          session = std::move(idle);
+        } else {
+          idle->Close();
+        }
+      }
+    }
+    const bool reused = session != nullptr;
+    if (!session) {
+      session = std::make_unique<Session>(tls_->context, host_);
+      session->Connect(port_, deadline);
+    }
+    HttpResponse response;
+    bool keep_alive = false;
+    try {
+      session->Write(request, deadline);
+      response = session->Read(deadline, &keep_alive);
+    } catch (const HttpError&) {
+      session->Close();
+      if (reused && Clock::now() < deadline) continue;
+      throw;
+    }
+    if (keep_alive) {
+      std::lock_guard lock(tls_->idle_mutex);
+      if (tls_->idle.size() < kMaxIdleConnections) {
+        tls_->idle.emplace_back(std::move(session), Clock::now());
+      }
+    }
+    if (session) session->Close();
+    return response;
+  }
 }
 
 int HttpsClient::Stream(const HttpRequest& request, const std::function<bool(int)>& on_headers,

@@ -1,6 +1,8 @@
-// A small HTTPS client for the Kubernetes API: one request per connection, or one streamed
-// response (a watch). Boost.Beast does the HTTP/1.1, OpenSSL the TLS; the server certificate is
-// always verified against the given CA and the host name. Boost stays inside https.cc.
+// A small HTTPS client for the Kubernetes API: requests on kept-alive connections (a few idle
+// ones are reused, so a burst of calls does not pay a TLS handshake each), or one streamed
+// response (a watch) on a connection of its own. Boost.Beast does the HTTP/1.1, OpenSSL the TLS;
+// the server certificate is always verified against the given CA and the host name. Boost stays
+// inside https.cc.
 #pragma once
 
 #include <atomic>
@@ -46,7 +48,7 @@ class HttpsClient {
   HttpsClient(const HttpsClient&) = delete;
   HttpsClient& operator=(const HttpsClient&) = delete;
 
-  // Throws HttpError when no complete response arrives within `timeout`.
+  // Throws HttpError when no complete response arrives within `timeout`. Thread-safe.
   HttpResponse Send(const HttpRequest& request, std::chrono::milliseconds timeout);
 
   // Streams the response body (chunked encoding removed) to `on_data` as it arrives; returns the

@@ -56,6 +56,7 @@ class FakeApiServer:
         self.requests = []       # (method, path, authenticated by)
         self.fail_next = []      # HTTP codes to answer the next requests with
         self.open_watches = 0
+        self.connections = 0     # TCP connections accepted (kept-alive ones count once)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(CERTS / "server.crt", CERTS / "server.key")
         context.load_verify_locations(CERTS / "ca.crt")
@@ -187,6 +188,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        with self.api.cond:
+            self.api.connections += 1
 
     def _auth(self):
         header = self.headers.get("Authorization", "")

@@ -269,6 +269,13 @@ class PrepareTest(DraBase):
         self.assertEqual(len(gets), 1)
         self.assertEqual(self.kube.prepare([claim], version="v1beta1.DRAPlugin"), first)
 
+    def test_claim_reads_reuse_the_api_servers_connection(self):
+        claims = [self.claim(f"k{i}", [f"gpu-{i}"]) for i in range(5)]
+        before = self.api.connections
+        for claim in claims:  # one call each: five GETs one after the other
+            self.assertEqual(self.kube.prepare([claim])[claim[2]]["error"], "")
+        self.assertLessEqual(self.api.connections - before, 2)  # not one per GET
+
     def test_eight_claims_in_one_call(self):
         claims = [self.claim(f"c{i}", [f"gpu-{i}"]) for i in range(8)]
         results = self.kube.prepare(claims)

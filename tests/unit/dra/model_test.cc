@@ -56,7 +56,8 @@ TEST(DraDevicesTest, WholeGpusAndTheMigDevicesOfMigEnabledGpus) {
   EXPECT_EQ(gpu.attributes.at("cudaComputeCapability"), Attribute::Version("9.0.0"));
   EXPECT_EQ(gpu.attributes.at("driverVersion"), Attribute::Version("550.127.5"));
   EXPECT_EQ(gpu.attributes.at("cudaDriverVersion"), Attribute::Version("12.4.0"));
-  EXPECT_EQ(gpu.attributes.at("resource.kubernetes.io/pciBusID"), Attribute::String("0000:1b:00.0"));
+  EXPECT_EQ(gpu.attributes.at("resource.kubernetes.io/pciBusID"),
+            Attribute::String("0000:1b:00.0"));
   EXPECT_EQ(gpu.attributes.at("resource.kubernetes.io/pcieRoot"), Attribute::String("pci0000:15"));
   EXPECT_EQ(gpu.attributes.at("numaNode"), Attribute::Int(1));
   EXPECT_EQ(gpu.capacity.at("memory"), "80Gi");
@@ -114,10 +115,12 @@ TEST(DraSlicesTest, ANewSliceIsOwnedByTheNode) {
   const Json slice = NewSlice({"n1", "uid-n1", 3, 2}, Json::array());
   EXPECT_EQ(slice["metadata"]["generateName"], "n1-gpu.nvidia.com-");
   EXPECT_EQ(slice["metadata"]["ownerReferences"][0]["uid"], "uid-n1");
-  EXPECT_EQ(slice["spec"]["pool"], Json({{"name", "n1"}, {"generation", 3}, {"resourceSliceCount", 2}}));
+  EXPECT_EQ(slice["spec"]["pool"],
+            Json({{"name", "n1"}, {"generation", 3}, {"resourceSliceCount", 2}}));
   EXPECT_EQ(slice["spec"]["nodeName"], "n1");
   EXPECT_FALSE(NewSlice({"n1", "", 1, 1}, Json::array())["metadata"].contains("ownerReferences"));
-  EXPECT_EQ(SliceSelectorQuery("n1"), "fieldSelector=spec.driver%3Dgpu.nvidia.com%2Cspec.nodeName%3Dn1");
+  EXPECT_EQ(SliceSelectorQuery("n1"),
+            "fieldSelector=spec.driver%3Dgpu.nvidia.com%2Cspec.nodeName%3Dn1");
 }
 
 Json Claim(const std::string& uid, Json results) {
@@ -126,11 +129,16 @@ Json Claim(const std::string& uid, Json results) {
 }
 
 TEST(DraClaimTest, TakesThisDriversResultsOfThisPool) {
-  const Json claim = Claim("u1", Json::array({
-      {{"request", "a"}, {"driver", "gpu.nvidia.com"}, {"pool", "n1"}, {"device", "gpu-0"}},
-      {{"request", "b"}, {"driver", "other.example.com"}, {"pool", "x"}, {"device", "nic-0"}},
-      {{"request", "c"}, {"driver", "gpu.nvidia.com"}, {"pool", "n1"}, {"device", "gpu-1"},
-       {"shareID", "s1"}}}));
+  const Json claim = Claim(
+      "u1",
+      Json::array(
+          {{{"request", "a"}, {"driver", "gpu.nvidia.com"}, {"pool", "n1"}, {"device", "gpu-0"}},
+           {{"request", "b"}, {"driver", "other.example.com"}, {"pool", "x"}, {"device", "nic-0"}},
+           {{"request", "c"},
+            {"driver", "gpu.nvidia.com"},
+            {"pool", "n1"},
+            {"device", "gpu-1"},
+            {"shareID", "s1"}}}));
   const auto devices = AllocatedDevices(claim, {"u1", "ns", "c"}, "gpu.nvidia.com", "n1");
   ASSERT_EQ(devices.size(), 2u);
   EXPECT_EQ(devices[0], (AllocatedDevice{"a", "n1", "gpu-0", ""}));
@@ -150,18 +158,27 @@ TEST(DraClaimTest, RefusesWhatCannotBePrepared) {
   EXPECT_EQ(error(Claim("u2", Json::array())),
             "ResourceClaim ns/c has UID u2, not u1 (deleted and created again?)");
   EXPECT_EQ(error({{"metadata", {{"uid", "u1"}}}}), "ResourceClaim ns/c is not allocated");
-  EXPECT_EQ(error(Claim("u1", Json::array())), "ResourceClaim ns/c has no devices of driver gpu.nvidia.com");
-  EXPECT_EQ(error(Claim("u1", Json::array({{{"driver", "gpu.nvidia.com"}, {"pool", "n2"}, {"device", "gpu-0"}}}))),
+  EXPECT_EQ(error(Claim("u1", Json::array())),
+            "ResourceClaim ns/c has no devices of driver gpu.nvidia.com");
+  EXPECT_EQ(error(Claim(
+                "u1", Json::array(
+                          {{{"driver", "gpu.nvidia.com"}, {"pool", "n2"}, {"device", "gpu-0"}}}))),
             "ResourceClaim ns/c was allocated device gpu-0 of pool n2, not of this node's pool n1");
-  EXPECT_EQ(error(Json::array()), "ResourceClaim ns/c has UID , not u1 (deleted and created again?)");
-  EXPECT_EQ(error(Claim("u1", "not a list")), "ResourceClaim ns/c has no devices of driver gpu.nvidia.com");
+  EXPECT_EQ(error(Json::array()),
+            "ResourceClaim ns/c has UID , not u1 (deleted and created again?)");
+  EXPECT_EQ(error(Claim("u1", "not a list")),
+            "ResourceClaim ns/c has no devices of driver gpu.nvidia.com");
 }
 
 Checkpoint Sample() {
   Checkpoint checkpoint;
   checkpoint.boot_id = "boot";
-  checkpoint.claims["u1"] = {"u1", "ns", "c", ClaimState::kPrepareCompleted,
-                             {{{"r1", "r2"}, "n1", "gpu-0", "", {"k8s.gpu.nvidia.com/claim=u1-gpu-0"}}}};
+  checkpoint.claims["u1"] = {
+      "u1",
+      "ns",
+      "c",
+      ClaimState::kPrepareCompleted,
+      {{{"r1", "r2"}, "n1", "gpu-0", "", {"k8s.gpu.nvidia.com/claim=u1-gpu-0"}}}};
   checkpoint.claims["u2"] = {"u2", "", "", ClaimState::kPrepareStarted, {}};
   return checkpoint;
 }

@@ -28,6 +28,12 @@ std::vector<Device> Gpus() {
     devices.push_back(device);
   }
   devices[kGpus - 1].problem = "NVML failed";
+  Device mig;  // on the first GPU's hardware (a test of the overlap rule, not a real layout)
+  mig.name = "gpu-0-mig-1g5gb-19-0";
+  mig.uuid = "MIG-0";
+  mig.mig = true;
+  mig.gpu = 0;
+  devices.push_back(mig);
   return devices;
 }
 
@@ -39,6 +45,7 @@ cdi::Spec GpuSpec() {
     device.edits.device_nodes.push_back({"/dev/nvidia" + std::to_string(i), ""});
     spec.devices.push_back(device);
   }
+  spec.devices.push_back({"MIG-0", {}});
   spec.edits.device_nodes.push_back({"/dev/nvidiactl", ""});
   return spec;
 }
@@ -56,8 +63,8 @@ class PreparerTest : public ::testing::Test {
   ClaimRef AddClaim(const std::string& name, const std::vector<std::string>& devices) {
     Json results = Json::array();
     for (const std::string& device : devices) {
-      results.push_back({{"request", "r"}, {"driver", "gpu.nvidia.com"}, {"pool", "n1"},
-                         {"device", device}});
+      results.push_back(
+          {{"request", "r"}, {"driver", "gpu.nvidia.com"}, {"pool", "n1"}, {"device", device}});
     }
     api_.Put(ClaimPath("ns", name),
              {{"metadata", {{"name", name}, {"namespace", "ns"}, {"uid", "uid-" + name}}},
@@ -100,16 +107,24 @@ TEST_F(PreparerTest, RefusesUnhealthyUnknownAndTakenDevices) {
             "device gpu-2 is already prepared for claim uid-first");
   EXPECT_FALSE(SpecExists("uid-second"));
   EXPECT_EQ(preparer_->PreparedClaims(), 1u);
-  EXPECT_EQ(preparer_->Prepare({"", "ns", "x"}).error, "claim namespace, name and uid are required");
+  EXPECT_EQ(preparer_->Prepare({"", "ns", "x"}).error,
+            "claim namespace, name and uid are required");
   api_.FailNext("GET", 503);
   EXPECT_NE(preparer_->Prepare(AddClaim("later", {"gpu-4"})).error.find("API server answered 503"),
             std::string::npos);
   EXPECT_EQ(preparer_->Prepare({"uid-later", "ns", "later"}).error, "");
 }
 
+TEST_F(PreparerTest, AWholeGpuAndAMigDeviceOfItAreTheSameHardware) {
+  ASSERT_EQ(preparer_->Prepare(AddClaim("whole", {"gpu-0"})).error, "");
+  EXPECT_EQ(preparer_->Prepare(AddClaim("part", {"gpu-0-mig-1g5gb-19-0"})).error,
+            "device gpu-0-mig-1g5gb-19-0 is already prepared for claim uid-whole");
+}
+
 TEST_F(PreparerTest, ClaimsOnDifferentDevicesPrepareInParallel) {
   std::vector<ClaimRef> claims;
-  for (int i = 0; i < kGpus - 1; ++i) claims.push_back(AddClaim("c" + std::to_string(i), {"gpu-" + std::to_string(i)}));
+  for (int i = 0; i < kGpus - 1; ++i)
+    claims.push_back(AddClaim("c" + std::to_string(i), {"gpu-" + std::to_string(i)}));
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (const ClaimRef& claim : claims) {
