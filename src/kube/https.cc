@@ -290,9 +290,10 @@ HttpResponse HttpsClient::Send(const HttpRequest& request, std::chrono::millisec
       std::lock_guard lock(tls_->idle_mutex);
       if (tls_->idle.size() < kMaxIdleConnections) {
         tls_->idle.emplace_back(std::move(session), Clock::now());
+        return response;
       }
     }
-    if (session) session->Close();
+    session->Close();
     return response;
   }
 }
