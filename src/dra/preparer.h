@@ -60,7 +60,8 @@ class Preparer {
   // The claim holding a device that conflicts with `device` (the same one, or its GPU as a
   // whole), other than `uid`; "" when none. Caller holds mutex_.
   std::string ConflictingClaim(const Device& device, const std::string& uid) const;
-  void Save();  // the current state to the checkpoint file; throws FsError
+  // Makes the state as of this call durable in the checkpoint file; throws FsError.
+  void Save();
   Outcome PrepareLocked(const ClaimRef& claim);
 
   PreparerConfig config_;
@@ -71,7 +72,9 @@ class Preparer {
   mutable std::mutex mutex_;  // checkpoint_ and claim_locks_; never held across I/O
   Checkpoint checkpoint_;
   std::map<std::string, std::shared_ptr<std::mutex>> claim_locks_;
-  std::mutex save_mutex_;  // one checkpoint write at a time, each of the latest state
+  unsigned long long changes_ = 0;  // under mutex_: Save() calls so far
+  std::mutex save_mutex_;           // one checkpoint write at a time, each of the latest state
+  unsigned long long written_ = 0;  // under save_mutex_: the changes the file holds
 };
 
 // NVDP_DRA_CRASH_AT=<step>: the process _exits at that step (tests of crash consistency). Steps:

@@ -44,7 +44,7 @@ namespace {
 
 // Kept-alive connections: at most this many idle ones, each reused for at most this long after
 // its last response (API servers close idle connections after a minute or more).
-constexpr std::size_t kMaxIdleConnections = 4;
+constexpr std::size_t kMaxIdleConnections = 8;  // as many as the DRA plugin reads claims at once
 constexpr std::chrono::seconds kIdleReuse{20};
 
 constexpr std::chrono::milliseconds kSlice{100};  // how often a blocked call checks `cancel`
@@ -122,6 +122,8 @@ class Session {
     ec = Await([&](auto done) { beast::get_lowest_layer(stream_).async_connect(endpoints, done); },
                deadline);
     Check(ec, "cannot connect to " + host_ + ":" + port);
+    // A request's header and body are separate writes: no Nagle wait for the server's ACK.
+    beast::get_lowest_layer(stream_).socket().set_option(tcp::no_delay(true), ec);
     ec = Await([&](auto done) { stream_.async_handshake(ssl::stream_base::client, done); },
                deadline);
     Check(ec, "TLS handshake with " + host_ + " failed");

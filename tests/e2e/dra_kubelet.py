@@ -50,6 +50,7 @@ class DraKubelet:
         self.registrations = []  # {"time", "socket", "info", "version"} per GetInfo + Notify
         self.errors = []
         self._seen = {}
+        self._channels = {}  # (endpoint, socket identity) -> channel, reused as the kubelet does
         self._lock = threading.Condition()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
@@ -58,6 +59,18 @@ class DraKubelet:
     def close(self):
         self._stop.set()
         self._thread.join(5)
+        for channel in self._channels.values():
+            channel.close()
+        self._channels.clear()
+
+    def _channel(self, endpoint):
+        """One channel per socket file: a plugin that serves a new socket gets a new channel."""
+        key = (endpoint, _identity(endpoint))
+        if key not in self._channels:
+            for old in [k for k in self._channels if k[0] == endpoint]:
+                self._channels.pop(old).close()
+            self._channels[key] = grpc.insecure_channel(f"unix://{endpoint}")
+        return self._channels[key]
 
     def _watch(self):
         while not self._stop.is_set():
@@ -107,10 +120,9 @@ class DraKubelet:
     def prepare(self, claims, version=None, timeout=PREPARE_DEADLINE):
         """claims: [(namespace, name, uid)] -> {uid: {"devices": [...], "error": str}}."""
         pb, rpc, endpoint = self._service(version)
-        with grpc.insecure_channel(f"unix://{endpoint}") as channel:
-            request = pb.NodePrepareResourcesRequest(
-                claims=[pb.Claim(namespace=ns, name=name, uid=uid) for ns, name, uid in claims])
-            response = rpc.DRAPluginStub(channel).NodePrepareResources(request, timeout=timeout)
+        request = pb.NodePrepareResourcesRequest(
+            claims=[pb.Claim(namespace=ns, name=name, uid=uid) for ns, name, uid in claims])
+        response = rpc.DRAPluginStub(self._channel(endpoint)).NodePrepareResources(request, timeout=timeout)
         out = {}
         for uid, result in response.claims.items():
             out[uid] = {"error": result.error, "devices": [
@@ -120,8 +132,7 @@ class DraKubelet:
 
     def unprepare(self, claims, version=None, timeout=PREPARE_DEADLINE):
         pb, rpc, endpoint = self._service(version)
-        with grpc.insecure_channel(f"unix://{endpoint}") as channel:
-            request = pb.NodeUnprepareResourcesRequest(
-                claims=[pb.Claim(namespace=ns, name=name, uid=uid) for ns, name, uid in claims])
-            response = rpc.DRAPluginStub(channel).NodeUnprepareResources(request, timeout=timeout)
+        request = pb.NodeUnprepareResourcesRequest(
+            claims=[pb.Claim(namespace=ns, name=name, uid=uid) for ns, name, uid in claims])
+        response = rpc.DRAPluginStub(self._channel(endpoint)).NodeUnprepareResources(request, timeout=timeout)
         return {uid: result.error for uid, result in response.claims.items()}

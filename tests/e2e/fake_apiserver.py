@@ -13,6 +13,7 @@ import copy
 import json
 import random
 import re
+import socket
 import string
 import ssl
 import threading
@@ -191,6 +192,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        # As Go's net/http: no Nagle delay between a response's header and body writes.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.api.cond:
             self.api.connections += 1
 
