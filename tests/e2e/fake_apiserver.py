@@ -58,6 +58,7 @@ class FakeApiServer:
         self.fail_next = []      # HTTP codes to answer the next requests with
         self.open_watches = 0
         self.connections = 0     # TCP connections accepted (kept-alive ones count once)
+        self.sockets = []        # the accepted connections, for close_connections
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(CERTS / "server.crt", CERTS / "server.key")
         context.load_verify_locations(CERTS / "ca.crt")
@@ -132,6 +133,18 @@ class FakeApiServer:
             self.generation += 1
             self.cond.notify_all()
 
+    def close_connections(self):
+        """Closes every connection, kept-alive idle ones included (as an API server restart)."""
+        with self.cond:
+            sockets, self.sockets = self.sockets, []
+            self.generation += 1
+            self.cond.notify_all()
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
     def wait_for(self, predicate, timeout=5):
         deadline = time.monotonic() + timeout
         with self.cond:
@@ -196,6 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.api.cond:
             self.api.connections += 1
+            self.api.sockets.append(self.connection)
 
     def _auth(self):
         header = self.headers.get("Authorization", "")

@@ -275,6 +275,11 @@ class PrepareTest(DraBase):
         for claim in claims:  # one call each: five GETs one after the other
             self.assertEqual(self.kube.prepare([claim])[claim[2]]["error"], "")
         self.assertLessEqual(self.api.connections - before, 2)  # not one per GET
+        # The server closes them (a restart): the next read retries on a new connection.
+        self.api.close_connections()
+        late = self.claim("after-close", ["gpu-6"])
+        self.assertEqual(self.kube.prepare([late])[late[2]]["error"], "")
+        self.slices()
 
     def test_eight_claims_in_one_call(self):
         claims = [self.claim(f"c{i}", [f"gpu-{i}"]) for i in range(8)]
