@@ -10,6 +10,7 @@ import time
 import unittest
 from pathlib import Path
 
+import yaml
 from dra_kubelet import DraKubelet
 from fake_apiserver import FakeApiServer, kubeconfig
 from harness import BIN, SIM_ROOT, E2ETest, LoggedProcess, profile
@@ -134,6 +135,24 @@ class PublishedSlicesTest(DraBase):
         parents = {d["attributes"]["parentUUID"]["string"] for d in migs}
         whole = {d["attributes"]["uuid"]["string"] for d in devices.values() if d["attributes"]["type"]["string"] == "gpu"}
         self.assertFalse(parents & whole)
+
+    def test_the_device_classes_select_what_is_published(self):
+        """deployments/static/dra-deviceclasses.yaml: each class's CEL selects one `type` of ours."""
+        manifest = Path(__file__).parents[2] / "deployments" / "static" / "dra-deviceclasses.yaml"
+        classes = {c["metadata"]["name"]: c for c in yaml.safe_load_all(manifest.read_text())}
+        self.assertEqual(sorted(classes), ["gpu.nvidia.com", "mig.nvidia.com"])
+        selected = {}
+        for name, cls in classes.items():
+            self.assertEqual((cls["apiVersion"], cls["kind"]), ("resource.k8s.io/v1", "DeviceClass"))
+            (selector,) = cls["spec"]["selectors"]
+            match = re.fullmatch(r"device\.driver == 'gpu\.nvidia\.com' && "
+                                 r"device\.attributes\['gpu\.nvidia\.com'\]\.type == '(\w+)'",
+                                 selector["cel"]["expression"])
+            self.assertIsNotNone(match, selector)
+            selected[match.group(1)] = name
+        self.start(profile_name="a100-mig-mixed")
+        types = {d["attributes"]["type"]["string"] for d in self.devices().values()}
+        self.assertEqual(types, set(selected))  # every device is in exactly one class
 
     def test_slices_deleted_by_the_kubelet_are_published_again(self):
         plugin = self.start()
@@ -280,6 +299,24 @@ class PrepareTest(DraBase):
         late = self.claim("after-close", ["gpu-6"])
         self.assertEqual(self.kube.prepare([late])[late[2]]["error"], "")
         self.slices()
+
+    def test_a_mig_device_gets_its_parent_and_capability_nodes(self):
+        self.plugin.stop()
+        self.plugin = self.start(profile_name="a100-mig-mixed")
+        self.kube.wait_registered(count=2)
+        devices = wait_until(lambda: {d["name"]: d for s in self.api.node_slices(NODE) for d in s["spec"]["devices"]
+                                      if d["attributes"]["type"]["string"] == "mig"})
+        name, device = sorted(devices.items())[0]
+        parent = next(g for g in profile("a100-mig-mixed")["gpus"]
+                      if g["uuid"] == device["attributes"]["parentUUID"]["string"])
+        claim = self.claim("mig", [name])
+        result = self.kube.prepare([claim])[claim[2]]
+        self.assertEqual(result["error"], "")
+        spec = json.loads(self.spec_path(claim[2]).read_text())
+        (edits,) = [d["containerEdits"] for d in spec["devices"] if d["name"] == f"{claim[2]}-{name}"]
+        nodes = [n["path"] for n in edits["deviceNodes"]]
+        self.assertIn(f"/dev/nvidia{parent['minor']}", nodes)
+        self.assertTrue(any(n.startswith("/dev/nvidia-caps/nvidia-cap") for n in nodes), nodes)
 
     def test_eight_claims_in_one_call(self):
         claims = [self.claim(f"c{i}", [f"gpu-{i}"]) for i in range(8)]
