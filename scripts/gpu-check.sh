@@ -220,7 +220,7 @@ try: devices = [d for s in json.load(open(sys.argv[1])) for d in s["spec"]["devi
 except Exception as e: print(f"  dra: no slices ({e})"); sys.exit()
 for d in devices:
     a = d["attributes"]
-    print(f"  dra: {d['name']} {a['uuid']['string']} {a.get('productName', {}).get('string')} "
+    print(f"  dra: {d['name']} {a['uuid']['string']} {a.get('productName', {}).get('string')} brand {a.get('brand', {}).get('string')} "
           f"arch {a.get('architecture', {}).get('string')} cc {a['cudaComputeCapability']['version']} "
           f"driver {a.get('driverVersion', {}).get('version')} cuda {a.get('cudaDriverVersion', {}).get('version')} "
           f"pci {a['resource.kubernetes.io/pciBusID']['string']} root {a.get('resource.kubernetes.io/pcieRoot', {}).get('string')} "

@@ -246,6 +246,14 @@ nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int* major,
   return NVML_SUCCESS;
 }
 
+nvmlReturn_t nvmlDeviceGetBrand(nvmlDevice_t device, int* brand) {
+  Machine::Call call(M(), "nvmlDeviceGetBrand", device, Machine::Handle::kGpu);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (brand == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  *brand = call.gpu()->spec.brand;
+  return NVML_SUCCESS;
+}
+
 nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t device, unsigned int* current,
                                   unsigned int* pending) {
   Machine::Call call(M(), "nvmlDeviceGetMigMode", device, Machine::Handle::kGpu);

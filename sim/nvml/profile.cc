@@ -211,7 +211,10 @@ void ApplyGpuFields(const Reader& r, const YamlNode& node, const std::string& wh
       gpu.numa_node = static_cast<int>(r.Integer(value, at, "an integer", -1));
     else if (key == "pci_class")
       gpu.pci_class = static_cast<unsigned>(r.Integer(value, at, "a class such as 0x030200"));
-    else if (key == "fabric")
+    else if (key == "brand") {
+      gpu.brand = static_cast<int>(r.Integer(value, at, "an nvmlBrandType_t (0-16)", 0));
+      if (gpu.brand > 16) r.Fail(at, "expected an nvmlBrandType_t (0-16)");
+    } else if (key == "fabric")
       gpu.fabric = ParseFabric(r, value, at);
     else if (key == "pcie")
       gpu.pcie = r.Strings(value, at, "a list of names from the CPU down");

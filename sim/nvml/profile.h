@@ -51,6 +51,7 @@ struct GpuProfile {
   unsigned minor = 0;
   std::optional<int> numa_node;
   unsigned pci_class = 0x030200;  // sysfs class: 0x030200 3D controller, 0x030000 VGA
+  int brand = 14;                 // nvmlBrandType_t: NVML_BRAND_NVIDIA (data-center GPUs today)
   std::optional<FabricSpec> fabric;
   // PCIe path from the CPU down to the GPU's own switch: [cpu, host bridge, switch, ...].
   std::vector<std::string> pcie;

@@ -1,6 +1,7 @@
 #include "device/architecture.h"
 
 #include <cctype>
+#include <iterator>
 
 namespace nvdp::device {
 
@@ -46,6 +47,15 @@ std::string ArchitectureName(int major, int minor) {
     }
   }
   return family;
+}
+
+std::string BrandName(int brand) {
+  static constexpr const char* kNames[] = {
+      "Unknown",   "Quadro",      "Tesla",     "NVS",        "Grid",      "GeForce",
+      "Titan",     "NvidiaVApps", "NvidiaVPC", "NvidiaVCS",  "NvidiaVWS", "NvidiaCloudGaming",
+      "QuadroRTX", "NvidiaRTX",   "Nvidia",    "GeForceRTX", "TitanRTX"};
+  if (brand < 0 || brand >= static_cast<int>(std::size(kNames))) return "";
+  return kNames[brand];
 }
 
 }  // namespace nvdp::device

@@ -1,4 +1,4 @@
-// A GPU's architecture from its CUDA compute capability.
+// A GPU's architecture from its CUDA compute capability, and its NVML brand's name.
 #pragma once
 
 #include <string>
@@ -9,5 +9,9 @@ namespace nvdp::device {
 std::string GpuFamily(int major, int minor);
 // The DRA attribute's spelling of the same: "Ampere", "Ada Lovelace"; "" when unknown.
 std::string ArchitectureName(int major, int minor);
+
+// An nvmlBrandType_t as go-nvlib's GetBrandAsString spells it ("Tesla", "Nvidia", "GeForceRTX");
+// "" for a value it does not know.
+std::string BrandName(int brand);
 
 }  // namespace nvdp::device

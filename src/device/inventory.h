@@ -50,6 +50,7 @@ struct GpuInfo {
   unsigned minor = 0;  // /dev/nvidia<minor>
   int cc_major = 0;
   int cc_minor = 0;
+  std::string brand;  // go-nvlib's spelling ("Nvidia", "Tesla", …); "" when NVML cannot say
   std::optional<int> numa_node;  // from sysfs; absent when unknown
   std::string pcie_root;         // e.g. pci0000:00, from sysfs; "" when unknown
   // nvidia-drm's nodes for it (/dev/dri/card1, /dev/dri/renderD128), from sysfs drm/.

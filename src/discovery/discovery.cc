@@ -1,5 +1,7 @@
 #include "discovery/discovery.h"
 
+#include "device/architecture.h"
+
 #include <map>
 #include <tuple>
 
@@ -48,6 +50,10 @@ void ReadAttributes(const nvml::Nvml& nvml, nvmlDevice_t handle, GpuInfo& gpu,
   attempt([&] { gpu.minor = nvml.MinorNumber(handle); });
   attempt([&] { gpu.memory_bytes = nvml.MemoryInfo(handle).total; });
   attempt([&] { std::tie(gpu.cc_major, gpu.cc_minor) = nvml.ComputeCapability(handle); });
+  try {  // optional: a driver without it, or a GPU that cannot say, leaves it empty
+    gpu.brand = device::BrandName(nvml.Brand(handle));
+  } catch (const nvml::NvmlError&) {
+  }
   if (!gpu.pci_bus_id.empty()) {
     gpu.drm_nodes = ReadDrmNodes(options.sysfs_roots, gpu.pci_bus_id);
     gpu.pcie_root = ReadPcieRoot(options.sysfs_roots, gpu.pci_bus_id);

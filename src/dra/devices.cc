@@ -11,11 +11,13 @@ namespace {
 
 constexpr const char* kPciBusIdAttribute = "resource.kubernetes.io/pciBusID";
 constexpr const char* kPcieRootAttribute = "resource.kubernetes.io/pcieRoot";
+constexpr const char* kNumaNodeAttribute = "resource.kubernetes.io/numaNode";
 
 // What a MIG device shares with its parent GPU, and the GPU has itself.
 void AddGpuAttributes(const device::Inventory& inventory, const device::GpuInfo& gpu,
                       std::map<std::string, Attribute>& out) {
   out["productName"] = Attribute::String(gpu.name);
+  if (!gpu.brand.empty()) out["brand"] = Attribute::String(gpu.brand);
   if (std::string arch = device::ArchitectureName(gpu.cc_major, gpu.cc_minor); !arch.empty()) {
     out["architecture"] = Attribute::String(arch);
   }
@@ -29,7 +31,7 @@ void AddGpuAttributes(const device::Inventory& inventory, const device::GpuInfo&
   }
   out[kPciBusIdAttribute] = Attribute::String(PciBusIdAttribute(gpu.pci_bus_id));
   if (!gpu.pcie_root.empty()) out[kPcieRootAttribute] = Attribute::String(gpu.pcie_root);
-  if (gpu.numa_node) out["numaNode"] = Attribute::Int(*gpu.numa_node);
+  if (gpu.numa_node) out[kNumaNodeAttribute] = Attribute::Int(*gpu.numa_node);
 }
 
 Device GpuDevice(const device::Inventory& inventory, std::size_t position) {

@@ -118,6 +118,7 @@ void Library::Resolve() {
   a.DeviceGetMemoryInfo = Lookup<nvmlDeviceGetMemoryInfo_fn>(handle_, {"nvmlDeviceGetMemoryInfo"});
   a.DeviceGetCudaComputeCapability = Lookup<nvmlDeviceGetCudaComputeCapability_fn>(
       handle_, {"nvmlDeviceGetCudaComputeCapability"});
+  a.DeviceGetBrand = Lookup<nvmlDeviceGetBrand_fn>(handle_, {"nvmlDeviceGetBrand"});
   a.DeviceGetMigMode = Lookup<nvmlDeviceGetMigMode_fn>(handle_, {"nvmlDeviceGetMigMode"});
   a.DeviceGetTopologyCommonAncestor = Lookup<nvmlDeviceGetTopologyCommonAncestor_fn>(
       handle_, {"nvmlDeviceGetTopologyCommonAncestor"});

@@ -27,6 +27,7 @@ struct Api {
   nvmlDeviceGetPciInfo_fn DeviceGetPciInfo = nullptr;
   nvmlDeviceGetMemoryInfo_fn DeviceGetMemoryInfo = nullptr;
   nvmlDeviceGetCudaComputeCapability_fn DeviceGetCudaComputeCapability = nullptr;
+  nvmlDeviceGetBrand_fn DeviceGetBrand = nullptr;  // optional
   nvmlDeviceGetMigMode_fn DeviceGetMigMode = nullptr;
   nvmlDeviceGetTopologyCommonAncestor_fn DeviceGetTopologyCommonAncestor = nullptr;
   nvmlDeviceGetNvLinkState_fn DeviceGetNvLinkState = nullptr;

@@ -117,6 +117,13 @@ std::pair<int, int> Nvml::ComputeCapability(nvmlDevice_t device) const {
   return {major, minor};
 }
 
+int Nvml::Brand(nvmlDevice_t device) const {
+  int brand = 0;
+  auto fn = Require(api().DeviceGetBrand, "nvmlDeviceGetBrand");
+  Check(fn(device, &brand), "nvmlDeviceGetBrand");
+  return brand;
+}
+
 bool Nvml::HasEvents() const {
   return api().EventSetCreate && api().EventSetWait && api().EventSetFree &&
          api().DeviceRegisterEvents && api().DeviceGetSupportedEventTypes;

@@ -49,6 +49,8 @@ class Nvml {
   nvmlPciInfo_t PciInfo(nvmlDevice_t device) const;
   nvmlMemory_t MemoryInfo(nvmlDevice_t device) const;
   std::pair<int, int> ComputeCapability(nvmlDevice_t device) const;
+  // nvmlBrandType_t; throws NvmlError (FUNCTION_NOT_FOUND on drivers without it).
+  int Brand(nvmlDevice_t device) const;
 
   // Events (the health monitor). HasEvents: the driver exports the event API at all.
   bool HasEvents() const;

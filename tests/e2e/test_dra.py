@@ -106,6 +106,8 @@ class PublishedSlicesTest(DraBase):
             self.assertEqual(attrs["uuid"], {"string": gpu["uuid"]})
             self.assertEqual(attrs["productName"], {"string": gpu["name"]})
             self.assertEqual(attrs["architecture"], {"string": "Ampere"})
+            self.assertEqual(attrs["brand"], {"string": "Nvidia"})  # the simulator's NVML_BRAND_NVIDIA
+            self.assertEqual(attrs["resource.kubernetes.io/numaNode"], {"int": gpu["numaNode"]})
             self.assertEqual(attrs["cudaComputeCapability"], {"version": "8.0.0"})
             self.assertEqual(attrs["resource.kubernetes.io/pciBusID"], {"string": gpu["pciBusId"][4:].lower()})
             self.assertRegex(attrs["resource.kubernetes.io/pcieRoot"]["string"], r"^pci[0-9a-f]{4}:[0-9a-f]{2}$")

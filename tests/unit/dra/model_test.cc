@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "device/architecture.h"
 #include "dra/checkpoint.h"
 #include "dra/claim.h"
 #include "dra/devices.h"
@@ -26,6 +27,7 @@ device::Inventory TwoGpus() {
   a.memory_bytes = 80ULL << 30;
   a.pci_bus_id = "00000000:1B:00.0";
   a.cc_major = 9;
+  a.brand = "Nvidia";
   a.pcie_root = "pci0000:15";
   a.numa_node = 1;
   device::GpuInfo b = a;
@@ -59,7 +61,8 @@ TEST(DraDevicesTest, WholeGpusAndTheMigDevicesOfMigEnabledGpus) {
   EXPECT_EQ(gpu.attributes.at("resource.kubernetes.io/pciBusID"),
             Attribute::String("0000:1b:00.0"));
   EXPECT_EQ(gpu.attributes.at("resource.kubernetes.io/pcieRoot"), Attribute::String("pci0000:15"));
-  EXPECT_EQ(gpu.attributes.at("numaNode"), Attribute::Int(1));
+  EXPECT_EQ(gpu.attributes.at("resource.kubernetes.io/numaNode"), Attribute::Int(1));
+  EXPECT_EQ(gpu.attributes.at("brand"), Attribute::String("Nvidia"));
   EXPECT_EQ(gpu.capacity.at("memory"), "80Gi");
 
   const Device& mig = devices[1];
@@ -73,6 +76,17 @@ TEST(DraDevicesTest, WholeGpusAndTheMigDevicesOfMigEnabledGpus) {
   EXPECT_EQ(mig.capacity.at("memorySlice6"), "1");
   EXPECT_EQ(mig.capacity.count("memorySlice7"), 0u);
   EXPECT_LE(mig.attributes.size() + mig.capacity.size(), 32u);  // the API server's limit
+}
+
+TEST(DraDevicesTest, BrandsAreSpelledAsGoNvlibDoes) {
+  EXPECT_EQ(device::BrandName(0), "Unknown");
+  EXPECT_EQ(device::BrandName(2), "Tesla");
+  EXPECT_EQ(device::BrandName(14), "Nvidia");
+  EXPECT_EQ(device::BrandName(16), "TitanRTX");
+  EXPECT_EQ(device::BrandName(17), "");
+  EXPECT_EQ(device::BrandName(-1), "");
+  EXPECT_EQ(device::ArchitectureName(8, 9), "Ada Lovelace");
+  EXPECT_EQ(device::ArchitectureName(4, 0), "");
 }
 
 TEST(DraDevicesTest, TegraAndWslPublishNothing) {

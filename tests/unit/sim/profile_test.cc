@@ -61,6 +61,13 @@ TEST(ProfileTest, ErrorsNameTheFieldAndTheExpectation) {
             std::string::npos);
   EXPECT_NE(ErrorOf(std::string(kMinimal) + "nvlinks: [[0, 1, 19]]\n").find("more than 18 NVLinks"),
             std::string::npos);
+  std::string brand = kMinimal;
+  brand.replace(brand.find("minor: 1,"), 9, "minor: 1, brand: 17,");
+  EXPECT_NE(ErrorOf(brand).find("gpus[1].brand: expected an nvmlBrandType_t (0-16)"),
+            std::string::npos);
+  brand.replace(brand.find("brand: 17"), 9, "brand: 2");
+  EXPECT_EQ(ParseProfile(brand, "test.yaml").gpus[1].brand, 2);
+  EXPECT_EQ(ParseProfile(kMinimal, "test.yaml").gpus[1].brand, 14);
 }
 
 TEST(ProfileTest, CommonAncestorLevels) {
