@@ -22,6 +22,38 @@ const Json& ObjectAt(const Json& object, const char* key) {
 
 }  // namespace
 
+namespace {
+
+bool OnlyOf(const std::string& text, const char* allowed) {
+  return text.find_first_not_of(allowed) == std::string::npos;
+}
+
+bool AlnumEnds(const std::string& text) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  return !text.empty() && alnum(text.front()) && alnum(text.back());
+}
+
+}  // namespace
+
+std::string InvalidClaimRef(const ClaimRef& ref) {
+  if (ref.uid.empty() || ref.ns.empty() || ref.name.empty()) {
+    return "claim namespace, name and uid are required";
+  }
+  if (ref.uid.size() > 128 ||
+      !OnlyOf(ref.uid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")) {
+    return "invalid claim UID \"" + ref.uid.substr(0, 128) + "\"";
+  }
+  if (ref.ns.size() > 63 || !AlnumEnds(ref.ns) ||
+      !OnlyOf(ref.ns, "abcdefghijklmnopqrstuvwxyz0123456789-")) {
+    return "invalid claim namespace \"" + ref.ns.substr(0, 63) + "\"";
+  }
+  if (ref.name.size() > 253 || !AlnumEnds(ref.name) ||
+      !OnlyOf(ref.name, "abcdefghijklmnopqrstuvwxyz0123456789-.")) {
+    return "invalid claim name \"" + ref.name.substr(0, 253) + "\"";
+  }
+  return "";
+}
+
 std::string ClaimPath(const std::string& ns, const std::string& name) {
   return "/apis/resource.k8s.io/v1/namespaces/" + ns + "/resourceclaims/" + name;
 }

@@ -27,6 +27,11 @@ struct AllocatedDevice {
   bool operator==(const AllocatedDevice&) const = default;
 };
 
+// What the kubelet sent is used in file names and API paths: a UID of letters, digits and '-'
+// (at most 128), a namespace that is a DNS label and a name that is a DNS subdomain. "" when
+// valid, otherwise the error.
+std::string InvalidClaimRef(const ClaimRef& ref);
+
 // The API path of a claim.
 std::string ClaimPath(const std::string& ns, const std::string& name);
 inline constexpr const char* kAllClaimsPath = "/apis/resource.k8s.io/v1/resourceclaims";

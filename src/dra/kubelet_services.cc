@@ -18,10 +18,25 @@ namespace v1 = k8s::io::kubelet::pkg::apis::dra::v1;
 namespace v1beta1 = k8s::io::kubelet::pkg::apis::dra::v1beta1;
 
 // The same handlers for both versions: their messages differ only in Device.share_id (v1).
+grpc::Status TooMany(int claims) {
+  return {
+      grpc::StatusCode::INVALID_ARGUMENT,
+      std::to_string(claims) + " claims in one call; at most " + std::to_string(kMaxClaimsPerCall)};
+}
+
+// Claims not started when the kubelet gave up are not started at all: it ignores the answer of a
+// failed call and asks again (prepared claims then answer from the checkpoint).
+grpc::Status GaveUp() {
+  return {grpc::StatusCode::DEADLINE_EXCEEDED, "the caller's deadline passed or it cancelled"};
+}
+
 template <typename Request, typename Response>
-grpc::Status Prepare(Preparer& preparer, const Request& request, Response* response) {
+grpc::Status Prepare(grpc::ServerContext* context, Preparer& preparer, const Request& request,
+                     Response* response) {
   const int total = request.claims_size();
+  if (total > kMaxClaimsPerCall) return TooMany(total);
   for (int start = 0; start < total; start += static_cast<int>(kParallelClaims)) {
+    if (context->IsCancelled()) return GaveUp();
     const int end = std::min(total, start + static_cast<int>(kParallelClaims));
     std::vector<std::future<Preparer::Outcome>> outcomes;
     for (int i = start; i < end; ++i) {
@@ -56,8 +71,11 @@ grpc::Status Prepare(Preparer& preparer, const Request& request, Response* respo
 }
 
 template <typename Request, typename Response>
-grpc::Status Unprepare(Preparer& preparer, const Request& request, Response* response) {
+grpc::Status Unprepare(grpc::ServerContext* context, Preparer& preparer, const Request& request,
+                       Response* response) {
+  if (request.claims_size() > kMaxClaimsPerCall) return TooMany(request.claims_size());
   for (const auto& claim : request.claims()) {
+    if (context->IsCancelled()) return GaveUp();
     const std::string error = preparer.Unprepare({claim.uid(), claim.namespace_(), claim.name()});
     (*response->mutable_claims())[claim.uid()].set_error(error);
   }
@@ -67,14 +85,15 @@ grpc::Status Unprepare(Preparer& preparer, const Request& request, Response* res
 class DraV1 final : public v1::DRAPlugin::Service {
  public:
   explicit DraV1(Preparer& preparer) : preparer_(preparer) {}
-  grpc::Status NodePrepareResources(grpc::ServerContext*, const v1::NodePrepareResourcesRequest* in,
+  grpc::Status NodePrepareResources(grpc::ServerContext* context,
+                                    const v1::NodePrepareResourcesRequest* in,
                                     v1::NodePrepareResourcesResponse* out) override {
-    return Prepare(preparer_, *in, out);
+    return Prepare(context, preparer_, *in, out);
   }
-  grpc::Status NodeUnprepareResources(grpc::ServerContext*,
+  grpc::Status NodeUnprepareResources(grpc::ServerContext* context,
                                       const v1::NodeUnprepareResourcesRequest* in,
                                       v1::NodeUnprepareResourcesResponse* out) override {
-    return Unprepare(preparer_, *in, out);
+    return Unprepare(context, preparer_, *in, out);
   }
 
  private:
@@ -84,15 +103,15 @@ class DraV1 final : public v1::DRAPlugin::Service {
 class DraV1beta1 final : public v1beta1::DRAPlugin::Service {
  public:
   explicit DraV1beta1(Preparer& preparer) : preparer_(preparer) {}
-  grpc::Status NodePrepareResources(grpc::ServerContext*,
+  grpc::Status NodePrepareResources(grpc::ServerContext* context,
                                     const v1beta1::NodePrepareResourcesRequest* in,
                                     v1beta1::NodePrepareResourcesResponse* out) override {
-    return Prepare(preparer_, *in, out);
+    return Prepare(context, preparer_, *in, out);
   }
-  grpc::Status NodeUnprepareResources(grpc::ServerContext*,
+  grpc::Status NodeUnprepareResources(grpc::ServerContext* context,
                                       const v1beta1::NodeUnprepareResourcesRequest* in,
                                       v1beta1::NodeUnprepareResourcesResponse* out) override {
-    return Unprepare(preparer_, *in, out);
+    return Unprepare(context, preparer_, *in, out);
   }
 
  private:

@@ -15,6 +15,8 @@ class Preparer;
 
 // At most this many claims of one call are prepared at the same time.
 inline constexpr std::size_t kParallelClaims = 8;
+// A call with more claims is refused (a pod has at most 32 ResourceClaims).
+inline constexpr int kMaxClaimsPerCall = 256;
 
 // k8s.io.kubelet.pkg.apis.dra.v1.DRAPlugin and ….v1beta1.DRAPlugin over `preparer`.
 SocketServer::Services DraServices(Preparer& preparer);

@@ -159,9 +159,7 @@ std::size_t Preparer::PreparedClaims() const {
 }
 
 Preparer::Outcome Preparer::Prepare(const ClaimRef& claim) {
-  if (claim.uid.empty() || claim.ns.empty() || claim.name.empty()) {
-    return {{}, "claim namespace, name and uid are required"};
-  }
+  if (std::string invalid = InvalidClaimRef(claim); !invalid.empty()) return {{}, invalid};
   std::shared_ptr<std::mutex> claim_lock = ClaimLock(claim.uid);
   std::lock_guard hold(*claim_lock);
   return PrepareLocked(claim);
@@ -269,6 +267,10 @@ Preparer::Outcome Preparer::PrepareLocked(const ClaimRef& claim) {
 }
 
 std::string Preparer::Unprepare(const ClaimRef& claim) {
+  {
+    std::lock_guard lock(mutex_);  // only UIDs it prepared have files to remove
+    if (!checkpoint_.claims.count(claim.uid)) return "";
+  }
   std::shared_ptr<std::mutex> claim_lock = ClaimLock(claim.uid);
   std::lock_guard hold(*claim_lock);
   PreparedClaim removed;

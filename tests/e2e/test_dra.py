@@ -10,6 +10,7 @@ import time
 import unittest
 from pathlib import Path
 
+import grpc
 import yaml
 from dra_kubelet import DraKubelet
 from fake_apiserver import FakeApiServer, kubeconfig
@@ -349,6 +350,24 @@ class PrepareTest(DraBase):
         self.assertIn("has UID uid-good, not uid-not-good", results["uid-not-good"]["error"])
         self.assertFalse(self.spec_path(thief[2]).exists())
         self.assertEqual(sorted(self.stored_claims()), sorted([holder[2], good[2]]))
+
+    def test_hostile_requests_get_errors_and_touch_nothing(self):
+        bad = [("default", "x", "../../escape"), ("default", "x/../../../../api/v1/nodes", "uid-a"),
+               ("kube/system", "x", "uid-b"), ("", "", ""), ("default", "x" * 300, "uid-c")]
+        results = self.kube.prepare(bad)
+        self.assertEqual(sorted(results), sorted({b[2] for b in bad}))
+        for uid, result in results.items():
+            self.assertRegex(result["error"], r"^(invalid claim (UID|namespace|name)|claim namespace, name and uid are required)")
+            self.assertEqual(result["devices"], [])
+        self.assertFalse([r for r in self.api.requests if "resourceclaims/x" in r[1] or "/api/v1/nodes/" in r[1]
+                          and r[1] != f"/api/v1/nodes/{NODE}"])
+        self.assertEqual(sorted(p.name for p in self.cdi.iterdir()) if self.cdi.exists() else [], [])
+        self.assertEqual(self.kube.unprepare(bad[:1]), {"../../escape": ""})
+        with self.assertRaises(grpc.RpcError) as raised:
+            self.kube.prepare([("default", f"c{i}", f"u{i}") for i in range(257)])
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("257 claims in one call; at most 256", raised.exception.details())
+        self.assertTrue(self.plugin.alive())
 
     def test_unprepare_removes_the_spec_and_is_idempotent(self):
         claim = self.claim("job", ["gpu-5"])

@@ -184,6 +184,21 @@ TEST(DraClaimTest, RefusesWhatCannotBePrepared) {
             "ResourceClaim ns/c has no devices of driver gpu.nvidia.com");
 }
 
+TEST(DraClaimTest, WhatTheKubeletSentMustBeSafeInPathsAndNames) {
+  EXPECT_EQ(InvalidClaimRef({"3f2a9c1e-0b1c-4d5e-8f90-123456789abc", "default", "train.v2"}), "");
+  EXPECT_EQ(InvalidClaimRef({"", "ns", "n"}), "claim namespace, name and uid are required");
+  EXPECT_EQ(InvalidClaimRef({"../../etc/cdi/x", "ns", "n"}),
+            "invalid claim UID \"../../etc/cdi/x\"");
+  EXPECT_EQ(InvalidClaimRef({std::string(129, 'a'), "ns", "n"}).substr(0, 18),
+            "invalid claim UID ");
+  EXPECT_EQ(InvalidClaimRef({"u", "kube/system", "n"}), "invalid claim namespace \"kube/system\"");
+  EXPECT_EQ(InvalidClaimRef({"u", "-ns", "n"}), "invalid claim namespace \"-ns\"");
+  EXPECT_EQ(InvalidClaimRef({"u", "ns", "x/../../../api/v1/secrets"}),
+            "invalid claim name \"x/../../../api/v1/secrets\"");
+  EXPECT_EQ(InvalidClaimRef({"u", "ns", "n?watch=1"}), "invalid claim name \"n?watch=1\"");
+  EXPECT_EQ(InvalidClaimRef({"u", "ns", "Upper"}), "invalid claim name \"Upper\"");
+}
+
 Checkpoint Sample() {
   Checkpoint checkpoint;
   checkpoint.boot_id = "boot";
