@@ -303,39 +303,56 @@ std::string Preparer::Unprepare(const ClaimRef& claim) {
 }
 
 int Preparer::Reconcile() {
-  // Only claims prepared before the LIST: one prepared since may be missing from it.
+  // Only claims prepared before the lookups: one prepared since may not be visible yet.
   const Checkpoint before = Snapshot();
-  if (before.claims.empty()) return 0;
-  const nlohmann::json list = api_.Get(kAllClaimsPath);
-  std::map<std::string, ClaimRef> existing;
-  for (const nlohmann::json& item : list.value("items", nlohmann::json::array())) {
-    const nlohmann::json metadata = item.value("metadata", nlohmann::json::object());
-    const std::string uid = metadata.value("uid", "");
-    if (!uid.empty())
-      existing[uid] = {uid, metadata.value("namespace", ""), metadata.value("name", "")};
+  // A claim with a name is read by itself (a node holds a few; listing every claim of the
+  // cluster from every node would load the API server). Only claims rebuilt from their spec, whose
+  // names are unknown, need the list, once.
+  std::map<std::string, ClaimRef> listed;
+  const bool unnamed = std::any_of(before.claims.begin(), before.claims.end(),
+                                   [](const auto& entry) { return entry.second.name.empty(); });
+  if (unnamed) {
+    const nlohmann::json list = api_.Get(kAllClaimsPath);
+    for (const nlohmann::json& item : list.value("items", nlohmann::json::array())) {
+      const nlohmann::json metadata = item.value("metadata", nlohmann::json::object());
+      const std::string uid = metadata.value("uid", "");
+      if (!uid.empty()) {
+        listed[uid] = {uid, metadata.value("namespace", ""), metadata.value("name", "")};
+      }
+    }
   }
   int unprepared = 0;
   bool named = false;
   for (const auto& [uid, claim] : before.claims) {
-    auto it = existing.find(uid);
-    if (it == existing.end()) {
-      LOG_INFO("Claim {} no longer exists; unpreparing it", Describe({uid, claim.ns, claim.name}));
-      const std::string error = Unprepare({uid, claim.ns, claim.name});
-      if (error.empty()) {
-        ++unprepared;
-      } else {
-        LOG_WARNING("Cannot unprepare claim {}: {}", uid, error);
+    bool exists = true;
+    if (claim.name.empty()) {
+      auto it = listed.find(uid);
+      exists = it != listed.end();
+      if (exists) {  // rebuilt from its spec: now its name is known
+        std::lock_guard lock(mutex_);
+        auto entry = checkpoint_.claims.find(uid);
+        if (entry != checkpoint_.claims.end() && entry->second.name.empty()) {
+          entry->second.ns = it->second.ns;
+          entry->second.name = it->second.name;
+          named = true;
+        }
       }
-      continue;
+    } else {
+      try {
+        const nlohmann::json object = api_.Get(ClaimPath(claim.ns, claim.name));
+        exists = object.value("metadata", nlohmann::json::object()).value("uid", "") == uid;
+      } catch (const kube::ApiError& error) {
+        if (error.status() != 404) throw;
+        exists = false;
+      }
     }
-    if (claim.name.empty()) {  // rebuilt from its spec: now its name is known
-      std::lock_guard lock(mutex_);
-      auto entry = checkpoint_.claims.find(uid);
-      if (entry != checkpoint_.claims.end() && entry->second.name.empty()) {
-        entry->second.ns = it->second.ns;
-        entry->second.name = it->second.name;
-        named = true;
-      }
+    if (exists) continue;
+    LOG_INFO("Claim {} no longer exists; unpreparing it", Describe({uid, claim.ns, claim.name}));
+    const std::string error = Unprepare({uid, claim.ns, claim.name});
+    if (error.empty()) {
+      ++unprepared;
+    } else {
+      LOG_WARNING("Cannot unprepare claim {}: {}", uid, error);
     }
   }
   if (named) Save();

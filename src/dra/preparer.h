@@ -46,8 +46,9 @@ class Preparer {
   // "" on success (also for a claim that is not prepared), else the error.
   std::string Unprepare(const ClaimRef& claim);
 
-  // Unprepares prepared claims that no longer exist in the API server (one LIST of all claims).
-  // Returns how many; throws what the API call throws.
+  // Unprepares prepared claims that no longer exist in the API server (deleted, or created again
+  // with another UID): each named claim is read by itself; claims rebuilt without their names take
+  // one list of all claims. Returns how many; throws what the API calls throw (but 404).
   int Reconcile();
 
   std::size_t PreparedClaims() const;

@@ -165,11 +165,21 @@ TEST_F(PreparerTest, ReconcileUnpreparesClaimsTheApiServerNoLongerHas) {
   const ClaimRef gone = AddClaim("gone", {"gpu-2"});
   ASSERT_EQ(preparer_->Prepare(kept).error, "");
   ASSERT_EQ(preparer_->Prepare(gone).error, "");
-  api_.Put(kAllClaimsPath, {{"items", Json::array({*api_.Object(ClaimPath("ns", "kept"))})}});
-  EXPECT_EQ(preparer_->Reconcile(), 1);
+  const ClaimRef recreated = AddClaim("recreated", {"gpu-3"});
+  ASSERT_EQ(preparer_->Prepare(recreated).error, "");
+  api_.Remove(ClaimPath("ns", "gone"));
+  Json again = *api_.Object(ClaimPath("ns", "recreated"));
+  again["metadata"]["uid"] = "uid-recreated-2";  // deleted and created again under its name
+  api_.Put(ClaimPath("ns", "recreated"), again);
+  EXPECT_EQ(preparer_->Reconcile(), 2);
   EXPECT_FALSE(SpecExists("uid-gone"));
+  EXPECT_FALSE(SpecExists("uid-recreated"));
   EXPECT_TRUE(SpecExists("uid-kept"));
   EXPECT_EQ(preparer_->Reconcile(), 0);
+  EXPECT_EQ(api_.Calls("GET") > 0, true);
+  api_.FailNext("GET", 500);  // an API failure is the caller's to log; nothing is unprepared
+  EXPECT_THROW(preparer_->Reconcile(), kube::ApiError);
+  EXPECT_TRUE(SpecExists("uid-kept"));
 }
 
 TEST_F(PreparerTest, ACorruptCheckpointIsRebuiltFromTheSpecsAndNamedByReconcile) {
