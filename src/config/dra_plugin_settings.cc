@@ -70,8 +70,8 @@ const SettingsTable& DraPluginSettings() {
              {"ADDITIONAL_XIDS_TO_IGNORE"},
              Kind::kString,
              {""},
-             "comma-separated XIDs that never mark a device unhealthy (accepted, not used yet: "
-             "docs/dra.md)"},
+             "comma-separated XIDs that never mark a device unhealthy, beside the application "
+             "XIDs (13, 31, 43, 45, 68, 109)"},
             {"http-endpoint",
              {},
              {"HTTP_ENDPOINT"},

@@ -1,6 +1,7 @@
 #include "dra/app.h"
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -19,6 +20,9 @@
 #include "dra/slice_publisher.h"
 #include "dra/slices.h"
 #include "dra/socket_server.h"
+#include "health/health_metrics.h"
+#include "health/health_monitor.h"
+#include "health/health_registry.h"
 #include "kube/client.h"
 
 namespace nvdp::dra {
@@ -79,6 +83,21 @@ std::vector<Json> SlicesOf(const Options& options, const NodeDevices& node) {
   return slices;
 }
 
+// Every GPU the node has, with the MIG devices it publishes (their XIDs are attributed to them).
+std::vector<health::WatchedGpu> Watched(const NodeDevices& node) {
+  std::vector<health::WatchedGpu> gpus;
+  for (const device::GpuInfo& gpu : node.inventory.gpus) {
+    health::WatchedGpu watched{gpu.uuid, {}};
+    if (gpu.mig_enabled) {
+      for (const device::MigDeviceInfo& mig : gpu.mig_devices) {
+        watched.migs.push_back({mig.uuid, mig.gpu_instance, mig.compute_instance});
+      }
+    }
+    gpus.push_back(std::move(watched));
+  }
+  return gpus;
+}
+
 bool Pause(milliseconds delay, const std::atomic<bool>& stop) {
   const auto until = std::chrono::steady_clock::now() + delay;
   while (!stop && std::chrono::steady_clock::now() < until) {
@@ -118,11 +137,10 @@ int RunDraPlugin(const Options& options) {
   if (options.dry_run) return DryRun(options);
   LOG_INFO("Starting gpu-kubelet-plugin {} (driver {}, node {}, container driver root {})",
            Version(), kDriverName, options.node_name, options.container_driver_root);
-  if (!options.http_endpoint.empty() || options.healthcheck_port >= 0 ||
-      !options.additional_xids_to_ignore.empty()) {
+  if (!options.http_endpoint.empty() || options.healthcheck_port >= 0) {
     LOG_WARNING(
-        "--http-endpoint, --healthcheck-port and --additional-xids-to-ignore are accepted but not "
-        "used by this version (docs/dra.md)");
+        "--http-endpoint and --healthcheck-port are accepted but not served by this version "
+        "(docs/dra.md)");
   }
   UniqueFd signals = OpenSignalFd();
   NodeDevices node;
@@ -141,8 +159,26 @@ int RunDraPlugin(const Options& options) {
   }
   LOG_INFO("{} devices to publish from {} GPUs", node.devices.size(), node.inventory.gpus.size());
 
+  // XIDs and lost GPUs: a device marked unhealthy is not prepared (the health stream to the
+  // kubelet and slice taints build on the same marks).
+  auto health = std::make_shared<health::HealthRegistry>();
+  health::HealthSettings health_settings;
+  std::vector<std::string> ignored;
+  health_settings.filter =
+      health::XidFilter::FromSettings(options.additional_xids_to_ignore, std::nullopt, &ignored);
+  for (const std::string& item : ignored) {
+    LOG_WARNING("--additional-xids-to-ignore: ignoring \"{}\" (not an XID)", item);
+  }
+  for (const device::GpuInfo& gpu : node.inventory.gpus) {
+    if (!gpu.problem.empty())
+      health->MarkUnhealthy(gpu.uuid, health::HealthCause::kStartup, gpu.problem);
+  }
+  health::HealthMonitor monitor(node.nvml, Watched(node), health, health_settings,
+                                std::make_shared<health::HealthMetrics>("gpu_kubelet_plugin"));
+  monitor.Start();
+
   Preparer preparer({options.node_name, options.CheckpointPath(), ReadBootId()}, node.devices,
-                    ClaimSpecs(node.gpu_spec, options.cdi_root), *client);
+                    ClaimSpecs(node.gpu_spec, options.cdi_root), *client, health.get());
   preparer.Restore();
 
   RegistrationStatus registration;
@@ -214,6 +250,11 @@ int RunDraPlugin(const Options& options) {
   reconciling.join();
   registration_server.Stop();
   dra_server.Stop();
+  if (!monitor.Stop()) {
+    LOG_WARNING("A health thread is stuck in NVML; exiting without waiting for it");
+    std::fflush(nullptr);
+    _exit(code);  // its thread still holds NVML: no static destructors under it
+  }
   return code;
 }
 

@@ -39,6 +39,7 @@ Device GpuDevice(const device::Inventory& inventory, std::size_t position) {
   Device device;
   device.name = GpuDeviceName(gpu.minor);
   device.uuid = gpu.uuid;
+  device.gpu_uuid = gpu.uuid;
   device.gpu = position;
   device.problem = gpu.problem;
   device.attributes["type"] = Attribute::String("gpu");
@@ -55,6 +56,7 @@ Device MigDevice(const device::Inventory& inventory, std::size_t position,
   device.name = MigDeviceName(gpu.minor, mig);
   device.mig = true;
   device.uuid = mig.uuid;
+  device.gpu_uuid = gpu.uuid;
   device.gpu = position;
   device.problem = gpu.problem;
   device.attributes["type"] = Attribute::String("mig");

@@ -33,9 +33,10 @@ struct Attribute {
 struct Device {
   std::string name;
   bool mig = false;
-  std::string uuid;     // GPU-... or MIG-...
-  std::size_t gpu = 0;  // position of the GPU (a MIG device's parent) in Inventory::gpus
-  std::string problem;  // non-empty: NVML failed for it at start; never prepared
+  std::string uuid;      // GPU-... or MIG-...
+  std::string gpu_uuid;  // the GPU's (a MIG device's parent's)
+  std::size_t gpu = 0;   // position of the GPU (a MIG device's parent) in Inventory::gpus
+  std::string problem;   // non-empty: NVML failed for it at start; never prepared
   std::map<std::string, Attribute> attributes;
   std::map<std::string, std::string> capacity;  // name -> Kubernetes quantity
 };

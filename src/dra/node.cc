@@ -19,12 +19,12 @@ namespace nvdp::dra {
 NodeDevices ReadNodeDevices(const Options& options) {
   NodeDevices node;
   try {
-    nvml::Nvml nvml(nvml::Library::Open(options.container_driver_root));
-    nvml::Session session(nvml);
+    node.nvml = std::make_shared<nvml::Nvml>(nvml::Library::Open(options.container_driver_root));
+    nvml::Session session(*node.nvml);
     discovery::DiscoveryOptions discovery;
     discovery.sysfs_roots = HostRoots(options.container_driver_root, "/sys");
     discovery.links = false;  // DRA has no topology-aware preferred allocation
-    node.inventory = discovery::Discover(nvml, discovery);
+    node.inventory = discovery::Discover(*node.nvml, discovery);
   } catch (const nvml::NvmlError& failure) {
     throw std::runtime_error(std::string("NVML: ") + failure.what() +
                              ". Is the driver root mounted at " + options.container_driver_root +

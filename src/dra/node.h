@@ -2,6 +2,7 @@
 // capability minors, the devices to publish and the GPU CDI spec their claim specs are cut from.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,9 +12,14 @@
 #include "dra/devices.h"
 #include "dra/options.h"
 
+namespace nvdp::nvml {
+class Nvml;
+}
+
 namespace nvdp::dra {
 
 struct NodeDevices {
+  std::shared_ptr<nvml::Nvml> nvml;  // loaded (not initialised), for the health monitor
   device::Inventory inventory;
   std::vector<Device> devices;
   cdi::Spec gpu_spec;  // devices named by UUID

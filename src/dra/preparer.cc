@@ -11,6 +11,7 @@
 
 #include "common/fs.h"
 #include "common/log.h"
+#include "health/health_registry.h"
 #include "kube/api.h"
 
 namespace nvdp::dra {
@@ -39,11 +40,12 @@ void CrashPoint(const char* step) {
 }
 
 Preparer::Preparer(PreparerConfig config, std::vector<Device> devices, ClaimSpecs specs,
-                   kube::Api& api)
+                   kube::Api& api, const health::HealthRegistry* health)
     : config_(std::move(config)),
       devices_(std::move(devices)),
       specs_(std::move(specs)),
-      api_(api) {}
+      api_(api),
+      health_(health) {}
 
 void Preparer::Restore() {
   CheckpointLoad load = LoadCheckpoint(config_.checkpoint_path);
@@ -200,6 +202,14 @@ Preparer::Outcome Preparer::PrepareLocked(const ClaimRef& claim) {
     }
     if (!device->problem.empty()) {
       return {{}, "device " + device->name + " is unhealthy: " + device->problem};
+    }
+    if (health_ != nullptr) {
+      const std::string mig_uuid = device->mig ? device->uuid : std::string();
+      if (!health_->IsHealthy(device->gpu_uuid, mig_uuid)) {
+        return {{},
+                "device " + device->name +
+                    " is unhealthy: " + health_->Reason(device->gpu_uuid, mig_uuid)};
+      }
     }
     auto same = std::find_if(prepared.begin(), prepared.end(), [&](const PreparedDevice& p) {
       return p.device == result.device && p.share_id == result.share_id;

@@ -20,6 +20,9 @@
 namespace nvdp::kube {
 class Api;
 }
+namespace nvdp::health {
+class HealthRegistry;
+}
 
 namespace nvdp::dra {
 
@@ -31,7 +34,10 @@ struct PreparerConfig {
 
 class Preparer {
  public:
-  Preparer(PreparerConfig config, std::vector<Device> devices, ClaimSpecs specs, kube::Api& api);
+  // `health`: the health monitor's marks, checked before a device is prepared; null: only what
+  // discovery found at start counts.
+  Preparer(PreparerConfig config, std::vector<Device> devices, ClaimSpecs specs, kube::Api& api,
+           const health::HealthRegistry* health = nullptr);
 
   // Loads the checkpoint. One that is unreadable, corrupt, of an unknown version or of another
   // boot is moved aside (logged) and the prepared claims are rebuilt from the CDI specs on disk;
@@ -69,6 +75,7 @@ class Preparer {
   std::vector<Device> devices_;
   ClaimSpecs specs_;
   kube::Api& api_;
+  const health::HealthRegistry* health_;
 
   mutable std::mutex mutex_;  // checkpoint_ and claim_locks_; never held across I/O
   Checkpoint checkpoint_;

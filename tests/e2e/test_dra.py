@@ -49,8 +49,10 @@ class DraBase(E2ETest):
         self.checkpoint = self.plugins / DRIVER / "checkpoint.json"
 
     def start(self, env=None, args=(), profile_name=None):
+        self.faults = self.tmp / "faults"
+        self.faults.touch()
         full_env = dict(os.environ, NVML_SIM_PROFILE=profile_name or self.profile_name,
-                        NVDP_DRA_BOOT_ID_FILE=str(self.boot_id))
+                        NVDP_DRA_BOOT_ID_FILE=str(self.boot_id), NVML_SIM_EVENTS=str(self.faults))
         full_env.pop("LD_LIBRARY_PATH", None)
         full_env.update(env or {})
         argv = [str(BIN / "gpu-kubelet-plugin"), "--node-name", NODE, "--container-driver-root", str(SIM_ROOT),
@@ -368,6 +370,42 @@ class PrepareTest(DraBase):
         self.assertEqual(raised.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("257 claims in one call; at most 256", raised.exception.details())
         self.assertTrue(self.plugin.alive())
+
+    def attempt_until_refused(self, device, timeout=5):
+        """Prepares new claims for `device` until one is refused (the mark lands just after the
+        log line); returns that error."""
+        deadline = time.monotonic() + timeout
+        for i in range(1000):
+            claim = self.claim(f"try-{device}-{i}", [device])
+            error = self.kube.prepare([claim])[claim[2]]["error"]
+            if error:
+                self.assertFalse(self.spec_path(claim[2]).exists())
+                return error
+            self.kube.unprepare([claim])
+            self.assertLess(time.monotonic(), deadline, f"{device} was never refused")
+        return ""
+
+    def test_a_gpu_with_an_xid_is_not_prepared_and_the_others_are(self):
+        uuids = {g["minor"]: g["uuid"] for g in profile(self.profile_name)["gpus"]}
+        with open(self.faults, "a") as faults:
+            faults.write(f"xid {uuids[3]} 79\n")  # fallen off the bus
+        self.plugin.wait_log("XidCriticalError: Xid=79")
+        self.assertIn("device gpu-3 is unhealthy: XID 79", self.attempt_until_refused("gpu-3"))
+        fine = self.claim("fine", ["gpu-2"])
+        self.assertEqual(self.kube.prepare([fine])[fine[2]]["error"], "")
+
+    def test_additional_xids_to_ignore(self):
+        self.plugin.stop()
+        self.plugin = self.start(args=["--additional-xids-to-ignore", "48"])
+        self.kube.wait_registered(count=2)
+        uuids = {g["minor"]: g["uuid"] for g in profile(self.profile_name)["gpus"]}
+        with open(self.faults, "a") as faults:
+            faults.write(f"xid {uuids[1]} 48\n")  # ignored
+            faults.write(f"xid {uuids[2]} 94\n")  # not
+        self.plugin.wait_log("XidCriticalError: Xid=94")  # the one that counts
+        self.assertIn("device gpu-2 is unhealthy: XID 94", self.attempt_until_refused("gpu-2"))
+        one = self.claim("one", ["gpu-1"])
+        self.assertEqual(self.kube.prepare([one])[one[2]]["error"], "")
 
     def test_unprepare_removes_the_spec_and_is_idempotent(self):
         claim = self.claim("job", ["gpu-5"])
