@@ -162,9 +162,24 @@ std::size_t Preparer::PreparedClaims() const {
 
 Preparer::Outcome Preparer::Prepare(const ClaimRef& claim) {
   if (std::string invalid = InvalidClaimRef(claim); !invalid.empty()) return {{}, invalid};
-  std::shared_ptr<std::mutex> claim_lock = ClaimLock(claim.uid);
-  std::lock_guard hold(*claim_lock);
-  return PrepareLocked(claim);
+  Outcome outcome;
+  {
+    std::shared_ptr<std::mutex> claim_lock = ClaimLock(claim.uid);
+    std::lock_guard hold(*claim_lock);
+    outcome = PrepareLocked(claim);
+  }
+  ForgetIdleLock(claim.uid);
+  return outcome;
+}
+
+void Preparer::ForgetIdleLock(const std::string& uid) {
+  std::lock_guard lock(mutex_);
+  auto it = claim_locks_.find(uid);
+  // Not prepared and nobody else waiting on it: without this, every claim ever seen would keep
+  // an entry for the life of the process.
+  if (it != claim_locks_.end() && it->second.use_count() == 1 && !checkpoint_.claims.count(uid)) {
+    claim_locks_.erase(it);
+  }
 }
 
 Preparer::Outcome Preparer::PrepareLocked(const ClaimRef& claim) {
@@ -281,8 +296,22 @@ std::string Preparer::Unprepare(const ClaimRef& claim) {
     std::lock_guard lock(mutex_);  // only UIDs it prepared have files to remove
     if (!checkpoint_.claims.count(claim.uid)) return "";
   }
-  std::shared_ptr<std::mutex> claim_lock = ClaimLock(claim.uid);
-  std::lock_guard hold(*claim_lock);
+  std::string error;
+  {
+    std::shared_ptr<std::mutex> claim_lock = ClaimLock(claim.uid);
+    std::lock_guard hold(*claim_lock);
+    error = UnprepareLocked(claim);
+  }
+  ForgetIdleLock(claim.uid);
+  return error;
+}
+
+std::size_t Preparer::ClaimLocks() const {
+  std::lock_guard lock(mutex_);
+  return claim_locks_.size();
+}
+
+std::string Preparer::UnprepareLocked(const ClaimRef& claim) {
   PreparedClaim removed;
   {
     std::lock_guard lock(mutex_);

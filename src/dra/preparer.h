@@ -58,6 +58,7 @@ class Preparer {
   int Reconcile();
 
   std::size_t PreparedClaims() const;
+  std::size_t ClaimLocks() const;  // per-claim locks held in memory (tests)
   Checkpoint Snapshot() const;
   const std::vector<Device>& devices() const { return devices_; }
 
@@ -70,6 +71,8 @@ class Preparer {
   // Makes the state as of this call durable in the checkpoint file; throws FsError.
   void Save();
   Outcome PrepareLocked(const ClaimRef& claim);
+  std::string UnprepareLocked(const ClaimRef& claim);
+  void ForgetIdleLock(const std::string& uid);
 
   PreparerConfig config_;
   std::vector<Device> devices_;

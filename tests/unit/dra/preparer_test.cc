@@ -150,6 +150,20 @@ TEST_F(PreparerTest, OneDeviceRacedForByTwoClaimsGoesToOne) {
   EXPECT_EQ(preparer_->PreparedClaims(), 1u);
 }
 
+TEST_F(PreparerTest, ClaimLocksDoNotOutliveTheirClaims) {
+  for (int i = 0; i < 50; ++i) {
+    const ClaimRef claim = AddClaim("churn" + std::to_string(i), {"gpu-1"});
+    ASSERT_EQ(preparer_->Prepare(claim).error, "");
+    ASSERT_EQ(preparer_->Unprepare(claim), "");
+    EXPECT_EQ(
+        preparer_->Prepare({"uid-missing" + std::to_string(i), "ns", "missing"}).error.empty(),
+        false);
+  }
+  EXPECT_EQ(preparer_->ClaimLocks(), 0u);
+  ASSERT_EQ(preparer_->Prepare(AddClaim("kept", {"gpu-2"})).error, "");
+  EXPECT_EQ(preparer_->ClaimLocks(), 1u);
+}
+
 TEST_F(PreparerTest, UnprepareFreesTheDeviceAndUnknownClaimsSucceed) {
   const ClaimRef a = AddClaim("a", {"gpu-5"});
   ASSERT_EQ(preparer_->Prepare(a).error, "");
