@@ -63,8 +63,7 @@ const SettingsTable& DraPluginSettings() {
              {"HEALTHCHECK_PORT"},
              Kind::kInt,
              {"-1"},
-             "TCP port of the gRPC health service; -1: none (accepted, not served yet: "
-             "docs/dra.md)"},
+             "TCP port of the gRPC health service (grpc.health.v1); 0: any free port; -1: none"},
             {"additional-xids-to-ignore",
              {},
              {"ADDITIONAL_XIDS_TO_IGNORE"},
@@ -77,8 +76,7 @@ const SettingsTable& DraPluginSettings() {
              {"HTTP_ENDPOINT"},
              Kind::kString,
              {""},
-             "host:port of /healthz, /readyz and the metrics; empty: none (accepted, not served "
-             "yet: docs/dra.md)"},
+             "host:port of /healthz, /readyz and the metrics (:8080, 127.0.0.1:0); empty: none"},
             {"metrics-path",
              {},
              {"METRICS_PATH"},

@@ -7,15 +7,18 @@
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "common/backoff.h"
 #include "common/flags.h"
+#include "common/http_server.h"
 #include "common/log.h"
 #include "common/signals.h"
 #include "common/version.h"
 #include "dra/kubelet_services.h"
 #include "dra/node.h"
+#include "dra/observability.h"
 #include "dra/preparer.h"
 #include "dra/slice_publisher.h"
 #include "dra/slices.h"
@@ -137,11 +140,6 @@ int RunDraPlugin(const Options& options) {
   if (options.dry_run) return DryRun(options);
   LOG_INFO("Starting gpu-kubelet-plugin {} (driver {}, node {}, container driver root {})",
            Version(), kDriverName, options.node_name, options.container_driver_root);
-  if (!options.http_endpoint.empty() || options.healthcheck_port >= 0) {
-    LOG_WARNING(
-        "--http-endpoint and --healthcheck-port are accepted but not served by this version "
-        "(docs/dra.md)");
-  }
   UniqueFd signals = OpenSignalFd();
   NodeDevices node;
   std::unique_ptr<kube::Client> client;
@@ -173,8 +171,8 @@ int RunDraPlugin(const Options& options) {
     if (!gpu.problem.empty())
       health->MarkUnhealthy(gpu.uuid, health::HealthCause::kStartup, gpu.problem);
   }
-  health::HealthMonitor monitor(node.nvml, Watched(node), health, health_settings,
-                                std::make_shared<health::HealthMetrics>("gpu_kubelet_plugin"));
+  DraMetrics metrics;
+  health::HealthMonitor monitor(node.nvml, Watched(node), health, health_settings, metrics.health);
   monitor.Start();
 
   Preparer preparer({options.node_name, options.CheckpointPath(), ReadBootId()}, node.devices,
@@ -184,7 +182,7 @@ int RunDraPlugin(const Options& options) {
   RegistrationStatus registration;
   const RegistrationInfo info{
       kDriverName, options.DraSocket(), {"v1.DRAPlugin", "v1beta1.DRAPlugin"}};
-  SocketServer dra_server(options.DraSocket(), [&] { return DraServices(preparer); });
+  SocketServer dra_server(options.DraSocket(), [&] { return DraServices(preparer, &metrics); });
   SocketServer registration_server(options.RegistrationSocket(),
                                    [&] { return RegistrationServices(info, registration); });
   try {
@@ -199,6 +197,53 @@ int RunDraPlugin(const Options& options) {
 
   std::atomic<bool> stop{false};
   SlicePublisher publisher(*client, options.node_name, DeviceChunks(node.devices));
+  auto status = [&] {
+    DraStatus now;
+    now.serving = !dra_server.SocketReplaced();
+    now.registered = registration.registered();
+    now.slices_synced = publisher.synced();
+    for (const std::string& call : monitor.HungCalls())
+      now.nvml_problem += "NVML call hung: " + call + "\n";
+    if (std::string down = monitor.NvmlDown(); !down.empty()) now.nvml_problem += down + "\n";
+    return now;
+  };
+  std::optional<HttpServer> http;
+  HealthCheckServer grpc_health;
+  try {
+    if (!options.http_endpoint.empty()) {
+      http.emplace(options.http_endpoint, [&](std::string_view path) -> HttpResponse {
+        if (path == "/healthz") return HealthzResponse(status());
+        if (path == "/readyz") return ReadyzResponse(status());
+        if (path == options.metrics_path) {
+          metrics.prepared.Replace({{{}, static_cast<double>(preparer.PreparedClaims())}});
+          double healthy = 0;
+          for (const Device& device : node.devices) {
+            healthy += health->IsHealthy(device.gpu_uuid, device.mig ? device.uuid : "") &&
+                               device.problem.empty()
+                           ? 1
+                           : 0;
+          }
+          metrics.devices.Replace(
+              {{{"Healthy"}, healthy},
+               {{"Unhealthy"}, static_cast<double>(node.devices.size()) - healthy}});
+          metrics.registered.Replace({{{}, registration.registered() ? 1.0 : 0.0}});
+          return {200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render()};
+        }
+        return {404, "text/plain; charset=utf-8", "not found\n"};
+      });
+      http->Start();
+      LOG_INFO("Serving /healthz, /readyz and {} on {} (port {})", options.metrics_path,
+               options.http_endpoint, http->port());
+    }
+    if (options.healthcheck_port >= 0) {
+      const int port = grpc_health.Start(static_cast<int>(options.healthcheck_port));
+      LOG_INFO("Serving the gRPC health service on port {}", port);
+    }
+  } catch (const std::exception& error) {
+    LOG_ERROR("error starting gpu-kubelet-plugin: {}", error.what());
+    return 1;
+  }
+  long long syncs_seen = 0, failures_seen = 0;
   std::thread publishing([&] { publisher.Run(stop); });
   std::thread reconciling([&] {
     LogThrottle throttle(10);
@@ -221,6 +266,13 @@ int RunDraPlugin(const Options& options) {
   while (true) {
     const std::optional<SignalAction> action = WaitForSignal(signals.get(), milliseconds(200));
     if (action == SignalAction::kExit) break;
+    // Serving only while the kubelet and the API server both work with it.
+    const DraStatus now = status();
+    grpc_health.SetServing(now.serving && now.registered && now.slices_synced &&
+                           now.nvml_problem.empty());
+    for (; syncs_seen < publisher.syncs(); ++syncs_seen) metrics.slice_syncs.Inc({"ok"});
+    for (; failures_seen < publisher.failures(); ++failures_seen)
+      metrics.slice_syncs.Inc({"error"});
     try {
       // The kubelet's directories recreated (a kubelet restart): serve new sockets.
       if (dra_server.SocketReplaced()) {
@@ -250,6 +302,8 @@ int RunDraPlugin(const Options& options) {
   reconciling.join();
   registration_server.Stop();
   dra_server.Stop();
+  grpc_health.Stop();
+  if (http) http->Stop();
   if (!monitor.Stop()) {
     LOG_WARNING("A health thread is stuck in NVML; exiting without waiting for it");
     std::fflush(nullptr);

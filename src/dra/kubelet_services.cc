@@ -2,10 +2,12 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <future>
 #include <type_traits>
 
 #include "common/log.h"
+#include "dra/observability.h"
 #include "dra/preparer.h"
 #include "dra/v1/api.grpc.pb.h"
 #include "dra/v1beta1/api.grpc.pb.h"
@@ -30,9 +32,28 @@ grpc::Status GaveUp() {
   return {grpc::StatusCode::DEADLINE_EXCEEDED, "the caller's deadline passed or it cancelled"};
 }
 
+// One claim, counted and timed.
+template <typename Call>
+auto Measured(DraMetrics* metrics, const char* method, Call&& call) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = call();
+  if (metrics != nullptr) {
+    bool ok = false;
+    if constexpr (std::is_same_v<decltype(result), std::string>) {
+      ok = result.empty();
+    } else {
+      ok = result.error.empty();
+    }
+    metrics->claims.Inc({method, ok ? "ok" : "error"});
+    metrics->claim_seconds.Observe(
+        {method}, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return result;
+}
+
 template <typename Request, typename Response>
-grpc::Status Prepare(grpc::ServerContext* context, Preparer& preparer, const Request& request,
-                     Response* response) {
+grpc::Status Prepare(grpc::ServerContext* context, Preparer& preparer, DraMetrics* metrics,
+                     const Request& request, Response* response) {
   const int total = request.claims_size();
   if (total > kMaxClaimsPerCall) return TooMany(total);
   for (int start = 0; start < total; start += static_cast<int>(kParallelClaims)) {
@@ -42,13 +63,15 @@ grpc::Status Prepare(grpc::ServerContext* context, Preparer& preparer, const Req
     for (int i = start; i < end; ++i) {
       const auto& claim = request.claims(i);
       ClaimRef ref{claim.uid(), claim.namespace_(), claim.name()};
+      auto prepare = [&preparer, metrics, ref] {
+        return Measured(metrics, "prepare", [&] { return preparer.Prepare(ref); });
+      };
       if (end - start == 1) {
         std::promise<Preparer::Outcome> done;
-        done.set_value(preparer.Prepare(ref));
+        done.set_value(prepare());
         outcomes.push_back(done.get_future());
       } else {
-        outcomes.push_back(
-            std::async(std::launch::async, [&preparer, ref] { return preparer.Prepare(ref); }));
+        outcomes.push_back(std::async(std::launch::async, prepare));
       }
     }
     for (int i = start; i < end; ++i) {
@@ -71,12 +94,14 @@ grpc::Status Prepare(grpc::ServerContext* context, Preparer& preparer, const Req
 }
 
 template <typename Request, typename Response>
-grpc::Status Unprepare(grpc::ServerContext* context, Preparer& preparer, const Request& request,
-                       Response* response) {
+grpc::Status Unprepare(grpc::ServerContext* context, Preparer& preparer, DraMetrics* metrics,
+                       const Request& request, Response* response) {
   if (request.claims_size() > kMaxClaimsPerCall) return TooMany(request.claims_size());
   for (const auto& claim : request.claims()) {
     if (context->IsCancelled()) return GaveUp();
-    const std::string error = preparer.Unprepare({claim.uid(), claim.namespace_(), claim.name()});
+    const std::string error = Measured(metrics, "unprepare", [&] {
+      return preparer.Unprepare({claim.uid(), claim.namespace_(), claim.name()});
+    });
     (*response->mutable_claims())[claim.uid()].set_error(error);
   }
   return grpc::Status::OK;
@@ -84,38 +109,40 @@ grpc::Status Unprepare(grpc::ServerContext* context, Preparer& preparer, const R
 
 class DraV1 final : public v1::DRAPlugin::Service {
  public:
-  explicit DraV1(Preparer& preparer) : preparer_(preparer) {}
+  DraV1(Preparer& preparer, DraMetrics* metrics) : preparer_(preparer), metrics_(metrics) {}
   grpc::Status NodePrepareResources(grpc::ServerContext* context,
                                     const v1::NodePrepareResourcesRequest* in,
                                     v1::NodePrepareResourcesResponse* out) override {
-    return Prepare(context, preparer_, *in, out);
+    return Prepare(context, preparer_, metrics_, *in, out);
   }
   grpc::Status NodeUnprepareResources(grpc::ServerContext* context,
                                       const v1::NodeUnprepareResourcesRequest* in,
                                       v1::NodeUnprepareResourcesResponse* out) override {
-    return Unprepare(context, preparer_, *in, out);
+    return Unprepare(context, preparer_, metrics_, *in, out);
   }
 
  private:
   Preparer& preparer_;
+  DraMetrics* metrics_;
 };
 
 class DraV1beta1 final : public v1beta1::DRAPlugin::Service {
  public:
-  explicit DraV1beta1(Preparer& preparer) : preparer_(preparer) {}
+  DraV1beta1(Preparer& preparer, DraMetrics* metrics) : preparer_(preparer), metrics_(metrics) {}
   grpc::Status NodePrepareResources(grpc::ServerContext* context,
                                     const v1beta1::NodePrepareResourcesRequest* in,
                                     v1beta1::NodePrepareResourcesResponse* out) override {
-    return Prepare(context, preparer_, *in, out);
+    return Prepare(context, preparer_, metrics_, *in, out);
   }
   grpc::Status NodeUnprepareResources(grpc::ServerContext* context,
                                       const v1beta1::NodeUnprepareResourcesRequest* in,
                                       v1beta1::NodeUnprepareResourcesResponse* out) override {
-    return Unprepare(context, preparer_, *in, out);
+    return Unprepare(context, preparer_, metrics_, *in, out);
   }
 
  private:
   Preparer& preparer_;
+  DraMetrics* metrics_;
 };
 
 class Registration final : public pluginregistration::Registration::Service {
@@ -154,10 +181,10 @@ void RegistrationStatus::Set(bool registered, const std::string& error) {
   LOG_ERROR("The kubelet refused the registration: {}", error.empty() ? "no reason given" : error);
 }
 
-SocketServer::Services DraServices(Preparer& preparer) {
+SocketServer::Services DraServices(Preparer& preparer, DraMetrics* metrics) {
   SocketServer::Services services;
-  services.emplace_back(new DraV1(preparer));
-  services.emplace_back(new DraV1beta1(preparer));
+  services.emplace_back(new DraV1(preparer, metrics));
+  services.emplace_back(new DraV1beta1(preparer, metrics));
   return services;
 }
 

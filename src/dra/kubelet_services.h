@@ -12,6 +12,7 @@
 namespace nvdp::dra {
 
 class Preparer;
+struct DraMetrics;
 
 // At most this many claims of one call are prepared at the same time.
 inline constexpr std::size_t kParallelClaims = 8;
@@ -19,7 +20,8 @@ inline constexpr std::size_t kParallelClaims = 8;
 inline constexpr int kMaxClaimsPerCall = 256;
 
 // k8s.io.kubelet.pkg.apis.dra.v1.DRAPlugin and ….v1beta1.DRAPlugin over `preparer`.
-SocketServer::Services DraServices(Preparer& preparer);
+// `metrics` (may be null) counts and times every claim.
+SocketServer::Services DraServices(Preparer& preparer, DraMetrics* metrics = nullptr);
 
 struct RegistrationInfo {
   std::string driver_name;

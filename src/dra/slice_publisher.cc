@@ -130,12 +130,16 @@ void SlicePublisher::Run(const std::atomic<bool>& cancel,
   while (!cancel) {
     try {
       const std::string version = SyncOnce();
+      synced_ = true;
+      ++syncs_;
       backoff.Succeeded();
       throttle.Reset();
       if (on_published) on_published();
       WatchUntilChanged(version, cancel);
     } catch (const kube::ApiError& error) {
       if (error.status() == 410) continue;  // the watch expired: list again
+      synced_ = false;
+      ++failures_;
       const milliseconds delay = backoff.Failed();
       if (throttle.ShouldLog(error.what())) {
         LOG_WARNING("Publishing ResourceSlices: {}; retrying in {} ms", error.what(),
@@ -144,6 +148,8 @@ void SlicePublisher::Run(const std::atomic<bool>& cancel,
       if (!Pause(delay, cancel)) return;
     } catch (const std::exception& error) {
       if (cancel) return;
+      synced_ = false;
+      ++failures_;
       const milliseconds delay = backoff.Failed();
       if (throttle.ShouldLog(error.what())) {
         LOG_WARNING("Publishing ResourceSlices: {}; retrying in {} ms", error.what(),

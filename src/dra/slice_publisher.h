@@ -30,6 +30,10 @@ class SlicePublisher {
   // One list and sync; returns the list's resourceVersion. Throws what the API calls throw.
   std::string SyncOnce();
   long long generation() const { return generation_; }
+  // The last sync left the pool as wanted (and nothing failed since).
+  bool synced() const { return synced_; }
+  long long syncs() const { return syncs_; }
+  long long failures() const { return failures_; }
 
  private:
   bool Matches(const nlohmann::json& slice) const;  // one of the wanted slices, as written
@@ -41,6 +45,8 @@ class SlicePublisher {
   std::vector<nlohmann::json> chunks_;
   long long generation_ = 0;
   std::set<std::string> deleted_;  // UIDs this process deleted: their DELETED events are expected
+  std::atomic<bool> synced_{false};
+  std::atomic<long long> syncs_{0}, failures_{0};
 };
 
 }  // namespace nvdp::dra

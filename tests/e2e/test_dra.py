@@ -8,6 +8,8 @@ import re
 import subprocess
 import time
 import unittest
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import grpc
@@ -216,6 +218,58 @@ class PublishedSlicesTest(DraBase):
         missing = subprocess.run(base[:1] + base[3:], env=env, capture_output=True, text=True)
         self.assertEqual(missing.returncode, 1)
         self.assertIn("invalid <node-name>: must not be empty string", missing.stderr)
+
+
+class ObservabilityTest(DraBase):
+    def get(self, port, path):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def grpc_health(self, port):
+        """grpc.health.v1.Health/Check for the server's overall status, on the raw wire: an
+        empty request; the answer's field 1 is the status (1 SERVING, 2 NOT_SERVING)."""
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            check = channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=lambda x: x,
+                                        response_deserializer=lambda x: x)
+            answer = check(b"", timeout=5)
+        return {b"\x08\x01": "SERVING", b"\x08\x02": "NOT_SERVING"}.get(answer, answer)
+
+    def test_probes_metrics_and_the_grpc_health_service(self):
+        plugin = self.start(args=["--http-endpoint", "127.0.0.1:0", "--healthcheck-port", "0"])
+        http = int(plugin.wait_log(r"Serving /healthz, /readyz and /metrics on \S+ \(port (\d+)\)").group(1))
+        health = int(plugin.wait_log(r"Serving the gRPC health service on port (\d+)").group(1))
+        self.slices()
+        self.assertEqual(self.get(http, "/healthz"), (200, "ok\n"))
+        code, body = self.get(http, "/readyz")  # no kubelet yet
+        self.assertEqual(code, 503)
+        self.assertIn("not registered with the kubelet", body)
+        self.assertEqual(self.grpc_health(health), "NOT_SERVING")
+        kubelet = self.kubelet()
+        kubelet.wait_registered()
+        wait_until(lambda: self.get(http, "/readyz")[0] == 200)
+        wait_until(lambda: self.grpc_health(health) == "SERVING")
+        claim = self.claim("m", ["gpu-0"])
+        kubelet.prepare([claim, ("default", "gone", "uid-gone")])
+        code, metrics = self.get(http, "/metrics")
+        self.assertEqual(code, 200)
+        self.assertIn('gpu_kubelet_plugin_claims_total{method="prepare",result="ok"} 1', metrics)
+        self.assertIn('gpu_kubelet_plugin_claims_total{method="prepare",result="error"} 1', metrics)
+        self.assertIn("gpu_kubelet_plugin_prepared_claims 1", metrics)
+        self.assertIn('gpu_kubelet_plugin_devices{health="Healthy"} 8', metrics)
+        self.assertIn("gpu_kubelet_plugin_registered 1", metrics)
+        self.assertRegex(metrics, r'gpu_kubelet_plugin_slice_syncs_total\{result="ok"\} [1-9]')
+        self.assertIn('gpu_kubelet_plugin_claim_duration_seconds_count{method="prepare"} 2', metrics)
+        self.assertIn("gpu_kubelet_plugin_xid_events_total", metrics)
+        self.assertEqual(self.get(http, "/nothing")[0], 404)
+        self.api.fail_next = [503] * 50  # the API server fails: not ready, the probe says so
+        self.api.delete_slices(NODE)
+        wait_until(lambda: self.get(http, "/readyz")[0] == 503, timeout=10)
+        self.assertIn("ResourceSlices not in sync", self.get(http, "/readyz")[1])
+        wait_until(lambda: self.grpc_health(health) == "NOT_SERVING")
+        self.assertEqual(self.get(http, "/healthz")[0], 200)  # alive all the same
 
 
 class RegistrationTest(DraBase):

@@ -71,7 +71,8 @@ class DraApiTest(unittest.TestCase):
     def test_wire_paths(self):
         paths = {}
         for name in ("dra/v1/api.proto", "dra/v1beta1/api.proto", "pluginregistration/v1/api.proto",
-                     "dra-health/v1/api.proto", "dra-health/v1alpha1/api.proto"):
+                     "dra-health/v1/api.proto", "dra-health/v1alpha1/api.proto",
+                     "grpc/health/v1/health.proto"):
             for service, methods in wire(descriptor(API, name))["services"].items():
                 for method in methods:
                     paths[f"/{service}/{method[0]}"] = method[4]  # server streaming
@@ -84,6 +85,8 @@ class DraApiTest(unittest.TestCase):
             "/pluginregistration.Registration/NotifyRegistrationStatus": False,
             "/v1.DRAResourceHealth/NodeWatchResources": True,
             "/v1alpha1.DRAResourceHealth/NodeWatchResources": True,
+            "/grpc.health.v1.Health/Check": False,
+            "/grpc.health.v1.Health/Watch": True,
         })
 
     def test_health_v1_and_v1alpha1_are_the_same_messages(self):
