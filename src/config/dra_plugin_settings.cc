@@ -91,6 +91,13 @@ const SettingsTable& DraPluginSettings() {
              {"1m"},
              "ours: how often prepared claims that no longer exist in the API server are "
              "unprepared"},
+            {"device-health-timeout",
+             {},
+             {"DEVICE_HEALTH_TIMEOUT"},
+             Kind::kDuration,
+             {"30s"},
+             "ours: how long the kubelet trusts a device health report (health_check_timeout_"
+             "seconds); the complete list is sent again every third of it"},
             {"dry-run",
              {},
              {"DRY_RUN"},

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/signals.h"
 #include "common/version.h"
+#include "dra/health_stream.h"
 #include "dra/kubelet_services.h"
 #include "dra/node.h"
 #include "dra/observability.h"
@@ -180,9 +181,24 @@ int RunDraPlugin(const Options& options) {
   preparer.Restore();
 
   RegistrationStatus registration;
+  // The DRA services first: the kubelet takes the first DRAPlugin version of the list it knows.
   const RegistrationInfo info{
-      kDriverName, options.DraSocket(), {"v1.DRAPlugin", "v1beta1.DRAPlugin"}};
-  SocketServer dra_server(options.DraSocket(), [&] { return DraServices(preparer, &metrics); });
+      kDriverName,
+      options.DraSocket(),
+      {"v1.DRAPlugin", "v1beta1.DRAPlugin", "v1.DRAResourceHealth", "v1alpha1.DRAResourceHealth"}};
+  std::atomic<bool> stopping{false};  // ends the health streams
+  HealthStreamSettings stream_settings;
+  stream_settings.pool = options.node_name;
+  stream_settings.timeout = options.device_health_timeout;
+  stream_settings.resend =
+      std::chrono::duration_cast<milliseconds>(options.device_health_timeout) / 3;
+  SocketServer dra_server(options.DraSocket(), [&] {
+    SocketServer::Services services = DraServices(preparer, &metrics);
+    for (auto& service : HealthServices(node.devices, *health, stream_settings, stopping)) {
+      services.push_back(std::move(service));
+    }
+    return services;
+  });
   SocketServer registration_server(options.RegistrationSocket(),
                                    [&] { return RegistrationServices(info, registration); });
   try {
@@ -298,6 +314,8 @@ int RunDraPlugin(const Options& options) {
   }
   LOG_INFO("Stopping gpu-kubelet-plugin");
   stop = true;
+  stopping = true;
+  health->Wake();
   publishing.join();
   reconciling.join();
   registration_server.Stop();

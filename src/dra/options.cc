@@ -37,6 +37,8 @@ ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
   o.kube_api_burst = static_cast<int>(settings.Int("kube-api-burst"));
   o.reconcile_interval = std::chrono::duration_cast<std::chrono::milliseconds>(
       settings.Duration("claim-reconcile-interval"));
+  o.device_health_timeout =
+      std::chrono::duration_cast<std::chrono::seconds>(settings.Duration("device-health-timeout"));
   o.dry_run = settings.Bool("dry-run");
   o.output = settings.String("output");
   auto fail = [&](const std::string& message) {
@@ -58,6 +60,9 @@ ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
   if (o.healthcheck_port < -1 || o.healthcheck_port > 65535) {
     return fail("invalid <healthcheck-port>: " + std::to_string(o.healthcheck_port) +
                 " is not -1 or a port (0-65535)");
+  }
+  if (o.device_health_timeout.count() < 1) {
+    return fail("invalid <device-health-timeout>: must be at least 1s");
   }
   if (o.reconcile_interval.count() <= 0) {
     return fail("invalid <claim-reconcile-interval>: must be positive");

@@ -27,6 +27,7 @@ struct Options {
   double kube_api_qps = 5;
   int kube_api_burst = 10;
   std::chrono::milliseconds reconcile_interval{60000};
+  std::chrono::seconds device_health_timeout{30};
   bool dry_run = false;
   std::string output = "yaml";
 

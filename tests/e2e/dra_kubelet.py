@@ -18,7 +18,8 @@ HERE = Path(__file__).parent
 _stubs = Path(tempfile.mkdtemp(prefix="nvdp-dra-stubs-"))
 subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{HERE / 'reference'}",
                 f"--python_out={_stubs}", f"--grpc_python_out={_stubs}",
-                "dra_v1.proto", "dra_v1beta1.proto", "pluginregistration_v1.proto"],
+                "dra_v1.proto", "dra_v1beta1.proto", "pluginregistration_v1.proto",
+                "dra_health_v1.proto", "dra_health_v1alpha1.proto"],
                check=True, capture_output=True)
 sys.path.insert(0, str(_stubs))
 reg_pb = importlib.import_module("pluginregistration_v1_pb2")
@@ -26,7 +27,55 @@ reg_rpc = importlib.import_module("pluginregistration_v1_pb2_grpc")
 VERSIONS = {"v1.DRAPlugin": (importlib.import_module("dra_v1_pb2"), importlib.import_module("dra_v1_pb2_grpc")),
             "v1beta1.DRAPlugin": (importlib.import_module("dra_v1beta1_pb2"),
                                   importlib.import_module("dra_v1beta1_pb2_grpc"))}
+HEALTH = {"v1.DRAResourceHealth": (importlib.import_module("dra_health_v1_pb2"),
+                                   importlib.import_module("dra_health_v1_pb2_grpc")),
+          "v1alpha1.DRAResourceHealth": (importlib.import_module("dra_health_v1alpha1_pb2"),
+                                         importlib.import_module("dra_health_v1alpha1_pb2_grpc"))}
 PREPARE_DEADLINE = 45
+
+
+class HealthWatch:
+    """One NodeWatchResources stream, read on a thread: `lists` holds every complete list received,
+    each {device name: (health name, message, timeout seconds)}, with its arrival time."""
+
+    def __init__(self, channel, version):
+        pb, rpc = HEALTH[version]
+        self._pb = pb
+        self._call = rpc.DRAResourceHealthStub(channel).NodeWatchResources(pb.NodeWatchResourcesRequest())
+        self.lists = []
+        self.error = None
+        self._cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        try:
+            for response in self._call:
+                entry = {d.device.device_name: (self._pb.HealthStatus.Name(d.health), d.message,
+                                                d.health_check_timeout_seconds)
+                         for d in response.devices}
+                with self._cond:
+                    self.lists.append((time.monotonic(), entry))
+                    self._cond.notify_all()
+        except grpc.RpcError as error:
+            with self._cond:
+                self.error = error
+                self._cond.notify_all()
+
+    def wait(self, predicate, timeout=5):
+        """The first list (received so far or later) for which predicate(list) holds."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for _, entry in self.lists:
+                    if predicate(entry):
+                        return entry
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no matching health list within {timeout}s: {self.lists[-2:]} {self.error}")
+                self._cond.wait(left)
+
+    def close(self):
+        self._call.cancel()
 
 
 def _identity(path):
@@ -116,6 +165,12 @@ class DraKubelet:
         version = version or registration["version"]
         pb, rpc = VERSIONS[version]
         return pb, rpc, registration["info"].endpoint
+
+    def watch_health(self, version="v1.DRAResourceHealth"):
+        registration = self.wait_registered()
+        if version not in registration["info"].supported_versions:
+            raise AssertionError(f"the plugin does not offer {version}")
+        return HealthWatch(self._channel(registration["info"].endpoint), version)
 
     def prepare(self, claims, version=None, timeout=PREPARE_DEADLINE):
         """claims: [(namespace, name, uid)] -> {uid: {"devices": [...], "error": str}}."""

@@ -272,6 +272,46 @@ class ObservabilityTest(DraBase):
         self.assertEqual(self.get(http, "/healthz")[0], 200)  # alive all the same
 
 
+class HealthStreamTest(DraBase):
+    def test_an_xid_reaches_the_kubelet_within_a_second_and_lists_are_resent(self):
+        plugin = self.start(args=["--device-health-timeout", "3s"])
+        kubelet = self.kubelet()
+        streams = {v: kubelet.watch_health(v) for v in ("v1.DRAResourceHealth", "v1alpha1.DRAResourceHealth")}
+        for stream in streams.values():
+            first = stream.wait(lambda entry: True)
+            self.assertEqual(sorted(first), [f"gpu-{i}" for i in range(8)])
+            self.assertEqual(set(first.values()), {("HEALTHY", "", 3)})
+        uuids = {g["minor"]: g["uuid"] for g in profile(self.profile_name)["gpus"]}
+        sent = time.monotonic()
+        with open(self.faults, "a") as faults:
+            faults.write(f"xid {uuids[3]} 79\n")
+        for version, stream in streams.items():
+            entry = stream.wait(lambda e: e["gpu-3"][0] == "UNHEALTHY", timeout=2)
+            arrived = next(t for t, e in stream.lists if e["gpu-3"][0] == "UNHEALTHY")
+            self.assertLess(arrived - sent, 1.0, version)
+            self.assertIn("XID 79", entry["gpu-3"][1])
+            self.assertEqual({k for k, v in entry.items() if v[0] == "HEALTHY"},
+                             {f"gpu-{i}" for i in range(8)} - {"gpu-3"})
+        # Nothing changes now; the list comes again before the 3 s timeout.
+        stream = streams["v1.DRAResourceHealth"]
+        count = len(stream.lists)
+        time.sleep(2.2)
+        self.assertGreater(len(stream.lists), count)
+        gaps = [b[0] - a[0] for a, b in zip(stream.lists, stream.lists[1:])]
+        self.assertLess(max(gaps), 3.0)
+        for stream in streams.values():
+            stream.close()
+        self.assertTrue(plugin.alive())
+
+    def test_mig_devices_are_reported_by_their_own_names(self):
+        self.start(profile_name="a100-mig-mixed")
+        stream = self.kubelet().watch_health()
+        published = set(self.devices())
+        first = stream.wait(lambda entry: True)
+        self.assertEqual(set(first), published)
+        stream.close()
+
+
 class RegistrationTest(DraBase):
     def test_get_info_lists_v1_first_and_the_kubelet_picks_it(self):
         self.start()
@@ -281,7 +321,8 @@ class RegistrationTest(DraBase):
         self.assertEqual(info.type, "DRAPlugin")
         self.assertEqual(info.name, DRIVER)
         self.assertEqual(info.endpoint, str(self.plugins / DRIVER / "dra.sock"))
-        self.assertEqual(list(info.supported_versions), ["v1.DRAPlugin", "v1beta1.DRAPlugin"])
+        self.assertEqual(list(info.supported_versions), ["v1.DRAPlugin", "v1beta1.DRAPlugin",
+                                                         "v1.DRAResourceHealth", "v1alpha1.DRAResourceHealth"])
         self.assertEqual(registration["socket"], str(self.registry / f"{DRIVER}-reg.sock"))
         self.assertEqual(registration["version"], "v1.DRAPlugin")
         old = self.kubelet(supported=("v1beta1.DRAPlugin",))

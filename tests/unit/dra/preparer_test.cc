@@ -1,6 +1,9 @@
 // Preparer over the in-memory API: answers, conflicts, parallel claims, reconcile and restore.
 #include "dra/preparer.h"
 
+#include "dra/health_stream.h"
+#include "health/health_registry.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -25,12 +28,14 @@ std::vector<Device> Gpus() {
     device.name = "gpu-" + std::to_string(i);
     device.uuid = "GPU-" + std::to_string(i);
     device.gpu = static_cast<std::size_t>(i);
+    device.gpu_uuid = device.uuid;
     devices.push_back(device);
   }
   devices[kGpus - 1].problem = "NVML failed";
   Device mig;  // on the first GPU's hardware (a test of the overlap rule, not a real layout)
   mig.name = "gpu-0-mig-1g5gb-19-0";
   mig.uuid = "MIG-0";
+  mig.gpu_uuid = "GPU-0";
   mig.mig = true;
   mig.gpu = 0;
   devices.push_back(mig);
@@ -225,6 +230,26 @@ TEST_F(PreparerTest, AnotherBootDiscardsTheCheckpoint) {
                                          Gpus(), ClaimSpecs(GpuSpec(), dir_ / "cdi"), api_);
   preparer_->Restore();
   EXPECT_EQ(preparer_->PreparedClaims(), 0u);
+}
+
+TEST(DraHealthListTest, EveryDeviceWithItsMarkAndABoundedMessage) {
+  health::HealthRegistry registry;
+  std::vector<Device> devices = Gpus();
+  registry.MarkUnhealthy("GPU-2", health::HealthCause::kXid, "XID 48");
+  registry.MarkUnhealthy("GPU-0", health::HealthCause::kXid, std::string(2000, 'x'));
+  const std::vector<DeviceHealthEntry> list = HealthList(devices, registry);
+  ASSERT_EQ(list.size(), devices.size());
+  EXPECT_FALSE(list[0].healthy);
+  EXPECT_EQ(list[0].message.size(), 1024u);
+  EXPECT_TRUE(list[1].healthy);
+  EXPECT_EQ(list[1].message, "");
+  EXPECT_FALSE(list[2].healthy);
+  EXPECT_EQ(list[2].message, "XID 48");
+  EXPECT_FALSE(list[kGpus - 1].healthy);  // NVML failed for it at start
+  EXPECT_EQ(list[kGpus - 1].message, "NVML failed");
+  EXPECT_FALSE(list.back().healthy);  // the MIG device on GPU-0 shares its GPU's mark
+  registry.MarkHealthy("GPU-0");
+  EXPECT_TRUE(HealthList(devices, registry).back().healthy);
 }
 
 }  // namespace
