@@ -7,6 +7,8 @@ dra_kubelet.py, Python gRPC over the plugin's unix socket) and the tests' fake A
   same socket), one claim of one GPU, and eight one-GPU claims in one call. Each prepare is of new
   claims: it reads them from the API server, writes their CDI specs and the checkpoint (fsync);
   they are unprepared between rounds, outside the timing.
+- XID to the kubelet's health stream: from appending an XID to the simulator's fault file to the
+  NodeWatchResources list that marks the GPU unhealthy arriving at the emulator (each GPU once).
 Ratios are to the empty round trip's percentile of the same run.
 """
 import argparse
@@ -20,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 from dra_kubelet import DraKubelet  # noqa: E402
 from fake_apiserver import FakeApiServer, kubeconfig  # noqa: E402
-from harness import BIN, SIM_ROOT, LoggedProcess  # noqa: E402
+from harness import BIN, SIM_ROOT, LoggedProcess, profile as profile_of  # noqa: E402
 
 NODE = "bench-node"
 
@@ -31,7 +33,8 @@ def pct(values, p):
 
 
 def start(work, api, profile, extra=()):
-    env = dict(os.environ, NVML_SIM_PROFILE=profile)
+    (work / "faults").touch()
+    env = dict(os.environ, NVML_SIM_PROFILE=profile, NVML_SIM_EVENTS=str(work / "faults"))
     env.pop("LD_LIBRARY_PATH", None)
     argv = [str(BIN / "gpu-kubelet-plugin"), "--node-name", NODE, "--container-driver-root", str(SIM_ROOT),
             "--cdi-root", str(work / "cdi"), "--kubelet-registrar-directory-path", str(work / "registry"),
@@ -76,6 +79,20 @@ def main():
                 assert all(not r["error"] for r in result.values()), result
                 if batch:
                     kubelet.unprepare(batch)
+        # XID -> health stream, on the same plugin: every GPU once.
+        gpus = [(g["minor"], g["uuid"]) for g in profile_of(args.profile)["gpus"]]
+        stream = kubelet.watch_health()
+        stream.wait(lambda entry: True)
+        xid_ms = []
+        for minor, uuid in gpus:
+            sent = time.monotonic()
+            with open(work / "faults", "a") as faults:
+                faults.write(f"xid {uuid} 79\n")
+            name = f"gpu-{minor}"
+            stream.wait(lambda entry, name=name: entry[name][0] == "UNHEALTHY", timeout=5)
+            arrived = next(t for t, e in stream.lists if e[name][0] == "UNHEALTHY")
+            xid_ms.append((arrived - sent) * 1000)
+        stream.close()
         kubelet.close()
         plugin.stop()
     finally:
@@ -83,6 +100,8 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     print(f"## gpu-kubelet-plugin on {args.profile}: {args.starts} starts, {args.rounds} rounds")
     print(f"start to first ResourceSlice: median {pct(first_slice, 50):.0f} ms, p90 {pct(first_slice, 90):.0f} ms")
+    print(f"XID to the kubelet's health stream ({len(xid_ms)} GPUs): median {pct(xid_ms, 50):.1f} ms, "
+          f"max {max(xid_ms):.1f} ms")
     base50, base99 = pct(times["empty"], 50), pct(times["empty"], 99)
     print("| NodePrepareResources | p50 µs | p99 µs | p50 ratio | p99 ratio |")
     print("|---|---|---|---|---|")

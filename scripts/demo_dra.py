@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """make demo's DRA part: gpu-kubelet-plugin on the simulated node with the tests' fake API server
 (HTTPS) and DRA kubelet emulator (unix sockets): the ResourceSlice it publishes, a claim for two
-GPUs prepared (CDI IDs and the device nodes they resolve to), a restart that keeps the claim, a
-corrupt checkpoint that does not stop it, and the unprepare. Leaves nothing behind."""
+GPUs prepared (CDI IDs and the device nodes they resolve to), a restart with a corrupt checkpoint
+that keeps the claim, an XID reaching the kubelet's health stream, and the unprepare. Leaves
+nothing behind."""
 import json
 import os
 import shutil
@@ -15,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 from dra_kubelet import DraKubelet  # noqa: E402
 from fake_apiserver import FakeApiServer, kubeconfig  # noqa: E402
-from harness import BIN, SIM_ROOT, LoggedProcess  # noqa: E402
+from harness import BIN, SIM_ROOT, LoggedProcess, profile as profile_of  # noqa: E402
 
 NODE = "demo-node"
 BOLD = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("", "")
@@ -35,7 +36,8 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="nvdp-demo-dra-"))
     api = FakeApiServer().start()
     api.set_label(NODE, "kubernetes.io/hostname", NODE)
-    env = dict(os.environ, NVML_SIM_PROFILE=profile)
+    (work / "faults").touch()
+    env = dict(os.environ, NVML_SIM_PROFILE=profile, NVML_SIM_EVENTS=str(work / "faults"))
     env.pop("LD_LIBRARY_PATH", None)
     argv = [str(BIN / "gpu-kubelet-plugin"), "--node-name", NODE, "--container-driver-root", str(SIM_ROOT),
             "--cdi-root", str(work / "cdi"), "--kubelet-registrar-directory-path", str(work / "registry"),
@@ -99,6 +101,20 @@ def main():
         log(plugin, "unusable|Rebuilt|prepared claims after")
         again = kubelet.prepare([claim])["3f2a9c1e-demo"]
         say(f"prepare again: {[d['cdi'][0] for d in again['devices']]} (the same IDs)")
+
+        bold("An XID on gpu-3: the kubelet's health stream says so, and gpu-3 is no longer prepared")
+        stream = kubelet.watch_health()
+        stream.wait(lambda entry: True)
+        gpu3 = next(g["uuid"] for g in profile_of(profile)["gpus"] if g["minor"] == 3)
+        with open(work / "faults", "a") as faults:
+            faults.write(f"xid {gpu3} 79\n")
+        entry = stream.wait(lambda e: e["gpu-3"][0] == "UNHEALTHY", timeout=5)
+        say(f"kubelet | NodeWatchResources: gpu-3 {entry['gpu-3'][0]} ({entry['gpu-3'][1]}), "
+            f"{sum(1 for v in entry.values() if v[0] == 'HEALTHY')} others HEALTHY")
+        stream.close()
+        api.add_claim("default", "third", "c0ffee-demo", [("gpus", NODE, "gpu-3")])
+        refused = kubelet.prepare([("default", "third", "c0ffee-demo")])["c0ffee-demo"]["error"]
+        say(f"a claim for gpu-3: {refused}")
 
         bold("The pod is gone: the kubelet unprepares the claim")
         say(f"unprepare: {kubelet.unprepare([claim]) or 'ok'}")
