@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
@@ -213,7 +214,8 @@ int RunDraPlugin(const Options& options) {
 
   std::atomic<bool> stop{false};
   SlicePublisher publisher(*client, options.node_name, DeviceChunks(node.devices));
-  auto status = [&] {
+  // Sampled by the main loop (which alone restarts the servers); the HTTP thread reads copies.
+  auto sample = [&] {
     DraStatus now;
     now.serving = !dra_server.SocketReplaced();
     now.registered = registration.registered();
@@ -222,6 +224,12 @@ int RunDraPlugin(const Options& options) {
       now.nvml_problem += "NVML call hung: " + call + "\n";
     if (std::string down = monitor.NvmlDown(); !down.empty()) now.nvml_problem += down + "\n";
     return now;
+  };
+  std::mutex status_mutex;
+  DraStatus last_status = sample();
+  auto status = [&] {
+    std::lock_guard lock(status_mutex);
+    return last_status;
   };
   std::optional<HttpServer> http;
   HealthCheckServer grpc_health;
@@ -283,7 +291,11 @@ int RunDraPlugin(const Options& options) {
     const std::optional<SignalAction> action = WaitForSignal(signals.get(), milliseconds(200));
     if (action == SignalAction::kExit) break;
     // Serving only while the kubelet and the API server both work with it.
-    const DraStatus now = status();
+    const DraStatus now = sample();
+    {
+      std::lock_guard lock(status_mutex);
+      last_status = now;
+    }
     grpc_health.SetServing(now.serving && now.registered && now.slices_synced &&
                            now.nvml_problem.empty());
     for (; syncs_seen < publisher.syncs(); ++syncs_seen) metrics.slice_syncs.Inc({"ok"});
