@@ -297,6 +297,91 @@ class HelmChartTest(ChartRendering, unittest.TestCase):
                       "--set-json", 'config.fallbackStrategies=["named","single","empty"]')
 
 
+DRA_RULES = [{"apiGroups": ["resource.k8s.io"], "resources": ["resourceclaims"], "verbs": ["get", "list", "watch"]},
+             {"apiGroups": ["resource.k8s.io"], "resources": ["resourceslices"],
+              "verbs": ["get", "list", "watch", "create", "update", "delete"]},
+             {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get"]}]
+
+
+@unittest.skipUnless(HELM.exists(), "needs .tools/k8s/helm (scripts/fetch-k8s-tools.py)")
+class DraChartTest(ChartRendering, unittest.TestCase):
+    """The chart's DRA mode (dra.enabled): gpu-kubelet-plugin, its RBAC and DeviceClasses, and the
+    guard against the device plugin and the DRA plugin on the same nodes."""
+
+    def dra(self, objects):
+        return [o for o in objects if "gpu-kubelet-plugin" in o["metadata"]["name"] or o["kind"] == "DeviceClass"]
+
+    def test_off_by_default(self):
+        self.assertEqual(self.dra(self.template()), [])
+
+    def test_the_dra_mode_renders_the_plugin_its_rbac_and_the_classes(self):
+        objects = self.template("--set", "dra.enabled=true", "--set", "devicePlugin.enabled=false")
+        self.assertFalse([o for o in objects if o["kind"] == "DaemonSet" and o["metadata"]["name"] == "nvdp-nvidia-device-plugin"])
+        by_kind = {}
+        for o in self.dra(objects):
+            by_kind.setdefault(o["kind"], []).append(o)
+        self.assertEqual(sorted(by_kind), ["ClusterRole", "ClusterRoleBinding", "DaemonSet", "DeviceClass", "ServiceAccount"])
+        self.assertEqual(by_kind["ClusterRole"][0]["rules"], DRA_RULES)
+        binding = by_kind["ClusterRoleBinding"][0]
+        self.assertEqual(binding["subjects"][0]["name"], by_kind["ServiceAccount"][0]["metadata"]["name"])
+        (ds,) = by_kind["DaemonSet"]
+        spec = ds["spec"]["template"]["spec"]
+        self.assertEqual(spec["serviceAccountName"], by_kind["ServiceAccount"][0]["metadata"]["name"])
+        (container,) = spec["containers"]
+        self.assertEqual(container["command"], ["gpu-kubelet-plugin"])
+        self.assertEqual(container["image"], IMAGE)
+        env = env_of(container)
+        self.assertEqual(env["NODE_NAME"], {"fieldRef": {"fieldPath": "spec.nodeName"}})
+        self.assertEqual(env["KUBELET_PLUGINS_DIRECTORY_PATH"], "/var/lib/kubelet/plugins")
+        self.assertEqual(env["HEALTHCHECK_PORT"], "51515")
+        self.assertEqual(container["readinessProbe"]["grpc"]["port"], 51515)
+        mounts = {m["name"]: m for m in container["volumeMounts"]}
+        self.assertEqual(mounts["plugins"]["mountPropagation"], "Bidirectional")
+        self.assertEqual(mounts["plugins-registry"]["mountPath"], "/var/lib/kubelet/plugins_registry")
+        self.assertEqual(mounts["driver-root"], {"name": "driver-root", "mountPath": "/driver-root", "readOnly": True})
+        classes = {c["metadata"]["name"]: c["spec"]["selectors"][0]["cel"]["expression"] for c in by_kind["DeviceClass"]}
+        static = {c["metadata"]["name"]: c["spec"]["selectors"][0]["cel"]["expression"]
+                  for c in yaml.safe_load_all((STATIC / "dra-deviceclasses.yaml").read_text())}
+        self.assertEqual(classes, static)
+        no_classes = self.template("--set", "dra.enabled=true", "--set", "devicePlugin.enabled=false",
+                                   "--set", "dra.deviceClasses=false")
+        self.assertFalse([o for o in no_classes if o["kind"] == "DeviceClass"])
+
+    def test_lint_in_dra_mode(self):
+        result = subprocess.run([str(HELM), "lint", str(self.chart), "--namespace", "nvdp", "--strict",
+                                 "--set", "dra.enabled=true", "--set", "devicePlugin.enabled=false"],
+                                capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
+    def test_never_both_plugins_for_the_same_nodes(self):
+        refused = "would run the DRA plugin and the device plugin for the same GPUs"
+        self.assertIn(refused, self.template("--set", "dra.enabled=true", ok=False))
+        same = ["--set", "dra.enabled=true", "--set-string", "dra.nodeSelector.mode=dra",
+                "--set-string", "nodeSelector.mode=dra"]
+        self.assertIn(refused, self.template(*same, ok=False))
+        only_one_side = ["--set", "dra.enabled=true", "--set-string", "dra.nodeSelector.mode=dra"]
+        self.assertIn(refused, self.template(*only_one_side, ok=False))
+        objects = self.template("--set", "dra.enabled=true", "--set-string", "dra.nodeSelector.mode=dra",
+                                "--set-string", "nodeSelector.mode=device-plugin")
+        selectors = {o["metadata"]["name"]: o["spec"]["template"]["spec"].get("nodeSelector")
+                     for o in objects if o["kind"] == "DaemonSet"}
+        self.assertEqual(selectors["nvdp-nvidia-device-plugin"], {"mode": "device-plugin"})
+        self.assertEqual(selectors["nvdp-nvidia-device-plugin-gpu-kubelet-plugin"], {"mode": "dra"})
+
+    def test_the_static_manifest_is_the_charts(self):
+        objects = {o["kind"]: o for o in yaml.safe_load_all((STATIC / "gpu-kubelet-plugin.yml").read_text())}
+        for obj in objects.values():
+            check_object(self, obj)
+        self.assertEqual(objects["ClusterRole"]["rules"], DRA_RULES)
+        spec = objects["DaemonSet"]["spec"]["template"]["spec"]
+        chart = next(o for o in self.template("--set", "dra.enabled=true", "--set", "devicePlugin.enabled=false")
+                     if o["kind"] == "DaemonSet" and "gpu-kubelet-plugin" in o["metadata"]["name"])
+        chart_container = chart["spec"]["template"]["spec"]["containers"][0]
+        self.assertEqual(env_of(spec["containers"][0]), env_of(chart_container))
+        self.assertEqual(spec["containers"][0]["volumeMounts"], chart_container["volumeMounts"])
+        self.assertEqual(spec["nodeSelector"], {"nvidia.com/gpu.deploy.dra": "true"})
+
+
 @unittest.skipUnless(KUBECTL.exists(), "needs .tools/k8s/kubectl (scripts/fetch-k8s-tools.py)")
 class StaticManifestTest(unittest.TestCase):
     def load(self, path):
