@@ -163,6 +163,8 @@ int RunDraPlugin(const Options& options) {
   // kubelet and slice taints build on the same marks).
   auto health = std::make_shared<health::HealthRegistry>();
   health::HealthSettings health_settings;
+  health_settings.recovery_period = options.health_recovery_period;
+  health_settings.probe_interval = options.health_probe_interval;
   std::vector<std::string> ignored;
   health_settings.filter =
       health::XidFilter::FromSettings(options.additional_xids_to_ignore, std::nullopt, &ignored);

@@ -39,6 +39,10 @@ ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
       settings.Duration("claim-reconcile-interval"));
   o.device_health_timeout =
       std::chrono::duration_cast<std::chrono::seconds>(settings.Duration("device-health-timeout"));
+  o.health_recovery_period = std::chrono::duration_cast<std::chrono::milliseconds>(
+      settings.Duration("health-recovery-period"));
+  o.health_probe_interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+      settings.Duration("health-probe-interval"));
   o.dry_run = settings.Bool("dry-run");
   o.output = settings.String("output");
   auto fail = [&](const std::string& message) {
@@ -60,6 +64,11 @@ ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
   if (o.healthcheck_port < -1 || o.healthcheck_port > 65535) {
     return fail("invalid <healthcheck-port>: " + std::to_string(o.healthcheck_port) +
                 " is not -1 or a port (0-65535)");
+  }
+  if (o.health_recovery_period.count() < 0 || o.health_probe_interval.count() < 100) {
+    return fail(
+        "invalid <health-recovery-period> or <health-probe-interval>: the period must not "
+        "be negative and the interval at least 100ms");
   }
   if (o.device_health_timeout.count() < 1) {
     return fail("invalid <device-health-timeout>: must be at least 1s");

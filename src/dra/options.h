@@ -28,6 +28,8 @@ struct Options {
   int kube_api_burst = 10;
   std::chrono::milliseconds reconcile_interval{60000};
   std::chrono::seconds device_health_timeout{30};
+  std::chrono::milliseconds health_recovery_period{0};  // 0: unhealthy until restart
+  std::chrono::milliseconds health_probe_interval{5000};
   bool dry_run = false;
   std::string output = "yaml";
 

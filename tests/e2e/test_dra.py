@@ -303,6 +303,21 @@ class HealthStreamTest(DraBase):
             stream.close()
         self.assertTrue(plugin.alive())
 
+    def test_recovery_returns_the_device_to_healthy_when_enabled(self):
+        self.start(args=["--health-recovery-period", "1s", "--health-probe-interval", "200ms"])
+        stream = self.kubelet().watch_health()
+        stream.wait(lambda entry: True)
+        uuids = {g["minor"]: g["uuid"] for g in profile(self.profile_name)["gpus"]}
+        with open(self.faults, "a") as faults:
+            faults.write(f"xid {uuids[5]} 48\n")  # a double-bit ECC error: may recover
+        stream.wait(lambda e: e["gpu-5"][0] == "UNHEALTHY", timeout=3)
+        def recovered():  # a HEALTHY list after the first UNHEALTHY one
+            states = [entry["gpu-5"] for _, entry in list(stream.lists)]
+            first_bad = next(i for i, state in enumerate(states) if state[0] == "UNHEALTHY")
+            return next((state for state in states[first_bad + 1:] if state[0] == "HEALTHY"), None)
+        self.assertEqual(wait_until(recovered, timeout=10), ("HEALTHY", "", 30))
+        stream.close()
+
     def test_mig_devices_are_reported_by_their_own_names(self):
         self.start(profile_name="a100-mig-mixed")
         stream = self.kubelet().watch_health()
