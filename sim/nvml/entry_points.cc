@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "../common/sim_state.h"
 #include "common/strings.h"
 #include "machine.h"
 #include "nvml/error.h"
@@ -251,6 +252,28 @@ nvmlReturn_t nvmlDeviceGetBrand(nvmlDevice_t device, int* brand) {
   if (call.status() != NVML_SUCCESS) return call.status();
   if (brand == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   *brand = call.gpu()->spec.brand;
+  return NVML_SUCCESS;
+}
+
+// Kept per GPU (or MIG device) and recorded in NVML_SIM_STATE for `nvml-sim show`.
+nvmlReturn_t nvmlDeviceSetComputeMode(nvmlDevice_t device, int mode) {
+  Machine::Call call(M(), "nvmlDeviceSetComputeMode", device, Machine::Handle::kGpuOrMig);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  static const char* const kModes[] = {"DEFAULT", nullptr, "PROHIBITED", "EXCLUSIVE_PROCESS"};
+  if (mode < 0 || mode > 3 || kModes[mode] == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  const std::string uuid = call.mig() ? call.mig()->uuid : call.gpu()->spec.uuid;
+  call.gpu()->compute_modes[uuid] = mode;
+  nvdp::sim::RecordSetting(uuid, "compute-mode", kModes[mode]);
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetComputeMode(nvmlDevice_t device, int* mode) {
+  Machine::Call call(M(), "nvmlDeviceGetComputeMode", device, Machine::Handle::kGpuOrMig);
+  if (call.status() != NVML_SUCCESS) return call.status();
+  if (mode == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  const std::string uuid = call.mig() ? call.mig()->uuid : call.gpu()->spec.uuid;
+  auto it = call.gpu()->compute_modes.find(uuid);
+  *mode = it == call.gpu()->compute_modes.end() ? 0 : it->second;
   return NVML_SUCCESS;
 }
 

@@ -44,6 +44,7 @@ struct SimGpu {
   std::vector<std::string> nvlink_remote_bus_ids;  // one per NVLink, in link order
   std::vector<SimGpuInstance> gpu_instances;       // built once; pointers into it stay valid
   std::vector<SimComputeInstance*> mig_devices;    // in slot order
+  std::map<std::string, int> compute_modes;        // set through NVML, by GPU or MIG UUID
 };
 
 struct SimEventSet {

@@ -1,6 +1,8 @@
 // nvml-sim: inspect and validate simulator profiles, and write their sysfs NUMA files.
 //   nvml-sim list                          built-in profiles
-//   nvml-sim show <profile> [--json]       GPUs and the link matrix the simulator will report
+//   nvml-sim show <profile> [--json]       GPUs and the link matrix the simulator will report, and
+//                                           what programs set (NVML_SIM_STATE: compute mode,
+//                                           timeslice)
 //   nvml-sim check <profile.yaml>...       validate profiles (exit 1 on the first error)
 //   nvml-sim root --out <dir> [--libdir <dir>] [profile]...
 //                                           write what the programs read outside NVML for these
@@ -23,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/sim_state.h"
 #include "nvml/nvml_abi.h"
 #include "profile.h"
 
@@ -97,6 +100,12 @@ int ShowJson(const Profile& p) {
   doc["nvlinks"] = nlohmann::ordered_json::array();
   for (const auto& link : p.nvlinks) doc["nvlinks"].push_back({link.a, link.b, link.links});
   doc["nvswitchLinksPerGpu"] = p.nvswitch_bus_ids.empty() ? 0 : p.nvswitch_links_per_gpu;
+  if (const char* state = nvdp::sim::StateFile()) {
+    doc["settings"] = nlohmann::ordered_json::object();
+    for (const auto& [key, value] : nvdp::sim::ReadSettings(state)) {
+      doc["settings"][key.first][key.second] = value;
+    }
+  }
   std::cout << doc.dump(2) << "\n";
   return 0;
 }
@@ -115,6 +124,12 @@ int Show(const std::string& which, bool json) {
     std::printf("%-4zu %-42s %-28s %9llu %d.%d  %-16s %s\n", i, g.uuid.c_str(), g.name.c_str(),
                 g.memory_mib, g.cc_major, g.cc_minor, g.bus_id.c_str(),
                 g.numa_node ? std::to_string(*g.numa_node).c_str() : "-");
+  }
+  if (const char* state = nvdp::sim::StateFile()) {
+    std::printf("\nSet by programs (%s):\n", state);
+    for (const auto& [key, value] : nvdp::sim::ReadSettings(state)) {
+      std::printf("  %-42s %-13s %s\n", key.first.c_str(), key.second.c_str(), value.c_str());
+    }
   }
   if (p.gpus.size() < 2) return 0;
   std::vector<std::vector<int>> nv(p.gpus.size(), std::vector<int>(p.gpus.size(), 0));

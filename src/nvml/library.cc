@@ -119,6 +119,8 @@ void Library::Resolve() {
   a.DeviceGetCudaComputeCapability = Lookup<nvmlDeviceGetCudaComputeCapability_fn>(
       handle_, {"nvmlDeviceGetCudaComputeCapability"});
   a.DeviceGetBrand = Lookup<nvmlDeviceGetBrand_fn>(handle_, {"nvmlDeviceGetBrand"});
+  a.DeviceSetComputeMode =
+      Lookup<nvmlDeviceSetComputeMode_fn>(handle_, {"nvmlDeviceSetComputeMode"});
   a.DeviceGetMigMode = Lookup<nvmlDeviceGetMigMode_fn>(handle_, {"nvmlDeviceGetMigMode"});
   a.DeviceGetTopologyCommonAncestor = Lookup<nvmlDeviceGetTopologyCommonAncestor_fn>(
       handle_, {"nvmlDeviceGetTopologyCommonAncestor"});

@@ -27,7 +27,8 @@ struct Api {
   nvmlDeviceGetPciInfo_fn DeviceGetPciInfo = nullptr;
   nvmlDeviceGetMemoryInfo_fn DeviceGetMemoryInfo = nullptr;
   nvmlDeviceGetCudaComputeCapability_fn DeviceGetCudaComputeCapability = nullptr;
-  nvmlDeviceGetBrand_fn DeviceGetBrand = nullptr;  // optional
+  nvmlDeviceGetBrand_fn DeviceGetBrand = nullptr;              // optional
+  nvmlDeviceSetComputeMode_fn DeviceSetComputeMode = nullptr;  // optional (gpu-kubelet-plugin)
   nvmlDeviceGetMigMode_fn DeviceGetMigMode = nullptr;
   nvmlDeviceGetTopologyCommonAncestor_fn DeviceGetTopologyCommonAncestor = nullptr;
   nvmlDeviceGetNvLinkState_fn DeviceGetNvLinkState = nullptr;

@@ -124,6 +124,11 @@ int Nvml::Brand(nvmlDevice_t device) const {
   return brand;
 }
 
+void Nvml::SetComputeMode(nvmlDevice_t device, int mode) const {
+  auto fn = Require(api().DeviceSetComputeMode, "nvmlDeviceSetComputeMode");
+  Check(fn(device, mode), "nvmlDeviceSetComputeMode");
+}
+
 bool Nvml::HasEvents() const {
   return api().EventSetCreate && api().EventSetWait && api().EventSetFree &&
          api().DeviceRegisterEvents && api().DeviceGetSupportedEventTypes;

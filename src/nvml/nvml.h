@@ -51,6 +51,8 @@ class Nvml {
   std::pair<int, int> ComputeCapability(nvmlDevice_t device) const;
   // nvmlBrandType_t; throws NvmlError (FUNCTION_NOT_FOUND on drivers without it).
   int Brand(nvmlDevice_t device) const;
+  // nvmlDeviceSetComputeMode (needs root); throws NvmlError.
+  void SetComputeMode(nvmlDevice_t device, int mode) const;
 
   // Events (the health monitor). HasEvents: the driver exports the event API at all.
   bool HasEvents() const;

@@ -223,6 +223,8 @@ typedef nvmlReturn_t (*nvmlDeviceGetMemoryInfo_fn)(nvmlDevice_t, nvmlMemory_t*);
 typedef nvmlReturn_t (*nvmlDeviceGetCudaComputeCapability_fn)(nvmlDevice_t, int*, int*);
 // nvmlBrandType_t: NVML_BRAND_UNKNOWN 0 … NVML_BRAND_TITAN_RTX 16 (device/brand.h names them).
 typedef nvmlReturn_t (*nvmlDeviceGetBrand_fn)(nvmlDevice_t, int*);
+// nvmlComputeMode_t: NVML_COMPUTEMODE_DEFAULT 0, _PROHIBITED 2, _EXCLUSIVE_PROCESS 3.
+typedef nvmlReturn_t (*nvmlDeviceSetComputeMode_fn)(nvmlDevice_t, int);
 typedef nvmlReturn_t (*nvmlDeviceGetMigMode_fn)(nvmlDevice_t, unsigned int*, unsigned int*);
 typedef nvmlReturn_t (*nvmlDeviceGetTopologyCommonAncestor_fn)(nvmlDevice_t, nvmlDevice_t,
                                                                nvmlGpuTopologyLevel_t*);
