@@ -20,6 +20,7 @@
 #include "dra/health_stream.h"
 #include "dra/kubelet_services.h"
 #include "dra/node.h"
+#include "dra/node_sharing.h"
 #include "dra/observability.h"
 #include "dra/preparer.h"
 #include "dra/slice_publisher.h"
@@ -179,8 +180,9 @@ int RunDraPlugin(const Options& options) {
   health::HealthMonitor monitor(node.nvml, Watched(node), health, health_settings, metrics.health);
   monitor.Start();
 
+  NodeSharing sharing(node.nvml, options.MpsRoot(), options.container_driver_root);
   Preparer preparer({options.node_name, options.CheckpointPath(), ReadBootId()}, node.devices,
-                    ClaimSpecs(node.gpu_spec, options.cdi_root), *client, health.get());
+                    ClaimSpecs(node.gpu_spec, options.cdi_root), *client, health.get(), &sharing);
   preparer.Restore();
 
   RegistrationStatus registration;

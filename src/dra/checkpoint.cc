@@ -56,7 +56,41 @@ PreparedClaim ClaimFromJson(const std::string& uid, const Json& value) {
                              device.value("shareID", ""),
                              Strings(device.value("cdiDeviceIDs", Json::array()))});
   }
+  const Json sharing = value.value("sharing", Json::object());
+  if (!sharing.is_object()) throw std::runtime_error("claim " + uid + ": sharing is not an object");
+  const Json timeslices = sharing.value("timeslices", Json::object());
+  for (auto it = timeslices.begin(); it != timeslices.end() && timeslices.is_object(); ++it) {
+    claim.sharing.timeslices[it.key()] = it.value().get<int>();
+  }
+  if (sharing.contains("mps")) {
+    const Json& mps = sharing["mps"];
+    if (!mps.is_object()) throw std::runtime_error("claim " + uid + ": mps is not an object");
+    MpsDaemonState daemon;
+    daemon.uuids = Strings(mps.value("uuids", Json::array()));
+    const Json pinned = mps.value("pinnedMiB", Json::object());
+    for (auto it = pinned.begin(); it != pinned.end() && pinned.is_object(); ++it) {
+      daemon.pinned_mib[it.key()] = it.value().get<unsigned long long>();
+    }
+    if (mps.contains("activeThreadPercentage")) {
+      daemon.active_thread_percentage = mps["activeThreadPercentage"].get<int>();
+    }
+    claim.sharing.mps = std::move(daemon);
+  }
   return claim;
+}
+
+Json SharingToJson(const ClaimSharingState& sharing) {
+  Json out = Json::object();
+  if (!sharing.timeslices.empty()) out["timeslices"] = sharing.timeslices;
+  if (sharing.mps) {
+    Json mps = {{"uuids", sharing.mps->uuids}, {"pinnedMiB", Json::object()}};
+    for (const auto& [uuid, mib] : sharing.mps->pinned_mib) mps["pinnedMiB"][uuid] = mib;
+    if (sharing.mps->active_thread_percentage) {
+      mps["activeThreadPercentage"] = *sharing.mps->active_thread_percentage;
+    }
+    out["mps"] = std::move(mps);
+  }
+  return out;
 }
 
 }  // namespace
@@ -85,6 +119,7 @@ std::string SerializeCheckpoint(const Checkpoint& checkpoint) {
                    {"name", claim.name},
                    {"state", StateName(claim.state)},
                    {"devices", devices}};
+    if (!claim.sharing.empty()) claims[uid]["sharing"] = SharingToJson(claim.sharing);
   }
   const std::string data = Json{{"bootID", checkpoint.boot_id}, {"claims", claims}}.dump();
   const Json envelope = {{"kind", kKind},

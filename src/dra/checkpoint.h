@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,10 +27,27 @@ struct PreparedDevice {
   bool operator==(const PreparedDevice&) const = default;
 };
 
+// The MPS control daemon of a claim: what it was started with, to start it again after a restart.
+struct MpsDaemonState {
+  std::vector<std::string> uuids;                        // the GPUs it serves, in claim order
+  std::map<std::string, unsigned long long> pinned_mib;  // by UUID
+  std::optional<int> active_thread_percentage;
+  bool operator==(const MpsDaemonState&) const = default;
+};
+
+// What a claim's sharing configuration changed on the node, for unprepare to undo.
+struct ClaimSharingState {
+  std::map<std::string, int> timeslices;  // GPU UUID -> the timeslice set on it
+  std::optional<MpsDaemonState> mps;
+  bool empty() const { return timeslices.empty() && !mps; }
+  bool operator==(const ClaimSharingState&) const = default;
+};
+
 struct PreparedClaim {
   std::string uid, ns, name;  // ns and name are empty for a claim rebuilt from its CDI spec
   ClaimState state = ClaimState::kPrepareStarted;
   std::vector<PreparedDevice> devices;
+  ClaimSharingState sharing;
   bool operator==(const PreparedClaim&) const = default;
 };
 

@@ -29,10 +29,12 @@ ClaimSpecs::ClaimSpecs(const cdi::Spec& gpu_spec, std::string dir)
 }
 
 cdi::Spec ClaimSpecs::Build(const std::string& claim_uid,
-                            const std::vector<std::pair<std::string, std::string>>& devices) const {
+                            const std::vector<std::pair<std::string, std::string>>& devices,
+                            const cdi::ContainerEdits& extra) const {
   cdi::Spec spec;
   spec.kind = kClaimCdiKind;
   spec.edits = common_;
+  spec.edits.Merge(extra);
   for (const auto& [name, uuid] : devices) {
     auto it = device_edits_.find(uuid);
     if (it == device_edits_.end()) {

@@ -25,8 +25,10 @@ class ClaimSpecs {
 
   // `devices`: (published device name, UUID). Throws std::runtime_error for a UUID the GPU spec
   // lacks.
+  // `extra`: edits for every container of the claim (its MPS daemon's pipe and shm).
   cdi::Spec Build(const std::string& claim_uid,
-                  const std::vector<std::pair<std::string, std::string>>& devices) const;
+                  const std::vector<std::pair<std::string, std::string>>& devices,
+                  const cdi::ContainerEdits& extra = {}) const;
   std::string PathOf(const std::string& claim_uid) const;
   // Atomic write (common/fs.h); throws FsError.
   void Write(const std::string& claim_uid, const cdi::Spec& spec) const;

@@ -13,6 +13,8 @@ std::string Options::RegistrationSocket() const {
 }
 std::string Options::CheckpointPath() const { return DriverDir() + "/checkpoint.json"; }
 
+std::string Options::MpsRoot() const { return DriverDir() + "/mps"; }
+
 ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
                                    const flags::EnvLookup& env) {
   flags::FlagSet set = config::DraPluginSettings().MakeFlagSet();

@@ -37,6 +37,7 @@ struct Options {
   std::string DraSocket() const;           // <driver dir>/dra.sock
   std::string RegistrationSocket() const;  // <registrar dir>/gpu.nvidia.com-reg.sock
   std::string CheckpointPath() const;      // <driver dir>/checkpoint.json
+  std::string MpsRoot() const;             // <driver dir>/mps: claims' MPS daemons
 };
 
 struct ParsedCommandLine {

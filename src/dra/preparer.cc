@@ -7,10 +7,13 @@
 #include <cstdlib>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "common/fs.h"
 #include "common/log.h"
+#include "dra/sharing.h"
+#include "dra/sharing_control.h"
 #include "health/health_registry.h"
 #include "kube/api.h"
 
@@ -40,12 +43,13 @@ void CrashPoint(const char* step) {
 }
 
 Preparer::Preparer(PreparerConfig config, std::vector<Device> devices, ClaimSpecs specs,
-                   kube::Api& api, const health::HealthRegistry* health)
+                   kube::Api& api, const health::HealthRegistry* health, SharingControl* sharing)
     : config_(std::move(config)),
       devices_(std::move(devices)),
       specs_(std::move(specs)),
       api_(api),
-      health_(health) {}
+      health_(health),
+      sharing_(sharing) {}
 
 void Preparer::Restore() {
   CheckpointLoad load = LoadCheckpoint(config_.checkpoint_path);
@@ -100,6 +104,49 @@ void Preparer::Restore() {
     Save();
   } catch (const std::exception& failure) {
     LOG_ERROR("Cannot write the checkpoint: {}", failure.what());
+  }
+  // The daemons died with the previous process's container; their pods expect them back.
+  for (const auto& [uid, claim] : Snapshot().claims) {
+    if (!claim.sharing.mps || claim.state != ClaimState::kPrepareCompleted || !sharing_) continue;
+    if (sharing_->MpsAnswers(uid)) continue;
+    try {
+      sharing_->StartMps(uid, *claim.sharing.mps);
+      LOG_INFO("Started the MPS control daemon of prepared claim {} again", uid);
+    } catch (const std::exception& failure) {
+      LOG_ERROR("Cannot start the MPS control daemon of prepared claim {} again: {}", uid,
+                failure.what());
+    }
+  }
+}
+
+std::string Preparer::ApplySharing(const std::string& uid, const ClaimSharingState& state) {
+  if (state.empty()) return "";
+  if (sharing_ == nullptr) return "this plugin cannot apply sharing configurations";
+  try {
+    for (const auto& [gpu_uuid, timeslice] : state.timeslices) {
+      sharing_->SetTimeSlice(gpu_uuid, timeslice);
+    }
+    if (state.mps) sharing_->StartMps(uid, *state.mps);
+  } catch (const std::exception& failure) {
+    UndoSharing(uid, state);
+    return std::string("cannot apply the claim's sharing configuration: ") + failure.what();
+  }
+  return "";
+}
+
+void Preparer::UndoSharing(const std::string& uid, const ClaimSharingState& state) {
+  if (state.empty() || sharing_ == nullptr) return;
+  if (state.mps) {
+    const std::string problem = sharing_->StopMps(uid, *state.mps);
+    if (!problem.empty()) LOG_WARNING("Claim {}: {}", uid, problem);
+  }
+  for (const auto& [gpu_uuid, timeslice] : state.timeslices) {
+    if (timeslice == 0) continue;
+    try {
+      sharing_->SetTimeSlice(gpu_uuid, 0);
+    } catch (const std::exception& failure) {
+      LOG_WARNING("Claim {}: cannot reset the timeslice of {}: {}", uid, gpu_uuid, failure.what());
+    }
   }
 }
 
@@ -194,16 +241,23 @@ Preparer::Outcome Preparer::PrepareLocked(const ClaimRef& claim) {
     }
   }
   std::vector<AllocatedDevice> allocated;
+  std::vector<ConfigEntry> configs;
+  const std::string which = "ResourceClaim " + claim.ns + "/" + claim.name;
   try {
-    allocated = AllocatedDevices(api_.Get(ClaimPath(claim.ns, claim.name)), claim, kDriverName,
-                                 config_.node_name);
+    const nlohmann::json object = api_.Get(ClaimPath(claim.ns, claim.name));
+    allocated = AllocatedDevices(object, claim, kDriverName, config_.node_name);
+    try {
+      configs = ClaimConfigs(object, kDriverName);
+    } catch (const ClaimError& error) {
+      return {{}, which + ": " + error.what()};
+    }
   } catch (const ClaimError& error) {
     return {{}, error.what()};
   } catch (const std::exception& failure) {
-    return {{},
-            "cannot read ResourceClaim " + claim.ns + "/" + claim.name + ": " +
-                DescribeApiFailure(failure)};
+    return {{}, "cannot read " + which + ": " + DescribeApiFailure(failure)};
   }
+  ClaimSharingState sharing;
+  std::optional<MpsSettings> mps;  // one daemon per claim: its devices share one mpsConfig
   // One entry per device; a device listed for several requests is prepared once.
   std::vector<PreparedDevice> prepared;
   std::vector<std::pair<std::string, std::string>> spec_devices;  // (name, UUID)
@@ -233,6 +287,25 @@ Preparer::Outcome Preparer::PrepareLocked(const ClaimRef& claim) {
       same->requests.push_back(result.request);
       continue;
     }
+    try {
+      const Sharing wanted = SharingFor(configs, result.request, device->mig);
+      if (wanted.strategy == Strategy::kTimeSlicing && !device->mig) {
+        sharing.timeslices[device->uuid] = wanted.timeslice;  // MIG devices always time-slice
+      } else if (wanted.strategy == Strategy::kMps) {
+        if (device->mig) {
+          throw ClaimError("MPS sharing of MIG devices is not supported (device " + device->name +
+                           ")");
+        }
+        if (mps && !(*mps == wanted.mps)) {
+          throw ClaimError("the MPS devices of one claim share one daemon and need one mpsConfig");
+        }
+        mps = wanted.mps;
+        if (!sharing.mps) sharing.mps.emplace();
+        sharing.mps->uuids.push_back(device->uuid);
+      }
+    } catch (const ClaimError& error) {
+      return {{}, which + ": " + error.what()};
+    }
     prepared.push_back({{result.request},
                         result.pool,
                         result.device,
@@ -240,6 +313,17 @@ Preparer::Outcome Preparer::PrepareLocked(const ClaimRef& claim) {
                         {CdiDeviceId(claim.uid, result.device)}});
     spec_devices.emplace_back(device->name, device->uuid);
     resolved.push_back(device);
+  }
+  if (sharing.mps) {
+    try {
+      sharing.mps->pinned_mib = PinnedLimitsMiB(*mps, sharing.mps->uuids);
+    } catch (const ClaimError& error) {
+      return {{}, which + ": " + error.what()};
+    }
+    sharing.mps->active_thread_percentage = mps->active_thread_percentage;
+  }
+  if (!sharing.empty() && sharing_ == nullptr) {
+    return {{}, which + " asks for time-slicing or MPS, which this plugin cannot apply"};
   }
   {
     std::lock_guard lock(mutex_);
@@ -250,7 +334,7 @@ Preparer::Outcome Preparer::PrepareLocked(const ClaimRef& claim) {
       }
     }
     checkpoint_.claims[claim.uid] = {claim.uid, claim.ns, claim.name, ClaimState::kPrepareStarted,
-                                     prepared};
+                                     prepared,  sharing};
   }
   auto forget = [&](const std::string& why) -> Outcome {
     {
@@ -270,9 +354,16 @@ Preparer::Outcome Preparer::PrepareLocked(const ClaimRef& claim) {
     return forget(std::string("cannot write the checkpoint: ") + failure.what());
   }
   CrashPoint("prepare-started");
+  if (std::string failure = ApplySharing(claim.uid, sharing); !failure.empty()) {
+    return forget(failure);
+  }
+  CrashPoint("prepare-sharing-applied");
   try {
-    specs_.Write(claim.uid, specs_.Build(claim.uid, spec_devices));
+    const cdi::ContainerEdits extra =
+        sharing.mps ? sharing_->MpsEdits(claim.uid) : cdi::ContainerEdits{};
+    specs_.Write(claim.uid, specs_.Build(claim.uid, spec_devices, extra));
   } catch (const std::exception& failure) {
+    UndoSharing(claim.uid, sharing);
     return forget(std::string("cannot write the claim's CDI spec: ") + failure.what());
   }
   CrashPoint("prepare-cdi-written");
@@ -319,6 +410,9 @@ std::string Preparer::UnprepareLocked(const ClaimRef& claim) {
     if (it == checkpoint_.claims.end()) return "";
     removed = it->second;
   }
+  // Best effort: a daemon that cannot be stopped must not keep the pod from terminating.
+  UndoSharing(claim.uid, removed.sharing);
+  CrashPoint("unprepare-sharing-undone");
   try {
     specs_.Remove(claim.uid);
   } catch (const std::exception& failure) {

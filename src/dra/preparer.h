@@ -26,6 +26,8 @@ class HealthRegistry;
 
 namespace nvdp::dra {
 
+class SharingControl;
+
 struct PreparerConfig {
   std::string node_name;  // the pool
   std::string checkpoint_path;
@@ -35,13 +37,15 @@ struct PreparerConfig {
 class Preparer {
  public:
   // `health`: the health monitor's marks, checked before a device is prepared; null: only what
-  // discovery found at start counts.
+  // discovery found at start counts. `sharing`: applies claims' sharing configurations; null:
+  // a claim asking for time-slicing or MPS fails.
   Preparer(PreparerConfig config, std::vector<Device> devices, ClaimSpecs specs, kube::Api& api,
-           const health::HealthRegistry* health = nullptr);
+           const health::HealthRegistry* health = nullptr, SharingControl* sharing = nullptr);
 
   // Loads the checkpoint. One that is unreadable, corrupt, of an unknown version or of another
   // boot is moved aside (logged) and the prepared claims are rebuilt from the CDI specs on disk;
-  // the API server fills in their names at the next Reconcile. Never throws.
+  // the API server fills in their names at the next Reconcile. MPS daemons of prepared claims
+  // that do not answer are started again. Never throws.
   void Restore();
 
   struct Outcome {
@@ -73,12 +77,17 @@ class Preparer {
   Outcome PrepareLocked(const ClaimRef& claim);
   std::string UnprepareLocked(const ClaimRef& claim);
   void ForgetIdleLock(const std::string& uid);
+  // Sets what `state` asks on the node; "" or the error (what was set is undone).
+  std::string ApplySharing(const std::string& uid, const ClaimSharingState& state);
+  // Best effort: resets timeslices, stops the MPS daemon; failures are logged.
+  void UndoSharing(const std::string& uid, const ClaimSharingState& state);
 
   PreparerConfig config_;
   std::vector<Device> devices_;
   ClaimSpecs specs_;
   kube::Api& api_;
   const health::HealthRegistry* health_;
+  SharingControl* sharing_;
 
   mutable std::mutex mutex_;  // checkpoint_ and claim_locks_; never held across I/O
   Checkpoint checkpoint_;
@@ -89,8 +98,8 @@ class Preparer {
 };
 
 // NVDP_DRA_CRASH_AT=<step>: the process _exits at that step (tests of crash consistency). Steps:
-// prepare-started, prepare-cdi-written, prepare-completed, unprepare-cdi-removed,
-// unprepare-completed.
+// prepare-started, prepare-sharing-applied, prepare-cdi-written, prepare-completed,
+// unprepare-sharing-undone, unprepare-cdi-removed, unprepare-completed.
 void CrashPoint(const char* step);
 
 }  // namespace nvdp::dra

@@ -24,7 +24,9 @@ std::vector<std::string> Control::Environment() const {
 void Control::StartDaemon() const {
   SubprocessResult result;
   try {
-    result = RunSubprocess({tool_, {"-d"}, Environment(), "", timeout_});
+    std::vector<std::string> env = Environment();
+    if (!visible_devices_.empty()) env.push_back("CUDA_VISIBLE_DEVICES=" + visible_devices_);
+    result = RunSubprocess({tool_, {"-d"}, env, "", timeout_});
   } catch (const std::system_error& error) {
     throw MpsError(std::string("failed to start the MPS control daemon: ") + error.what());
   }

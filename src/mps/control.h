@@ -6,6 +6,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nvdp::mps {
@@ -29,6 +30,8 @@ class Control {
 
   // CUDA_MPS_PIPE_DIRECTORY and CUDA_MPS_LOG_DIRECTORY, nothing else.
   std::vector<std::string> Environment() const;
+  // The daemon started by StartDaemon sees only these GPUs (CUDA_VISIBLE_DEVICES); "": all.
+  void set_visible_devices(std::string devices) { visible_devices_ = std::move(devices); }
   // `nvidia-cuda-mps-control -d`, run to completion. Throws MpsError.
   void StartDaemon() const;
   // Sends one command; returns its stdout. Throws MpsError naming the command.
@@ -41,6 +44,7 @@ class Control {
  private:
   std::string tool_;
   ResourcePaths paths_;
+  std::string visible_devices_;
   std::chrono::milliseconds timeout_;
 };
 

@@ -109,7 +109,9 @@ std::string RelabelForContainers(const std::string& path) {
 ResourceDaemon::ResourceDaemon(DaemonPlan plan, const std::string& root, Tools tools)
     : plan_(std::move(plan)),
       tools_(std::move(tools)),
-      control_(tools_.mps_control, ResourcePaths(root, plan_.resource)) {}
+      control_(tools_.mps_control, ResourcePaths(root, plan_.resource)) {
+  control_.set_visible_devices(plan_.visible_devices);
+}
 
 ResourceDaemon::~ResourceDaemon() = default;
 

@@ -28,6 +28,9 @@ class ResourceDaemon {
   void Start();
   // Best effort: every step runs, failures are logged.
   void Stop();
+  // Takes over a daemon of these paths that an earlier process started (it answers): Stop quits it.
+  void Adopt() { daemon_started_ = true; }
+  const Control& control() const { return control_; }
 
   const DaemonPlan& plan() const { return plan_; }
 

@@ -26,6 +26,9 @@ struct DaemonPlan {
   std::vector<std::string> uuids;                // distinct GPUs, first-seen order
   std::vector<PinnedMemoryLimit> pinned_limits;  // device memory / replicas on it, NVML order
   std::optional<int> active_thread_percentage;   // 100 / the most replicas on one GPU
+  // The daemon's CUDA_VISIBLE_DEVICES; "": every GPU (the device plugin's daemons). With it,
+  // pinned_limits' index is a position in this list.
+  std::string visible_devices;
 };
 
 // Plans for every resource whose devices are replicas. Throws MpsError (control.h) when a GPU

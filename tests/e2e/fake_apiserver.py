@@ -167,8 +167,9 @@ class FakeApiServer:
         self.cond.notify_all()
         return obj
 
-    def add_claim(self, namespace, name, uid, devices, driver="gpu.nvidia.com", allocated=True):
-        """devices: [(request, pool, device)]; allocated=False leaves status.allocation out."""
+    def add_claim(self, namespace, name, uid, devices, driver="gpu.nvidia.com", allocated=True, config=None):
+        """devices: [(request, pool, device)]; allocated=False leaves status.allocation out;
+        config: status.allocation.devices.config entries, as the scheduler copies them."""
         with self.cond:
             self.rv += 1
             claim = {"apiVersion": "resource.k8s.io/v1", "kind": "ResourceClaim",
@@ -178,6 +179,8 @@ class FakeApiServer:
             if allocated:
                 claim["status"]["allocation"] = {"devices": {"results": [
                     {"request": r, "driver": driver, "pool": p, "device": d} for r, p, d in devices]}}
+                if config is not None:
+                    claim["status"]["allocation"]["devices"]["config"] = config
             self.claims[(namespace, name)] = claim
             self.cond.notify_all()
 

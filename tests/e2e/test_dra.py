@@ -50,14 +50,14 @@ class DraBase(E2ETest):
         self.boot_id.write_text("boot-1\n")
         self.checkpoint = self.plugins / DRIVER / "checkpoint.json"
 
-    def start(self, env=None, args=(), profile_name=None):
+    def start(self, env=None, args=(), profile_name=None, wrapper=()):
         self.faults = self.tmp / "faults"
         self.faults.touch()
         full_env = dict(os.environ, NVML_SIM_PROFILE=profile_name or self.profile_name,
                         NVDP_DRA_BOOT_ID_FILE=str(self.boot_id), NVML_SIM_EVENTS=str(self.faults))
         full_env.pop("LD_LIBRARY_PATH", None)
         full_env.update(env or {})
-        argv = [str(BIN / "gpu-kubelet-plugin"), "--node-name", NODE, "--container-driver-root", str(SIM_ROOT),
+        argv = [*wrapper, str(BIN / "gpu-kubelet-plugin"), "--node-name", NODE, "--container-driver-root", str(SIM_ROOT),
                 "--cdi-root", str(self.cdi), "--kubelet-registrar-directory-path", str(self.registry),
                 "--kubelet-plugins-directory-path", str(self.plugins), "--kubeconfig", self.kubeconfig,
                 "--claim-reconcile-interval", "300ms", *args]
@@ -76,9 +76,10 @@ class DraBase(E2ETest):
     def devices(self):
         return {d["name"]: d for s in self.slices() for d in s["spec"]["devices"]}
 
-    def claim(self, name, devices, uid=None, namespace="default"):
+    def claim(self, name, devices, uid=None, namespace="default", config=None):
         uid = uid or f"uid-{name}"
-        self.api.add_claim(namespace, name, uid, [(f"req-{i}", NODE, d) for i, d in enumerate(devices)])
+        self.api.add_claim(namespace, name, uid, [(f"req-{i}", NODE, d) for i, d in enumerate(devices)],
+                           config=config)
         return (namespace, name, uid)
 
     def spec_path(self, uid):

@@ -2,6 +2,7 @@
 #include "dra/preparer.h"
 
 #include "dra/health_stream.h"
+#include "dra/sharing_control.h"
 #include "health/health_registry.h"
 
 #include <gtest/gtest.h>
@@ -250,6 +251,121 @@ TEST(DraHealthListTest, EveryDeviceWithItsMarkAndABoundedMessage) {
   EXPECT_FALSE(list.back().healthy);  // the MIG device on GPU-0 shares its GPU's mark
   registry.MarkHealthy("GPU-0");
   EXPECT_TRUE(HealthList(devices, registry).back().healthy);
+}
+
+// Records what the preparer asks; StartMps fails while `fail_mps` is set.
+class FakeSharing : public SharingControl {
+ public:
+  void SetTimeSlice(const std::string& uuid, int timeslice) override {
+    timeslices[uuid] = timeslice;
+  }
+  void StartMps(const std::string& uid, const MpsDaemonState& daemon) override {
+    ++starts;
+    if (fail_mps) throw std::runtime_error("no daemon today");
+    running[uid] = daemon;
+  }
+  std::string StopMps(const std::string& uid, const MpsDaemonState&) override {
+    running.erase(uid);
+    return "";
+  }
+  bool MpsAnswers(const std::string& uid) override { return running.count(uid) > 0; }
+  cdi::ContainerEdits MpsEdits(const std::string& uid) const override {
+    cdi::ContainerEdits edits;
+    edits.env.push_back("CUDA_MPS_PIPE_DIRECTORY=/tmp/nvidia-mps");
+    edits.mounts.push_back({"/mps/" + uid + "/pipe", "/tmp/nvidia-mps", {}});
+    return edits;
+  }
+  std::map<std::string, int> timeslices;
+  std::map<std::string, MpsDaemonState> running;
+  int starts = 0;
+  bool fail_mps = false;
+};
+
+class SharingPreparerTest : public PreparerTest {
+ protected:
+  void WithSharing() {
+    preparer_ =
+        std::make_unique<Preparer>(PreparerConfig{"n1", dir_ / "checkpoint.json", "boot-1"}, Gpus(),
+                                   ClaimSpecs(GpuSpec(), dir_ / "cdi"), api_, nullptr, &sharing_);
+    preparer_->Restore();
+  }
+  ClaimRef AddShared(const std::string& name, const std::vector<std::string>& devices,
+                     const Json& sharing) {
+    ClaimRef ref = AddClaim(name, devices);
+    Json claim = *api_.Object(ClaimPath("ns", name));
+    claim["status"]["allocation"]["devices"]["config"] =
+        Json::array({{{"source", "FromClaim"},
+                      {"opaque",
+                       {{"driver", "gpu.nvidia.com"},
+                        {"parameters",
+                         {{"apiVersion", "resource.nvidia.com/v1beta1"},
+                          {"kind", "GpuConfig"},
+                          {"sharing", sharing}}}}}}});
+    api_.Put(ClaimPath("ns", name), claim);
+    return ref;
+  }
+  std::string Spec(const std::string& uid) {
+    std::ifstream in(dir_ / ("cdi/k8s.gpu.nvidia.com-claim_" + uid + ".json"));
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  FakeSharing sharing_;
+};
+
+TEST_F(SharingPreparerTest, TimeSlicingIsSetAndResetOnUnprepare) {
+  WithSharing();
+  const ClaimRef claim =
+      AddShared("ts", {"gpu-1", "gpu-2"},
+                {{"strategy", "TimeSlicing"}, {"timeSlicingConfig", {{"interval", "Long"}}}});
+  ASSERT_EQ(preparer_->Prepare(claim).error, "");
+  EXPECT_EQ(sharing_.timeslices, (std::map<std::string, int>{{"GPU-1", 3}, {"GPU-2", 3}}));
+  EXPECT_EQ(preparer_->Snapshot().claims.at("uid-ts").sharing.timeslices.size(), 2u);
+  ASSERT_EQ(preparer_->Unprepare(claim), "");
+  EXPECT_EQ(sharing_.timeslices, (std::map<std::string, int>{{"GPU-1", 0}, {"GPU-2", 0}}));
+}
+
+TEST_F(SharingPreparerTest, MpsDaemonPerClaimWithLimitsInItsSpecAndBackAfterRestart) {
+  WithSharing();
+  const ClaimRef claim = AddShared("mps", {"gpu-3", "gpu-4"},
+                                   {{"strategy", "MPS"},
+                                    {"mpsConfig",
+                                     {{"defaultActiveThreadPercentage", 25},
+                                      {"defaultPinnedDeviceMemoryLimit", "2Gi"},
+                                      {"defaultPerDevicePinnedMemoryLimit", {{"1", "1Gi"}}}}}});
+  ASSERT_EQ(preparer_->Prepare(claim).error, "");
+  const MpsDaemonState& daemon = sharing_.running.at("uid-mps");
+  EXPECT_EQ(daemon.uuids, (std::vector<std::string>{"GPU-3", "GPU-4"}));
+  EXPECT_EQ(daemon.pinned_mib,
+            (std::map<std::string, unsigned long long>{{"GPU-3", 2048}, {"GPU-4", 1024}}));
+  EXPECT_EQ(daemon.active_thread_percentage, 25);
+  EXPECT_NE(Spec("uid-mps").find("CUDA_MPS_PIPE_DIRECTORY=/tmp/nvidia-mps"), std::string::npos);
+  sharing_.running.clear();  // the daemon died with the old process
+  WithSharing();
+  EXPECT_EQ(sharing_.running.at("uid-mps"), daemon);  // started again from the checkpoint
+  ASSERT_EQ(preparer_->Unprepare(claim), "");
+  EXPECT_TRUE(sharing_.running.empty());
+}
+
+TEST_F(SharingPreparerTest, FailuresAreTheClaimsAndLeaveNothingBehind) {
+  WithSharing();
+  sharing_.fail_mps = true;
+  const ClaimRef claim = AddShared("bad", {"gpu-5"}, {{"strategy", "MPS"}});
+  EXPECT_EQ(preparer_->Prepare(claim).error,
+            "cannot apply the claim's sharing configuration: no daemon today");
+  EXPECT_FALSE(SpecExists("uid-bad"));
+  EXPECT_EQ(preparer_->PreparedClaims(), 0u);
+  const ClaimRef typo =
+      AddShared("typo", {"gpu-6"}, {{"strategy", "MPS"}, {"mpsConfg", Json::object()}});
+  EXPECT_EQ(preparer_->Prepare(typo).error,
+            "ResourceClaim ns/typo: config entry 0 (FromClaim) of driver gpu.nvidia.com: "
+            "sharing.mpsConfg: unknown field");
+  const ClaimRef mig = AddShared("mig", {"gpu-0-mig-1g5gb-19-0"}, {{"strategy", "MPS"}});
+  EXPECT_EQ(preparer_->Prepare(mig).error,
+            "ResourceClaim ns/mig: a GpuConfig cannot configure request r, which was allocated a "
+            "MIG device");
+  EXPECT_EQ(sharing_.starts, 1);
+  Reset();  // no SharingControl: the claim fails, it is not prepared unshared
+  EXPECT_EQ(preparer_->Prepare(AddShared("none", {"gpu-7"}, {{"strategy", "TimeSlicing"}})).error,
+            "ResourceClaim ns/none asks for time-slicing or MPS, which this plugin cannot apply");
 }
 
 }  // namespace
