@@ -111,6 +111,14 @@ const SettingsTable& DraPluginSettings() {
              {"30s"},
              "ours: how long the kubelet trusts a device health report (health_check_timeout_"
              "seconds); the complete list is sent again every third of it"},
+            {"device-taints",
+             {},
+             {"DEVICE_TAINTS"},
+             Kind::kBool,
+             {"false"},
+             "ours: also publish unhealthy devices with NoSchedule taints (gpu.nvidia.com/xid, "
+             "gpu.nvidia.com/gpu-lost, gpu.nvidia.com/unhealthy), removed when they recover; "
+             "slices then hold at most 64 devices"},
             {"dry-run",
              {},
              {"DRY_RUN"},

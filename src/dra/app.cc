@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 #include "common/log.h"
 #include "common/signals.h"
 #include "common/version.h"
+#include "dra/device_taints.h"
 #include "dra/health_stream.h"
 #include "dra/kubelet_services.h"
 #include "dra/node.h"
@@ -217,7 +219,15 @@ int RunDraPlugin(const Options& options) {
   }
 
   std::atomic<bool> stop{false};
-  SlicePublisher publisher(*client, options.node_name, DeviceChunks(node.devices));
+  // --device-taints: health marks become device taints; 64 devices a slice either way, so that a
+  // taint never moves devices between slices.
+  const std::size_t per_slice =
+      options.device_taints ? kMaxDevicesPerSliceWithTaints : kMaxDevicesPerSlice;
+  DeviceTaintTracker taints(node.devices);
+  std::uint64_t health_seen = health->version();
+  if (options.device_taints) taints.Update(health->Marks(), std::chrono::system_clock::now());
+  SlicePublisher publisher(*client, options.node_name,
+                           DeviceChunks(node.devices, per_slice, taints.taints()));
   // Sampled by the main loop (which alone restarts the servers); the HTTP thread reads copies.
   auto sample = [&] {
     DraStatus now;
@@ -302,6 +312,14 @@ int RunDraPlugin(const Options& options) {
     }
     grpc_health.SetServing(now.serving && now.registered && now.slices_synced &&
                            now.nvml_problem.empty());
+    if (options.device_taints && health->version() != health_seen) {
+      health_seen = health->version();
+      if (taints.Update(health->Marks(), std::chrono::system_clock::now())) {
+        LOG_INFO("Device taints changed ({} devices tainted); publishing the slices again",
+                 taints.taints().size());
+        publisher.SetChunks(DeviceChunks(node.devices, per_slice, taints.taints()));
+      }
+    }
     for (; syncs_seen < publisher.syncs(); ++syncs_seen) metrics.slice_syncs.Inc({"ok"});
     for (; failures_seen < publisher.failures(); ++failures_seen)
       metrics.slice_syncs.Inc({"error"});
@@ -332,6 +350,7 @@ int RunDraPlugin(const Options& options) {
   stop = true;
   stopping = true;
   health->Wake();
+  publisher.Wake();
   publishing.join();
   reconciling.join();
   registration_server.Stop();

@@ -46,6 +46,7 @@ ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args,
   o.health_probe_interval = std::chrono::duration_cast<std::chrono::milliseconds>(
       settings.Duration("health-probe-interval"));
   o.dry_run = settings.Bool("dry-run");
+  o.device_taints = settings.Bool("device-taints");
   o.output = settings.String("output");
   auto fail = [&](const std::string& message) {
     result.exit_code = 1;

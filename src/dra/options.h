@@ -32,6 +32,7 @@ struct Options {
   std::chrono::milliseconds health_probe_interval{5000};
   bool dry_run = false;
   std::string output = "yaml";
+  bool device_taints = false;
 
   std::string DriverDir() const;           // <plugins dir>/gpu.nvidia.com
   std::string DraSocket() const;           // <driver dir>/dra.sock

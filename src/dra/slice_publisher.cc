@@ -38,15 +38,27 @@ std::string SlicePath(const Json& slice) {
 SlicePublisher::SlicePublisher(kube::Api& api, std::string node_name, std::vector<Json> chunks)
     : api_(api), node_name_(std::move(node_name)), chunks_(std::move(chunks)) {}
 
+void SlicePublisher::SetChunks(std::vector<Json> chunks) {
+  {
+    std::lock_guard lock(chunks_mutex_);
+    chunks_ = std::move(chunks);
+  }
+  wake_ = true;
+}
+
 bool SlicePublisher::Matches(const Json& slice) const {
   if (!slice.contains("spec")) return false;
-  Pool pool{node_name_, node_uid_, generation_, chunks_.size()};
+  Pool pool{node_name_, node_uid_, generation_, published_.size()};
   const Json& spec = slice["spec"];
-  return std::any_of(chunks_.begin(), chunks_.end(),
+  return std::any_of(published_.begin(), published_.end(),
                      [&](const Json& chunk) { return spec == SliceSpec(pool, chunk); });
 }
 
 std::string SlicePublisher::SyncOnce() {
+  {
+    std::lock_guard lock(chunks_mutex_);
+    published_ = chunks_;
+  }
   if (node_uid_.empty()) {
     const Json node = api_.Get("/api/v1/nodes/" + node_name_);
     node_uid_ = node.value("metadata", Json::object()).value("uid", "");
@@ -64,7 +76,7 @@ std::string SlicePublisher::SyncOnce() {
   });
   for (const Json& slice : existing) generation_ = std::max(generation_, GenerationOf(slice));
   // As wanted: as many slices as chunks, each one of them (none twice) at the current generation.
-  bool wanted = existing.size() == chunks_.size() && generation_ > 0;
+  bool wanted = existing.size() == published_.size() && generation_ > 0;
   for (std::size_t i = 0; wanted && i < existing.size(); ++i) {
     wanted = Matches(existing[i]) &&
              std::none_of(existing.begin(), existing.begin() + static_cast<long>(i),
@@ -73,17 +85,17 @@ std::string SlicePublisher::SyncOnce() {
   if (wanted) return list["metadata"].value("resourceVersion", "");
 
   ++generation_;
-  Pool pool{node_name_, node_uid_, generation_, chunks_.size()};
-  for (std::size_t i = 0; i < chunks_.size(); ++i) {
+  Pool pool{node_name_, node_uid_, generation_, published_.size()};
+  for (std::size_t i = 0; i < published_.size(); ++i) {
     if (i < existing.size()) {
       Json slice = existing[i];
-      slice["spec"] = SliceSpec(pool, chunks_[i]);
+      slice["spec"] = SliceSpec(pool, published_[i]);
       api_.Update(SlicePath(slice), slice);  // 409 when changed since the list: listed again
     } else {
-      api_.Create(kResourceSlicesPath, NewSlice(pool, chunks_[i]));
+      api_.Create(kResourceSlicesPath, NewSlice(pool, published_[i]));
     }
   }
-  for (std::size_t i = chunks_.size(); i < existing.size(); ++i) {
+  for (std::size_t i = published_.size(); i < existing.size(); ++i) {
     const Json& metadata = existing[i]["metadata"];
     const Json options = {{"kind", "DeleteOptions"},
                           {"apiVersion", "v1"},
@@ -97,7 +109,7 @@ std::string SlicePublisher::SyncOnce() {
       if (error.status() != 404) throw;
     }
   }
-  LOG_INFO("Published {} ResourceSlices of pool {} (generation {})", chunks_.size(), node_name_,
+  LOG_INFO("Published {} ResourceSlices of pool {} (generation {})", published_.size(), node_name_,
            generation_);
   return list["metadata"].value("resourceVersion", "");
 }
@@ -129,13 +141,14 @@ void SlicePublisher::Run(const std::atomic<bool>& cancel,
   LogThrottle throttle(10);
   while (!cancel) {
     try {
+      wake_ = false;
       const std::string version = SyncOnce();
       synced_ = true;
       ++syncs_;
       backoff.Succeeded();
       throttle.Reset();
       if (on_published) on_published();
-      WatchUntilChanged(version, cancel);
+      WatchUntilChanged(version, wake_);
     } catch (const kube::ApiError& error) {
       if (error.status() == 410) continue;  // the watch expired: list again
       synced_ = false;

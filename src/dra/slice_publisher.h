@@ -2,12 +2,14 @@
 // lists the node's slices of this driver, updates, creates (generateName) and deletes (with uid
 // and resourceVersion preconditions) so that exactly the wanted slices exist with one pool
 // generation, then watches them and does it again whenever someone else changes or deletes one
-// (the kubelet deletes a node's slices at its start), after a dropped watch and after 410 Gone.
+// (the kubelet deletes a node's slices at its start), after a dropped watch and after 410 Gone,
+// and when the wanted slices change (SetChunks: device taints). Failures are retried with backoff.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -24,8 +26,13 @@ class SlicePublisher {
   // `chunks`: the spec.devices of each wanted slice (slices.h DeviceChunks).
   SlicePublisher(kube::Api& api, std::string node_name, std::vector<nlohmann::json> chunks);
 
-  // Until `cancel`. `on_published` is called after every sync that left the pool as wanted.
+  // Until `cancel` (then call Wake). `on_published` is called after every sync that left the
+  // pool as wanted.
   void Run(const std::atomic<bool>& cancel, const std::function<void()>& on_published = {});
+  // New wanted slices, published by Run soon. Thread-safe.
+  void SetChunks(std::vector<nlohmann::json> chunks);
+  // Ends Run's wait for watch events (a cancel, or new chunks).
+  void Wake() { wake_ = true; }
 
   // One list and sync; returns the list's resourceVersion. Throws what the API calls throw.
   std::string SyncOnce();
@@ -42,7 +49,10 @@ class SlicePublisher {
   kube::Api& api_;
   std::string node_name_;
   std::string node_uid_;
-  std::vector<nlohmann::json> chunks_;
+  std::mutex chunks_mutex_;
+  std::vector<nlohmann::json> chunks_;     // wanted; under chunks_mutex_
+  std::vector<nlohmann::json> published_;  // what the current sync publishes (Run's thread)
+  std::atomic<bool> wake_{false};
   long long generation_ = 0;
   std::set<std::string> deleted_;  // UIDs this process deleted: their DELETED events are expected
   std::atomic<bool> synced_{false};

@@ -26,22 +26,32 @@ Json AttributeJson(const Attribute& attribute) {
 
 }  // namespace
 
-Json DeviceJson(const Device& device) {
+Json DeviceJson(const Device& device, const std::vector<DeviceTaint>& taints) {
   Json attributes = Json::object();
   for (const auto& [name, attribute] : device.attributes)
     attributes[name] = AttributeJson(attribute);
   Json capacity = Json::object();
   for (const auto& [name, quantity] : device.capacity) capacity[name] = {{"value", quantity}};
-  return {{"name", device.name}, {"attributes", attributes}, {"capacity", capacity}};
+  Json out = {{"name", device.name}, {"attributes", attributes}, {"capacity", capacity}};
+  for (const DeviceTaint& taint : taints) {
+    out["taints"].push_back({{"key", taint.key},
+                             {"value", taint.value},
+                             {"effect", "NoSchedule"},
+                             {"timeAdded", taint.time_added}});
+  }
+  return out;
 }
 
-std::vector<Json> DeviceChunks(const std::vector<Device>& devices, std::size_t per_slice) {
+std::vector<Json> DeviceChunks(const std::vector<Device>& devices, std::size_t per_slice,
+                               const TaintsByDevice& taints) {
   std::vector<Json> chunks;
   per_slice = std::max<std::size_t>(per_slice, 1);
   for (std::size_t i = 0; i < devices.size(); i += per_slice) {
     Json chunk = Json::array();
     for (std::size_t j = i; j < std::min(devices.size(), i + per_slice); ++j) {
-      chunk.push_back(DeviceJson(devices[j]));
+      auto tainted = taints.find(devices[j].name);
+      chunk.push_back(tainted == taints.end() ? DeviceJson(devices[j])
+                                              : DeviceJson(devices[j], tainted->second));
     }
     chunks.push_back(std::move(chunk));
   }

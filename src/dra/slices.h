@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
@@ -12,14 +13,25 @@
 
 namespace nvdp::dra {
 
-inline constexpr std::size_t kMaxDevicesPerSlice = 128;  // the API server's limit
+inline constexpr std::size_t kMaxDevicesPerSlice = 128;           // the API server's limit
+inline constexpr std::size_t kMaxDevicesPerSliceWithTaints = 64;  // ... when devices have taints
 inline constexpr const char* kResourceSlicesPath = "/apis/resource.k8s.io/v1/resourceslices";
 
+// A device taint (effect NoSchedule): keeps new claims off the device.
+struct DeviceTaint {
+  std::string key;         // e.g. gpu.nvidia.com/xid
+  std::string value;       // e.g. 48
+  std::string time_added;  // RFC 3339; set by us so that the API server keeps it as written
+  bool operator==(const DeviceTaint&) const = default;
+};
+using TaintsByDevice = std::map<std::string, std::vector<DeviceTaint>>;  // by device name
+
 // One device as a slice's spec.devices entry.
-nlohmann::json DeviceJson(const Device& device);
-// The devices' entries, split into runs of at most `per_slice`.
+nlohmann::json DeviceJson(const Device& device, const std::vector<DeviceTaint>& taints = {});
+// The devices' entries, split into runs of at most `per_slice`, with their taints.
 std::vector<nlohmann::json> DeviceChunks(const std::vector<Device>& devices,
-                                         std::size_t per_slice = kMaxDevicesPerSlice);
+                                         std::size_t per_slice = kMaxDevicesPerSlice,
+                                         const TaintsByDevice& taints = {});
 
 struct Pool {
   std::string node_name;  // also the pool's name

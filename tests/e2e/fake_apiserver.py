@@ -28,6 +28,7 @@ PODS = re.compile(r"^/api/v1/namespaces/([^/]+)/pods/([^/]+)$")
 SLICES = re.compile(r"^/apis/resource\.k8s\.io/v1/resourceslices(?:/([^/]+))?$")
 CLAIMS = re.compile(r"^/apis/resource\.k8s\.io/v1/(?:namespaces/([^/]+)/)?resourceclaims(?:/([^/]+))?$")
 MAX_SLICE_DEVICES = 128
+MAX_SLICE_DEVICES_WITH_TAINTS = 64
 MAX_DEVICE_ATTRIBUTES_AND_CAPACITIES = 32
 NODEFEATURES = re.compile(r"^/apis/nfd\.k8s-sigs\.io/v1alpha1/namespaces/([^/]+)/nodefeatures(?:/([^/]+))?$")
 
@@ -396,6 +397,14 @@ class _Handler(BaseHTTPRequestHandler):
         devices = obj.get("spec", {}).get("devices", [])
         if len(devices) > MAX_SLICE_DEVICES:
             return f"spec.devices: Too many: {len(devices)}: must have at most {MAX_SLICE_DEVICES} items"
+        if any(d.get("taints") for d in devices) and len(devices) > MAX_SLICE_DEVICES_WITH_TAINTS:
+            return (f"spec.devices: Too many: {len(devices)}: must have at most "
+                    f"{MAX_SLICE_DEVICES_WITH_TAINTS} items when devices have taints")
+        for device in devices:
+            for taint in device.get("taints", []):
+                if not taint.get("key") or taint.get("effect") not in ("NoSchedule", "NoExecute") \
+                        or len(taint.get("value", "")) > 63:
+                    return f"spec.devices[{device.get('name')}].taints: Invalid value: {taint}"
         for device in devices:
             count = len(device.get("attributes", {})) + len(device.get("capacity", {}))
             if count > MAX_DEVICE_ATTRIBUTES_AND_CAPACITIES:

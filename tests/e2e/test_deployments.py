@@ -343,6 +343,11 @@ class DraChartTest(ChartRendering, unittest.TestCase):
         static = {c["metadata"]["name"]: c["spec"]["selectors"][0]["cel"]["expression"]
                   for c in yaml.safe_load_all((STATIC / "dra-deviceclasses.yaml").read_text())}
         self.assertEqual(classes, static)
+        self.assertNotIn("DEVICE_TAINTS", env)
+        tainting = self.template("--set", "dra.enabled=true", "--set", "devicePlugin.enabled=false",
+                                 "--set", "dra.deviceTaints=true")
+        plugin = next(o for o in tainting if o["kind"] == "DaemonSet" and "gpu-kubelet-plugin" in o["metadata"]["name"])
+        self.assertEqual(env_of(plugin["spec"]["template"]["spec"]["containers"][0])["DEVICE_TAINTS"], "true")
         no_classes = self.template("--set", "dra.enabled=true", "--set", "devicePlugin.enabled=false",
                                    "--set", "dra.deviceClasses=false")
         self.assertFalse([o for o in no_classes if o["kind"] == "DeviceClass"])

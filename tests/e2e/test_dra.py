@@ -328,6 +328,53 @@ class HealthStreamTest(DraBase):
         stream.close()
 
 
+class DeviceTaintsTest(DraBase):
+    """--device-taints: health marks as ResourceSlice device taints, removed on recovery."""
+
+    def taints(self):
+        return {name: d.get("taints", []) for name, d in self.devices().items()}
+
+    def xid(self, minor, code):
+        uuid = next(g["uuid"] for g in profile(self.profile_name)["gpus"] if g["minor"] == minor)
+        with open(self.faults, "a") as faults:
+            faults.write(f"xid {uuid} {code}\n")
+
+    def test_an_xid_taints_its_device_until_it_recovers(self):
+        plugin = self.start(args=["--device-taints", "--health-recovery-period", "1s",
+                                  "--health-probe-interval", "200ms"])
+        self.assertFalse(any(self.taints().values()))
+        generation = self.slices()[0]["spec"]["pool"]["generation"]
+        self.xid(5, 48)  # may recover
+        self.xid(3, 79)  # fallen off the bus: never recovers
+        tainted = wait_until(lambda: (t := self.taints()) and t["gpu-5"] and t["gpu-3"] and t, timeout=5)
+        xid = tainted["gpu-5"]
+        self.assertEqual([(t["key"], t["value"], t["effect"]) for t in xid], [("gpu.nvidia.com/xid", "48", "NoSchedule")])
+        self.assertRegex(xid[0]["timeAdded"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertIn("gpu.nvidia.com/gpu-lost", [t["key"] for t in tainted["gpu-3"]])
+        self.assertEqual([name for name, t in tainted.items() if t], ["gpu-3", "gpu-5"])
+        self.assertGreater(self.slices()[0]["spec"]["pool"]["generation"], generation)
+        recovered = wait_until(lambda: (t := self.taints()) and not t["gpu-5"] and t, timeout=10)
+        self.assertTrue(recovered["gpu-3"])  # a lost GPU stays tainted
+        plugin.wait_log("Device taints changed")
+
+    def test_a_failed_slice_update_is_retried(self):
+        plugin = self.start(args=["--device-taints"])
+        self.slices()
+        self.api.fail_next.extend([500, 500])
+        self.xid(2, 79)
+        wait_until(lambda: self.taints()["gpu-2"], timeout=10)
+        plugin.wait_log(r"Publishing ResourceSlices: .*retrying in \d+ ms")
+
+    def test_off_by_default(self):
+        self.start(args=["--health-probe-interval", "200ms"])
+        stream = self.kubelet().watch_health()
+        self.xid(4, 79)
+        stream.wait(lambda e: e["gpu-4"][0] == "UNHEALTHY", timeout=3)
+        time.sleep(0.5)
+        self.assertFalse(any(self.taints().values()))
+        stream.close()
+
+
 class RegistrationTest(DraBase):
     def test_get_info_lists_v1_first_and_the_kubelet_picks_it(self):
         self.start()
