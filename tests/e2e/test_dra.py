@@ -20,8 +20,8 @@ from harness import BIN, SIM_ROOT, E2ETest, LoggedProcess, profile
 
 NODE = "node-a"
 DRIVER = "gpu.nvidia.com"
-CRASH_STEPS = ["prepare-started", "prepare-cdi-written", "prepare-completed"]
-UNPREPARE_CRASH_STEPS = ["unprepare-cdi-removed", "unprepare-completed"]
+CRASH_STEPS = ["prepare-started", "prepare-sharing-applied", "prepare-cdi-written", "prepare-completed"]
+UNPREPARE_CRASH_STEPS = ["unprepare-sharing-undone", "unprepare-cdi-removed", "unprepare-completed"]
 
 
 def wait_until(predicate, timeout=10, interval=0.02):
@@ -645,10 +645,12 @@ class CheckpointTest(DraBase):
                 with self.assertRaises(Exception):
                     kubelet.unprepare([claim], timeout=10)
                 self.assertEqual(plugin.wait(5), 99)
-                self.assertFalse(self.spec_path(uid).exists())
+                # before the spec's removal only at the first step
+                self.assertEqual(self.spec_path(uid).exists(), step == "unprepare-sharing-undone")
                 plugin = self.start()
                 kubelet.wait_registered(count=2)
                 self.assertEqual(kubelet.unprepare([claim]), {uid: ""})
+                self.assertFalse(self.spec_path(uid).exists())
                 self.assertEqual(self.stored_claims(), {})
                 # the device can be prepared for another claim
                 other = self.claim(f"after-{step}", ["gpu-1"])

@@ -41,9 +41,9 @@ class SharingBase(DraBase):
         self.state = self.tmp / "nvml-sim-state"
         self.gpus = profile(self.profile_name)["gpus"]
 
-    def start_shared(self, **kwargs):
+    def start_shared(self, env=None, **kwargs):
         env = {"PATH": f"{self.bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-               "NVML_SIM_STATE": str(self.state)}
+               "NVML_SIM_STATE": str(self.state), **(env or {})}
         return self.start(env=env, **kwargs)
 
     def uuid(self, minor):
@@ -192,6 +192,24 @@ class MpsClaimTest(SharingBase):
         kubelet.wait_registered(count=2)
         self.assertEqual(float(self.control("uid-mps", "get_default_active_thread_percentage").stdout), 25)
         self.assertEqual(len([c for c in self.calls("nvidia-cuda-mps-control") if c["args"] == ["-d"]]), 2)
+        self.assertEqual(kubelet.unprepare([claim]), {"uid-mps": ""})
+        self.assertFalse(self.daemon_dir("uid-mps").exists())
+
+    def test_a_crash_after_the_daemon_started_is_repaired_by_the_next_prepare(self):
+        plugin = self.start_shared(env={"NVDP_DRA_CRASH_AT": "prepare-sharing-applied"},
+                                   wrapper=("unshare", "--mount", "--propagation", "private"))
+        kubelet = self.kubelet()
+        kubelet.wait_registered()
+        claim = self.claim("mps", ["gpu-5", "gpu-6"], config=[gpu_config(self.MPS)])
+        with self.assertRaises(Exception):
+            kubelet.prepare([claim])
+        self.assertEqual(plugin.wait(), 99)
+        self.assertEqual(self.stored_claims()["uid-mps"]["state"], "PrepareStarted")
+        self.start_private()
+        kubelet.wait_registered(count=2)
+        self.assertEqual(kubelet.prepare([claim])["uid-mps"]["error"], "")  # the running daemon is kept
+        self.assertEqual(len([c for c in self.calls("nvidia-cuda-mps-control") if c["args"] == ["-d"]]), 1)
+        self.assertIn("CUDA_MPS_PIPE_DIRECTORY=/tmp/nvidia-mps", self.spec("uid-mps")["containerEdits"]["env"])
         self.assertEqual(kubelet.unprepare([claim]), {"uid-mps": ""})
         self.assertFalse(self.daemon_dir("uid-mps").exists())
 
