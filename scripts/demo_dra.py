@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """make demo's DRA part: gpu-kubelet-plugin on the simulated node with the tests' fake API server
 (HTTPS) and DRA kubelet emulator (unix sockets): the ResourceSlice it publishes, a claim for two
-GPUs prepared (CDI IDs and the device nodes they resolve to), a restart with a corrupt checkpoint
+GPUs prepared (CDI IDs and the device nodes they resolve to), a time-sliced claim shared by two pods
+(the compute mode and timeslice the simulated GPU got), a restart with a corrupt checkpoint
 that keeps the claim, an XID reaching the kubelet's health stream, and the unprepare. Leaves
 nothing behind."""
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +39,9 @@ def main():
     api = FakeApiServer().start()
     api.set_label(NODE, "kubernetes.io/hostname", NODE)
     (work / "faults").touch()
-    env = dict(os.environ, NVML_SIM_PROFILE=profile, NVML_SIM_EVENTS=str(work / "faults"))
+    env = dict(os.environ, NVML_SIM_PROFILE=profile, NVML_SIM_EVENTS=str(work / "faults"),
+               NVML_SIM_STATE=str(work / "gpu-settings"),
+               PATH=f"{SIM_ROOT / 'usr' / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}")
     env.pop("LD_LIBRARY_PATH", None)
     argv = [str(BIN / "gpu-kubelet-plugin"), "--node-name", NODE, "--container-driver-root", str(SIM_ROOT),
             "--cdi-root", str(work / "cdi"), "--kubelet-registrar-directory-path", str(work / "registry"),
@@ -92,6 +96,28 @@ def main():
         api.add_claim("default", "second", "8d1b-demo", [("gpus", NODE, "gpu-1")])
         say(f"a second claim for gpu-1: {kubelet.prepare([other])['8d1b-demo']['error']}")
 
+        bold("A claim for gpu-2 shared by two pods, time-sliced (GpuConfig, interval Long)")
+        shared = ("default", "shared", "5a7e-demo")
+        api.add_claim("default", "shared", "5a7e-demo", [("gpu", NODE, "gpu-2")], config=[
+            {"source": "FromClaim", "requests": ["gpu"],
+             "opaque": {"driver": "gpu.nvidia.com", "parameters": {
+                 "apiVersion": "resource.nvidia.com/v1beta1", "kind": "GpuConfig",
+                 "sharing": {"strategy": "TimeSlicing", "timeSlicingConfig": {"interval": "Long"}}}}}])
+        for pod in ("pod-a", "pod-b"):  # the kubelet prepares it for the first; the second gets the same
+            devices = kubelet.prepare([shared])["5a7e-demo"]["devices"]
+            say(f"{pod}: {[d['cdi'][0] for d in devices]}")
+        shown = subprocess.run([str(BIN / "nvml-sim"), "show", profile], env=env, capture_output=True,
+                               text=True, check=True).stdout
+        set_lines = shown[shown.index("Set by programs"):].split("\n\n")[0].splitlines()[1:]
+        say("the simulated GPU (nvml-sim show, NVML_SIM_STATE):")
+        say("\n".join(set_lines))
+        broken = ("default", "typo", "7b1d-demo")
+        api.add_claim("default", "typo", "7b1d-demo", [("gpu", NODE, "gpu-4")], config=[
+            {"source": "FromClaim", "opaque": {"driver": "gpu.nvidia.com", "parameters": {
+                "apiVersion": "resource.nvidia.com/v1beta1", "kind": "GpuConfig",
+                "sharing": {"strategy": "MPS", "mpsConfig": {"defaultActiveThreadPercent": 50}}}}}])
+        say(f"a claim with a typo: {kubelet.prepare([broken])['7b1d-demo']['error']}")
+
         bold("Restart with a corrupt checkpoint: the plugin moves it aside and rebuilds from the CDI specs")
         plugin.stop()
         (work / "plugins" / "gpu.nvidia.com" / "checkpoint.json").write_text("{ not json")
@@ -116,8 +142,8 @@ def main():
         refused = kubelet.prepare([("default", "third", "c0ffee-demo")])["c0ffee-demo"]["error"]
         say(f"a claim for gpu-3: {refused}")
 
-        bold("The pod is gone: the kubelet unprepares the claim")
-        say(f"unprepare: {kubelet.unprepare([claim]) or 'ok'}")
+        bold("The pods are gone: the kubelet unprepares the claims")
+        say(f"unprepare: {kubelet.unprepare([claim, shared]) or 'ok'}")
         left = sorted(p.name for p in (work / "cdi").iterdir())
         say(f"CDI specs left: {left or 'none'}")
         plugin.stop()
@@ -130,7 +156,7 @@ def main():
             plugin.stop()
         api.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print("\nMore: docs/dra.md (flags, slices, the checkpoint, troubleshooting).")
+    print("\nMore: docs/dra.md (flags, slices, sharing, health and taints, the checkpoint, troubleshooting).")
 
 
 if __name__ == "__main__":

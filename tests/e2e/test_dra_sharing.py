@@ -4,12 +4,14 @@ PATH (they record their calls, sim/tools/fake_tools.h) and NVML_SIM_STATE record
 the GPUs (compute mode, timeslice)."""
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import unittest
 
-from harness import BIN, SIM_ROOT, profile
+import yaml
+from harness import BIN, REPO, SIM_ROOT, profile
 from test_dra import DRIVER, NODE, DraBase, wait_until
 
 API = "resource.nvidia.com/v1beta1"
@@ -86,6 +88,22 @@ class TimeSlicingTest(SharingBase):
         self.assertRegex(shown, rf"{self.uuid(1)}\s+timeslice\s+3")
         self.assertEqual(kubelet.unprepare([claim]), {"uid-ts": ""})
         self.assertEqual(self.settings()[self.uuid(1)]["timeslice"], "0")
+
+    def test_the_worked_example_of_the_docs(self):
+        text = (REPO / "docs" / "dra.md").read_text()
+        example = text[text.index("### A worked example"):]
+        objects = list(yaml.safe_load_all(re.search(r"```yaml\n(.*?)```", example, re.S).group(1)))
+        template = next(o for o in objects if o["kind"] == "ResourceClaimTemplate")
+        config = [dict(c, source="FromClaim") for c in template["spec"]["spec"]["devices"]["config"]]
+        pod = next(o for o in objects if o["kind"] == "Pod")
+        self.assertEqual(len(pod["spec"]["containers"]), 2)  # both containers use the one claim
+        self.start_shared()
+        kubelet = self.kubelet()
+        kubelet.wait_registered()
+        self.api.add_claim("default", "example", "uid-example", [("gpu", NODE, "gpu-0")], config=config)
+        claim = ("default", "example", "uid-example")
+        self.assertEqual(kubelet.prepare([claim])["uid-example"]["error"], "")
+        self.assertEqual(self.settings()[self.uuid(0)]["timeslice"], "3")
 
     def test_class_config_then_claim_config_per_request(self):
         self.start_shared()
