@@ -12,7 +12,6 @@ dra_kubelet.py, Python gRPC over the plugin's unix socket) and the tests' fake A
 Ratios are to the empty round trip's percentile of the same run.
 """
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -22,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 from dra_kubelet import DraKubelet  # noqa: E402
 from fake_apiserver import FakeApiServer, kubeconfig  # noqa: E402
-from harness import BIN, SIM_ROOT, LoggedProcess, profile as profile_of  # noqa: E402
+from harness import LoggedProcess, gpu_kubelet_plugin, profile as profile_of  # noqa: E402
 
 NODE = "bench-node"
 
@@ -34,12 +33,8 @@ def pct(values, p):
 
 def start(work, api, profile, extra=()):
     (work / "faults").touch()
-    env = dict(os.environ, NVML_SIM_PROFILE=profile, NVML_SIM_EVENTS=str(work / "faults"))
-    env.pop("LD_LIBRARY_PATH", None)
-    argv = [str(BIN / "gpu-kubelet-plugin"), "--node-name", NODE, "--container-driver-root", str(SIM_ROOT),
-            "--cdi-root", str(work / "cdi"), "--kubelet-registrar-directory-path", str(work / "registry"),
-            "--kubelet-plugins-directory-path", str(work / "plugins"),
-            "--kubeconfig", kubeconfig(work / "kubeconfig", api.url), *extra]
+    argv, env = gpu_kubelet_plugin(work, NODE, kubeconfig(work / "kubeconfig", api.url), profile,
+                                   work / "faults", args=extra)
     return LoggedProcess(argv, env, work / f"plugin-{time.monotonic_ns()}.log")
 
 
@@ -69,10 +64,17 @@ def main():
         kubelet.wait_registered()
         for i in range(8):
             api.add_claim("bench", f"c{i}", f"uid-c{i}", [("gpu", NODE, f"gpu-{i}")])
-        times = {"empty": [], "1 claim, 1 GPU": [], "8 claims, 1 GPU each": []}
+        # Time-sliced: nvmlDeviceSetComputeMode and one nvidia-smi (the simulator's fake) per GPU.
+        api.add_claim("bench", "ts", "uid-ts", [("gpu", NODE, "gpu-0")], config=[
+            {"source": "FromClaim", "opaque": {"driver": "gpu.nvidia.com", "parameters": {
+                "apiVersion": "resource.nvidia.com/v1beta1", "kind": "GpuConfig",
+                "sharing": {"strategy": "TimeSlicing", "timeSlicingConfig": {"interval": "Long"}}}}}])
+        times = {"empty": [], "1 claim, 1 GPU": [], "8 claims, 1 GPU each": [], "1 time-sliced claim, 1 GPU": []}
         claims = [("bench", f"c{i}", f"uid-c{i}") for i in range(8)]
+        batches = (("empty", []), ("1 claim, 1 GPU", claims[:1]), ("8 claims, 1 GPU each", claims),
+                   ("1 time-sliced claim, 1 GPU", [("bench", "ts", "uid-ts")]))
         for _ in range(args.rounds):
-            for name, batch in (("empty", []), ("1 claim, 1 GPU", claims[:1]), ("8 claims, 1 GPU each", claims)):
+            for name, batch in batches:
                 t0 = time.perf_counter()
                 result = kubelet.prepare(batch)
                 times[name].append((time.perf_counter() - t0) * 1e6)

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 from dra_kubelet import DraKubelet  # noqa: E402
 from fake_apiserver import FakeApiServer, kubeconfig  # noqa: E402
-from harness import BIN, SIM_ROOT, LoggedProcess, profile as profile_of  # noqa: E402
+from harness import BIN, SIM_ROOT, LoggedProcess, gpu_kubelet_plugin, profile as profile_of  # noqa: E402
 
 NODE = "demo-node"
 BOLD = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("", "")
@@ -39,14 +39,10 @@ def main():
     api = FakeApiServer().start()
     api.set_label(NODE, "kubernetes.io/hostname", NODE)
     (work / "faults").touch()
-    env = dict(os.environ, NVML_SIM_PROFILE=profile, NVML_SIM_EVENTS=str(work / "faults"),
-               NVML_SIM_STATE=str(work / "gpu-settings"),
-               PATH=f"{SIM_ROOT / 'usr' / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}")
-    env.pop("LD_LIBRARY_PATH", None)
-    argv = [str(BIN / "gpu-kubelet-plugin"), "--node-name", NODE, "--container-driver-root", str(SIM_ROOT),
-            "--cdi-root", str(work / "cdi"), "--kubelet-registrar-directory-path", str(work / "registry"),
-            "--kubelet-plugins-directory-path", str(work / "plugins"),
-            "--kubeconfig", kubeconfig(work / "kubeconfig", api.url)]
+    argv, env = gpu_kubelet_plugin(
+        work, NODE, kubeconfig(work / "kubeconfig", api.url), profile, work / "faults",
+        env={"NVML_SIM_STATE": str(work / "gpu-settings"),
+             "PATH": f"{SIM_ROOT / 'usr' / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}"})
     plugins = []
     kubelet = None
 

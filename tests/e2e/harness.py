@@ -33,6 +33,29 @@ def profile(name):
     return json.loads(out)
 
 
+def gpu_kubelet_plugin(work, node, kubeconfig_path, profile_name, faults, args=(), env=None, wrapper=()):
+    """argv and environment of gpu-kubelet-plugin on the simulator, its kubelet directories and
+    CDI root under `work` (registry/, plugins/, cdi/), XIDs from the `faults` file."""
+    full_env = dict(os.environ, NVML_SIM_PROFILE=profile_name, NVML_SIM_EVENTS=str(faults))
+    full_env.pop("LD_LIBRARY_PATH", None)
+    full_env.update(env or {})
+    argv = [*wrapper, str(BIN / "gpu-kubelet-plugin"), "--node-name", node, "--container-driver-root", str(SIM_ROOT),
+            "--cdi-root", str(work / "cdi"), "--kubelet-registrar-directory-path", str(work / "registry"),
+            "--kubelet-plugins-directory-path", str(work / "plugins"), "--kubeconfig", str(kubeconfig_path), *args]
+    return argv, full_env
+
+
+def fake_tools_bin(directory):
+    """A directory with copies of the simulated driver root's fake nvidia-smi and
+    nvidia-cuda-mps-control, recording every call they get (sim/tools/fake_tools.h); put it first
+    on PATH."""
+    directory.mkdir()
+    for tool in ("nvidia-smi", "nvidia-cuda-mps-control"):
+        shutil.copy2(SIM_ROOT / "usr" / "bin" / tool, directory / tool)
+    (directory / "nvidia-tools.calls.jsonl").touch()
+    return directory
+
+
 def monotonic_ms():
     return int(time.monotonic() * 1000)
 

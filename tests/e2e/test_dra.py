@@ -16,7 +16,7 @@ import grpc
 import yaml
 from dra_kubelet import DraKubelet
 from fake_apiserver import FakeApiServer, kubeconfig
-from harness import BIN, SIM_ROOT, E2ETest, LoggedProcess, profile
+from harness import BIN, SIM_ROOT, E2ETest, LoggedProcess, gpu_kubelet_plugin, profile
 
 NODE = "node-a"
 DRIVER = "gpu.nvidia.com"
@@ -53,14 +53,10 @@ class DraBase(E2ETest):
     def start(self, env=None, args=(), profile_name=None, wrapper=()):
         self.faults = self.tmp / "faults"
         self.faults.touch()
-        full_env = dict(os.environ, NVML_SIM_PROFILE=profile_name or self.profile_name,
-                        NVDP_DRA_BOOT_ID_FILE=str(self.boot_id), NVML_SIM_EVENTS=str(self.faults))
-        full_env.pop("LD_LIBRARY_PATH", None)
-        full_env.update(env or {})
-        argv = [*wrapper, str(BIN / "gpu-kubelet-plugin"), "--node-name", NODE, "--container-driver-root", str(SIM_ROOT),
-                "--cdi-root", str(self.cdi), "--kubelet-registrar-directory-path", str(self.registry),
-                "--kubelet-plugins-directory-path", str(self.plugins), "--kubeconfig", self.kubeconfig,
-                "--claim-reconcile-interval", "300ms", *args]
+        argv, full_env = gpu_kubelet_plugin(
+            self.tmp, NODE, self.kubeconfig, profile_name or self.profile_name, self.faults,
+            args=["--claim-reconcile-interval", "300ms", *args],
+            env={"NVDP_DRA_BOOT_ID_FILE": str(self.boot_id), **(env or {})}, wrapper=wrapper)
         plugin = LoggedProcess(argv, full_env, self.tmp / f"dra-{time.monotonic_ns()}.log")
         self._stops.append(plugin.stop)
         return plugin
@@ -734,7 +730,7 @@ class CheckpointTest(DraBase):
         data["addedLater"] = {"x": 1}
         data["claims"]["uid-future"]["extra"] = [1, 2]
         from_future = json.dumps(data)
-        import struct  # FNV-1a 64, as the plugin computes it
+        # FNV-1a 64, as the plugin computes it
         h = 0xcbf29ce484222325
         for b in from_future.encode():
             h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF

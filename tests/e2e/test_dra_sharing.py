@@ -11,7 +11,7 @@ import subprocess
 import unittest
 
 import yaml
-from harness import BIN, REPO, SIM_ROOT, profile
+from harness import BIN, REPO, fake_tools_bin, profile
 from test_dra import DRIVER, NODE, DraBase, wait_until
 
 API = "resource.nvidia.com/v1beta1"
@@ -35,11 +35,7 @@ def can_mount():
 class SharingBase(DraBase):
     def setUp(self):
         super().setUp()
-        self.bin = self.tmp / "bin"
-        self.bin.mkdir()
-        for tool in ("nvidia-smi", "nvidia-cuda-mps-control"):
-            shutil.copy2(SIM_ROOT / "usr" / "bin" / tool, self.bin / tool)
-        (self.bin / "nvidia-tools.calls.jsonl").touch()
+        self.bin = fake_tools_bin(self.tmp / "bin")
         self.state = self.tmp / "nvml-sim-state"
         self.gpus = profile(self.profile_name)["gpus"]
 

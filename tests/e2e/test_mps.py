@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from harness import BIN, GPU, SIM_ROOT, E2ETest, LoggedProcess, monotonic_ms, profile
+from harness import BIN, GPU, SIM_ROOT, E2ETest, LoggedProcess, fake_tools_bin, monotonic_ms, profile
 
 MPS_CONFIG = """version: v1
 sharing:
@@ -52,11 +52,7 @@ class Daemon(LoggedProcess):
 class MpsTest(E2ETest):
     def setUp(self):
         super().setUp()
-        self.bin = self.tmp / "bin"
-        self.bin.mkdir()
-        for tool in ("nvidia-smi", "nvidia-cuda-mps-control"):
-            shutil.copy2(SIM_ROOT / "usr" / "bin" / tool, self.bin / tool)
-        (self.bin / "nvidia-tools.calls.jsonl").touch()
+        self.bin = fake_tools_bin(self.tmp / "bin")
         self.mps = self.tmp / "mps"
         self.mps.mkdir()
         self.driver_root = SIM_ROOT
