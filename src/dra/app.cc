@@ -83,7 +83,8 @@ void AppendYaml(const Json& value, int indent, std::string& out) {
 }
 
 std::vector<Json> SlicesOf(const Options& options, const NodeDevices& node) {
-  const std::vector<Json> chunks = DeviceChunks(node.devices);
+  const std::vector<Json> chunks = DeviceChunks(
+      node.devices, options.device_taints ? kMaxDevicesPerSliceWithTaints : kMaxDevicesPerSlice);
   std::vector<Json> slices;
   for (const Json& chunk : chunks) {
     slices.push_back(NewSlice({options.node_name, "", 1, chunks.size()}, chunk));
@@ -105,6 +106,63 @@ std::vector<health::WatchedGpu> Watched(const NodeDevices& node) {
   }
   return gpus;
 }
+
+// The gauges sampled at each scrape, then the exposition text.
+std::string ScrapeMetrics(DraMetrics& metrics, const Preparer& preparer,
+                          const std::vector<Device>& devices, const health::HealthRegistry& health,
+                          bool registered) {
+  metrics.prepared.Replace({{{}, static_cast<double>(preparer.PreparedClaims())}});
+  double healthy = 0;
+  for (const Device& device : devices) {
+    const bool ok =
+        health.IsHealthy(device.gpu_uuid, device.mig ? device.uuid : "") && device.problem.empty();
+    healthy += ok ? 1 : 0;
+  }
+  metrics.devices.Replace(
+      {{{"Healthy"}, healthy}, {{"Unhealthy"}, static_cast<double>(devices.size()) - healthy}});
+  metrics.registered.Replace({{{}, registered ? 1.0 : 0.0}});
+  return metrics.Render();
+}
+
+// Serves the kubelet's sockets again when they are removed (a kubelet restart empties its
+// directories) and registers again after a refusal, with backoff (1 s doubling to 30 s).
+class KubeletSockets {
+ public:
+  KubeletSockets(const Options& options, SocketServer& dra, SocketServer& registration_server,
+                 RegistrationStatus& registration)
+      : options_(options),
+        dra_(dra),
+        registration_server_(registration_server),
+        registration_(registration) {}
+
+  // Throws what SocketServer::Start throws.
+  void Tend() {
+    if (dra_.SocketReplaced()) {
+      LOG_INFO("{} was removed; serving it again", options_.DraSocket());
+      dra_.Start();
+    }
+    if (registration_.TakeRefusals() > 0 && !refused_) {
+      refused_ = true;  // retried with a new socket after a backoff
+      next_ = std::chrono::steady_clock::now() + backoff_.Failed();
+    }
+    if (registration_.registered()) backoff_.Succeeded();
+    const bool due = refused_ && std::chrono::steady_clock::now() >= next_;
+    if (registration_server_.SocketReplaced() || due) {
+      LOG_INFO("Registering again on {}", options_.RegistrationSocket());
+      registration_server_.Start();
+      refused_ = false;
+    }
+  }
+
+ private:
+  const Options& options_;
+  SocketServer& dra_;
+  SocketServer& registration_server_;
+  RegistrationStatus& registration_;
+  Backoff backoff_ = Backoff::Doubling(milliseconds(1000), milliseconds(30000));
+  std::chrono::steady_clock::time_point next_ = std::chrono::steady_clock::time_point::min();
+  bool refused_ = false;
+};
 
 bool Pause(milliseconds delay, const std::atomic<bool>& stop) {
   const auto until = std::chrono::steady_clock::now() + delay;
@@ -253,19 +311,9 @@ int RunDraPlugin(const Options& options) {
         if (path == "/healthz") return HealthzResponse(status());
         if (path == "/readyz") return ReadyzResponse(status());
         if (path == options.metrics_path) {
-          metrics.prepared.Replace({{{}, static_cast<double>(preparer.PreparedClaims())}});
-          double healthy = 0;
-          for (const Device& device : node.devices) {
-            healthy += health->IsHealthy(device.gpu_uuid, device.mig ? device.uuid : "") &&
-                               device.problem.empty()
-                           ? 1
-                           : 0;
-          }
-          metrics.devices.Replace(
-              {{{"Healthy"}, healthy},
-               {{"Unhealthy"}, static_cast<double>(node.devices.size()) - healthy}});
-          metrics.registered.Replace({{{}, registration.registered() ? 1.0 : 0.0}});
-          return {200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render()};
+          return {
+              200, "text/plain; version=0.0.4; charset=utf-8",
+              ScrapeMetrics(metrics, preparer, node.devices, *health, registration.registered())};
         }
         return {404, "text/plain; charset=utf-8", "not found\n"};
       });
@@ -281,8 +329,9 @@ int RunDraPlugin(const Options& options) {
     LOG_ERROR("error starting gpu-kubelet-plugin: {}", error.what());
     return 1;
   }
-  long long syncs_seen = 0, failures_seen = 0;
-  std::thread publishing([&] { publisher.Run(stop); });
+  std::thread publishing([&] {
+    publisher.Run(stop, [&](bool ok) { metrics.slice_syncs.Inc({ok ? "ok" : "error"}); });
+  });
   std::thread reconciling([&] {
     LogThrottle throttle(10);
     while (Pause(options.reconcile_interval, stop)) {
@@ -298,9 +347,7 @@ int RunDraPlugin(const Options& options) {
   });
 
   int code = 0;
-  Backoff reregister = Backoff::Doubling(milliseconds(1000), milliseconds(30000));
-  auto next_registration = std::chrono::steady_clock::time_point::min();
-  bool refused = false;
+  KubeletSockets sockets(options, dra_server, registration_server, registration);
   while (true) {
     const std::optional<SignalAction> action = WaitForSignal(signals.get(), milliseconds(200));
     if (action == SignalAction::kExit) break;
@@ -320,26 +367,8 @@ int RunDraPlugin(const Options& options) {
         publisher.SetChunks(DeviceChunks(node.devices, per_slice, taints.taints()));
       }
     }
-    for (; syncs_seen < publisher.syncs(); ++syncs_seen) metrics.slice_syncs.Inc({"ok"});
-    for (; failures_seen < publisher.failures(); ++failures_seen)
-      metrics.slice_syncs.Inc({"error"});
     try {
-      // The kubelet's directories recreated (a kubelet restart): serve new sockets.
-      if (dra_server.SocketReplaced()) {
-        LOG_INFO("{} was removed; serving it again", options.DraSocket());
-        dra_server.Start();
-      }
-      if (registration.TakeRefusals() > 0 && !refused) {
-        refused = true;  // retried with a new socket after a backoff
-        next_registration = std::chrono::steady_clock::now() + reregister.Failed();
-      }
-      if (registration.registered()) reregister.Succeeded();
-      const bool due = refused && std::chrono::steady_clock::now() >= next_registration;
-      if (registration_server.SocketReplaced() || due) {
-        LOG_INFO("Registering again on {}", options.RegistrationSocket());
-        registration_server.Start();
-        refused = false;
-      }
+      sockets.Tend();
     } catch (const std::exception& error) {
       LOG_ERROR("Cannot serve the kubelet sockets again: {}", error.what());
       code = 1;

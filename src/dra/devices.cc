@@ -34,36 +34,32 @@ void AddGpuAttributes(const device::Inventory& inventory, const device::GpuInfo&
   if (gpu.numa_node) out[kNumaNodeAttribute] = Attribute::Int(*gpu.numa_node);
 }
 
-Device GpuDevice(const device::Inventory& inventory, std::size_t position) {
-  const device::GpuInfo& gpu = inventory.gpus[position];
+// What a GPU and its MIG devices share: the GPU's UUID, problem and attributes.
+Device DeviceOn(const device::Inventory& inventory, const device::GpuInfo& gpu, std::string name,
+                std::string uuid, bool mig) {
   Device device;
-  device.name = GpuDeviceName(gpu.minor);
-  device.uuid = gpu.uuid;
+  device.name = std::move(name);
+  device.mig = mig;
+  device.uuid = std::move(uuid);
   device.gpu_uuid = gpu.uuid;
-  device.gpu = position;
   device.problem = gpu.problem;
-  device.attributes["type"] = Attribute::String("gpu");
-  device.attributes["uuid"] = Attribute::String(gpu.uuid);
+  device.attributes["type"] = Attribute::String(mig ? "mig" : "gpu");
+  device.attributes["uuid"] = Attribute::String(device.uuid);
   AddGpuAttributes(inventory, gpu, device.attributes);
+  return device;
+}
+
+Device GpuDevice(const device::Inventory& inventory, const device::GpuInfo& gpu) {
+  Device device = DeviceOn(inventory, gpu, GpuDeviceName(gpu.minor), gpu.uuid, false);
   device.capacity["memory"] = Quantity(gpu.memory_bytes);
   return device;
 }
 
-Device MigDevice(const device::Inventory& inventory, std::size_t position,
+Device MigDevice(const device::Inventory& inventory, const device::GpuInfo& gpu,
                  const device::MigDeviceInfo& mig) {
-  const device::GpuInfo& gpu = inventory.gpus[position];
-  Device device;
-  device.name = MigDeviceName(gpu.minor, mig);
-  device.mig = true;
-  device.uuid = mig.uuid;
-  device.gpu_uuid = gpu.uuid;
-  device.gpu = position;
-  device.problem = gpu.problem;
-  device.attributes["type"] = Attribute::String("mig");
-  device.attributes["uuid"] = Attribute::String(mig.uuid);
+  Device device = DeviceOn(inventory, gpu, MigDeviceName(gpu.minor, mig), mig.uuid, true);
   device.attributes["parentUUID"] = Attribute::String(gpu.uuid);
   device.attributes["profile"] = Attribute::String(mig.profile);
-  AddGpuAttributes(inventory, gpu, device.attributes);
   const device::MigAttributes& a = mig.attributes;
   device.capacity["multiprocessors"] = std::to_string(a.multiprocessors);
   device.capacity["copyEngines"] = std::to_string(a.copy_engines);
@@ -84,14 +80,13 @@ Device MigDevice(const device::Inventory& inventory, std::size_t position,
 std::vector<Device> PublishedDevices(const device::Inventory& inventory) {
   std::vector<Device> devices;
   if (inventory.tegra || inventory.wsl) return devices;
-  for (std::size_t i = 0; i < inventory.gpus.size(); ++i) {
-    const device::GpuInfo& gpu = inventory.gpus[i];
+  for (const device::GpuInfo& gpu : inventory.gpus) {
     if (!gpu.mig_enabled) {
-      devices.push_back(GpuDevice(inventory, i));
+      devices.push_back(GpuDevice(inventory, gpu));
       continue;
     }
     for (const device::MigDeviceInfo& mig : gpu.mig_devices) {
-      devices.push_back(MigDevice(inventory, i, mig));
+      devices.push_back(MigDevice(inventory, gpu, mig));
     }
   }
   return devices;

@@ -35,7 +35,6 @@ struct Device {
   bool mig = false;
   std::string uuid;      // GPU-... or MIG-...
   std::string gpu_uuid;  // the GPU's (a MIG device's parent's)
-  std::size_t gpu = 0;   // position of the GPU (a MIG device's parent) in Inventory::gpus
   std::string problem;   // non-empty: NVML failed for it at start; never prepared
   std::map<std::string, Attribute> attributes;
   std::map<std::string, std::string> capacity;  // name -> Kubernetes quantity

@@ -107,17 +107,18 @@ grpc::Status Unprepare(grpc::ServerContext* context, Preparer& preparer, DraMetr
   return grpc::Status::OK;
 }
 
-class DraV1 final : public v1::DRAPlugin::Service {
+// Both versions' services: the same handlers over each version's generated types.
+template <typename Service, typename PrepareIn, typename PrepareOut, typename UnprepareIn,
+          typename UnprepareOut>
+class DraService final : public Service {
  public:
-  DraV1(Preparer& preparer, DraMetrics* metrics) : preparer_(preparer), metrics_(metrics) {}
-  grpc::Status NodePrepareResources(grpc::ServerContext* context,
-                                    const v1::NodePrepareResourcesRequest* in,
-                                    v1::NodePrepareResourcesResponse* out) override {
+  DraService(Preparer& preparer, DraMetrics* metrics) : preparer_(preparer), metrics_(metrics) {}
+  grpc::Status NodePrepareResources(grpc::ServerContext* context, const PrepareIn* in,
+                                    PrepareOut* out) override {
     return Prepare(context, preparer_, metrics_, *in, out);
   }
-  grpc::Status NodeUnprepareResources(grpc::ServerContext* context,
-                                      const v1::NodeUnprepareResourcesRequest* in,
-                                      v1::NodeUnprepareResourcesResponse* out) override {
+  grpc::Status NodeUnprepareResources(grpc::ServerContext* context, const UnprepareIn* in,
+                                      UnprepareOut* out) override {
     return Unprepare(context, preparer_, metrics_, *in, out);
   }
 
@@ -126,24 +127,13 @@ class DraV1 final : public v1::DRAPlugin::Service {
   DraMetrics* metrics_;
 };
 
-class DraV1beta1 final : public v1beta1::DRAPlugin::Service {
- public:
-  DraV1beta1(Preparer& preparer, DraMetrics* metrics) : preparer_(preparer), metrics_(metrics) {}
-  grpc::Status NodePrepareResources(grpc::ServerContext* context,
-                                    const v1beta1::NodePrepareResourcesRequest* in,
-                                    v1beta1::NodePrepareResourcesResponse* out) override {
-    return Prepare(context, preparer_, metrics_, *in, out);
-  }
-  grpc::Status NodeUnprepareResources(grpc::ServerContext* context,
-                                      const v1beta1::NodeUnprepareResourcesRequest* in,
-                                      v1beta1::NodeUnprepareResourcesResponse* out) override {
-    return Unprepare(context, preparer_, metrics_, *in, out);
-  }
-
- private:
-  Preparer& preparer_;
-  DraMetrics* metrics_;
-};
+using DraV1 = DraService<v1::DRAPlugin::Service, v1::NodePrepareResourcesRequest,
+                         v1::NodePrepareResourcesResponse, v1::NodeUnprepareResourcesRequest,
+                         v1::NodeUnprepareResourcesResponse>;
+using DraV1beta1 =
+    DraService<v1beta1::DRAPlugin::Service, v1beta1::NodePrepareResourcesRequest,
+               v1beta1::NodePrepareResourcesResponse, v1beta1::NodeUnprepareResourcesRequest,
+               v1beta1::NodeUnprepareResourcesResponse>;
 
 class Registration final : public pluginregistration::Registration::Service {
  public:

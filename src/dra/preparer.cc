@@ -170,7 +170,9 @@ std::string Preparer::ConflictingClaim(const Device& device, const std::string& 
     for (const PreparedDevice& held : claim.devices) {
       if (held.device == device.name) return other_uid;
       const Device* other = FindDevice(held.device);
-      if (other && other->gpu == device.gpu && (!other->mig || !device.mig)) return other_uid;
+      if (other && other->gpu_uuid == device.gpu_uuid && (!other->mig || !device.mig)) {
+        return other_uid;
+      }
     }
   }
   return "";

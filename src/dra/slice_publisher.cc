@@ -136,39 +136,32 @@ void SlicePublisher::WatchUntilChanged(const std::string& version,
 }
 
 void SlicePublisher::Run(const std::atomic<bool>& cancel,
-                         const std::function<void()>& on_published) {
+                         const std::function<void(bool ok)>& on_sync) {
   Backoff backoff = Backoff::Doubling(milliseconds(500), milliseconds(30000));
   LogThrottle throttle(10);
+  auto failed = [&](const std::exception& error) {  // false once cancelled
+    synced_ = false;
+    if (on_sync) on_sync(false);
+    const milliseconds delay = backoff.Failed();
+    if (throttle.ShouldLog(error.what())) {
+      LOG_WARNING("Publishing ResourceSlices: {}; retrying in {} ms", error.what(), delay.count());
+    }
+    return Pause(delay, cancel);
+  };
   while (!cancel) {
     try {
       wake_ = false;
       const std::string version = SyncOnce();
       synced_ = true;
-      ++syncs_;
+      if (on_sync) on_sync(true);
       backoff.Succeeded();
       throttle.Reset();
-      if (on_published) on_published();
       WatchUntilChanged(version, wake_);
     } catch (const kube::ApiError& error) {
       if (error.status() == 410) continue;  // the watch expired: list again
-      synced_ = false;
-      ++failures_;
-      const milliseconds delay = backoff.Failed();
-      if (throttle.ShouldLog(error.what())) {
-        LOG_WARNING("Publishing ResourceSlices: {}; retrying in {} ms", error.what(),
-                    delay.count());
-      }
-      if (!Pause(delay, cancel)) return;
+      if (!failed(error)) return;
     } catch (const std::exception& error) {
-      if (cancel) return;
-      synced_ = false;
-      ++failures_;
-      const milliseconds delay = backoff.Failed();
-      if (throttle.ShouldLog(error.what())) {
-        LOG_WARNING("Publishing ResourceSlices: {}; retrying in {} ms", error.what(),
-                    delay.count());
-      }
-      if (!Pause(delay, cancel)) return;
+      if (cancel || !failed(error)) return;
     }
   }
 }

@@ -26,9 +26,9 @@ class SlicePublisher {
   // `chunks`: the spec.devices of each wanted slice (slices.h DeviceChunks).
   SlicePublisher(kube::Api& api, std::string node_name, std::vector<nlohmann::json> chunks);
 
-  // Until `cancel` (then call Wake). `on_published` is called after every sync that left the
-  // pool as wanted.
-  void Run(const std::atomic<bool>& cancel, const std::function<void()>& on_published = {});
+  // Until `cancel` (then call Wake). `on_sync(ok)` after every sync: true when it left the pool
+  // as wanted, false when it failed (it is retried with backoff).
+  void Run(const std::atomic<bool>& cancel, const std::function<void(bool ok)>& on_sync = {});
   // New wanted slices, published by Run soon. Thread-safe.
   void SetChunks(std::vector<nlohmann::json> chunks);
   // Ends Run's wait for watch events (a cancel, or new chunks).
@@ -39,8 +39,6 @@ class SlicePublisher {
   long long generation() const { return generation_; }
   // The last sync left the pool as wanted (and nothing failed since).
   bool synced() const { return synced_; }
-  long long syncs() const { return syncs_; }
-  long long failures() const { return failures_; }
 
  private:
   bool Matches(const nlohmann::json& slice) const;  // one of the wanted slices, as written
@@ -56,7 +54,6 @@ class SlicePublisher {
   long long generation_ = 0;
   std::set<std::string> deleted_;  // UIDs this process deleted: their DELETED events are expected
   std::atomic<bool> synced_{false};
-  std::atomic<long long> syncs_{0}, failures_{0};
 };
 
 }  // namespace nvdp::dra

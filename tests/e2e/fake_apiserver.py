@@ -94,13 +94,15 @@ class FakeApiServer:
         self.httpd.server_close()
 
     # --- test controls ------------------------------------------------------------------------
-    def _record(self, kind, node):
+    def _record(self, kind, obj, history=None):
+        """Stores a copy of `obj` at the next resourceVersion in `history` (the nodes' by default),
+        for the watches, and returns it."""
         self.rv += 1
-        node = copy.deepcopy(node)
-        node["metadata"]["resourceVersion"] = str(self.rv)
-        self.history.append((self.rv, kind, node))
+        obj = copy.deepcopy(obj)
+        obj["metadata"]["resourceVersion"] = str(self.rv)
+        (self.history if history is None else history).append((self.rv, kind, obj))
         self.cond.notify_all()
-        return node
+        return obj
 
     def set_label(self, name, key, value):
         """Sets (value) or removes (None) a label of node `name`, creating the node if needed."""
@@ -161,12 +163,7 @@ class FakeApiServer:
 
     # --- DRA ----------------------------------------------------------------------------------
     def _record_slice(self, kind, obj):
-        self.rv += 1
-        obj = copy.deepcopy(obj)
-        obj["metadata"]["resourceVersion"] = str(self.rv)
-        self.slice_history.append((self.rv, kind, obj))
-        self.cond.notify_all()
-        return obj
+        return self._record(kind, obj, self.slice_history)
 
     def add_claim(self, namespace, name, uid, devices, driver="gpu.nvidia.com", allocated=True, config=None):
         """devices: [(request, pool, device)]; allocated=False leaves status.allocation out;

@@ -68,7 +68,7 @@ TEST(DraDevicesTest, WholeGpusAndTheMigDevicesOfMigEnabledGpus) {
   const Device& mig = devices[1];
   EXPECT_TRUE(mig.mig);
   EXPECT_EQ(mig.name, "gpu-4-mig-1g10gbme-19-6");
-  EXPECT_EQ(mig.gpu, 1u);
+  EXPECT_EQ(mig.gpu_uuid, "GPU-b");
   EXPECT_EQ(mig.attributes.at("parentUUID"), Attribute::String("GPU-b"));
   EXPECT_EQ(mig.attributes.at("profile"), Attribute::String("1g.10gb+me"));
   EXPECT_EQ(mig.capacity.at("memory"), "9856Mi");

@@ -28,7 +28,6 @@ std::vector<Device> Gpus() {
     Device device;
     device.name = "gpu-" + std::to_string(i);
     device.uuid = "GPU-" + std::to_string(i);
-    device.gpu = static_cast<std::size_t>(i);
     device.gpu_uuid = device.uuid;
     devices.push_back(device);
   }
@@ -38,7 +37,6 @@ std::vector<Device> Gpus() {
   mig.uuid = "MIG-0";
   mig.gpu_uuid = "GPU-0";
   mig.mig = true;
-  mig.gpu = 0;
   devices.push_back(mig);
   return devices;
 }
