@@ -55,6 +55,7 @@ class FakeApiServer:
         self.slice_history = []  # (rv, type, slice) for watches
         self.claims = {}         # (namespace, name) -> ResourceClaim
         self.claims_down = False  # ResourceClaim requests answer 503 (an API server outage)
+        self.claim_delay = 0.0    # seconds each ResourceClaim request waits before its answer
         self.requests = []       # (method, path, authenticated by)
         self.fail_next = []      # HTTP codes to answer the next requests with
         self.open_watches = 0
@@ -462,6 +463,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _claim(self, namespace, name):
         api = self.api
+        if api.claim_delay:
+            time.sleep(api.claim_delay)
         if api.claims_down:
             return self._send(503, status(503, "ServiceUnavailable", "the server is currently unable to handle the request"))
         with api.cond:

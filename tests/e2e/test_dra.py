@@ -487,6 +487,24 @@ class PrepareTest(DraBase):
             self.assertTrue(self.spec_path(claim[2]).exists())
         self.assertEqual(len(self.stored_claims()), 8)
 
+    def test_claims_not_started_by_the_deadline_are_left_to_the_retry(self):
+        claims = [self.claim(f"d{i}", [f"gpu-{i}"]) for i in range(7)] + [self.claim("bad", ["gpu-99"])]
+        late = self.claim("late", ["gpu-7"])  # the ninth: it waits for the first eight
+        self.api.claim_delay = 0.5
+        with self.assertRaises(grpc.RpcError) as raised:
+            self.kube.prepare(claims + [late], timeout=0.3)
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.DEADLINE_EXCEEDED)
+        wait_until(lambda: all(self.spec_path(c[2]).exists() for c in claims[:7]), timeout=5)
+        time.sleep(0.3)
+        self.assertEqual([r for r in self.api.requests if "/resourceclaims/late" in r[1]], [])
+        self.assertFalse(self.spec_path(late[2]).exists())
+        self.api.claim_delay = 0
+        results = self.kube.prepare(claims + [late])  # the kubelet's retry
+        self.assertEqual([results[c[2]]["error"] for c in claims[:7]], [""] * 7)
+        self.assertIn("gpu-99", results["uid-bad"]["error"])
+        self.assertEqual(results["uid-late"]["error"], "")
+        self.assertEqual(len([r for r in self.api.requests if "/resourceclaims/late" in r[1]]), 1)
+
     def test_a_bad_claim_gets_its_own_error_and_the_others_succeed(self):
         holder = self.claim("holder", ["gpu-1"])
         self.assertEqual(self.kube.prepare([holder])[holder[2]]["error"], "")
