@@ -361,6 +361,22 @@ class DeviceTaintsTest(DraBase):
         wait_until(lambda: self.taints()["gpu-2"], timeout=10)
         plugin.wait_log(r"Publishing ResourceSlices: .*retrying in \d+ ms")
 
+    def test_an_xid_during_an_api_outage_reaches_the_kubelet_at_once_and_the_slice_later(self):
+        plugin = self.start(args=["--device-taints"])
+        stream = self.kubelet().watch_health()
+        stream.wait(lambda entry: True)
+        self.slices()
+        self.api.claims_down = True
+        self.api.fail_next.extend([503] * 4)  # the slice re-list and its retries fail too
+        self.xid(6, 79)
+        stream.wait(lambda e: e["gpu-6"][0] == "UNHEALTHY", timeout=1)  # NVML -> kubelet, no API
+        wait_until(lambda: not self.api.fail_next, timeout=15)
+        self.api.claims_down = False
+        wait_until(lambda: self.taints()["gpu-6"], timeout=20)
+        plugin.wait_log("Publishing ResourceSlices: .*503")
+        self.assertTrue(plugin.alive())
+        stream.close()
+
     def test_off_by_default(self):
         self.start(args=["--health-probe-interval", "200ms"])
         stream = self.kubelet().watch_health()
