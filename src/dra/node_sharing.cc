@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include "common/log.h"
@@ -24,6 +25,17 @@ constexpr int kComputeModeDefault = 0;  // NVML_COMPUTEMODE_DEFAULT
 constexpr const char* kContainerPipeDir = "/tmp/nvidia-mps";
 
 std::string ShmDir(const mps::ResourcePaths& paths) { return paths.dir + "/shm"; }
+
+// The UID names a directory: never one outside the MPS root (a tampered checkpoint).
+mps::ResourcePaths ClaimPaths(const std::string& root, const std::string& claim_uid) {
+  if (claim_uid.empty() || claim_uid.size() > 128 ||
+      claim_uid.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != std::string::npos) {
+    throw std::runtime_error("invalid claim UID \"" + claim_uid.substr(0, 128) +
+                             "\" for an MPS directory");
+  }
+  return mps::ResourcePaths(root, claim_uid);
+}
 
 // Takes the claim's tmpfs off and removes its directories; "" or what failed.
 std::string RemoveDirectories(const mps::ResourcePaths& paths) {
@@ -88,8 +100,8 @@ std::unique_ptr<mps::ResourceDaemon> NodeSharing::MakeDaemon(const std::string& 
 }
 
 void NodeSharing::StartMps(const std::string& claim_uid, const MpsDaemonState& daemon) {
+  const mps::ResourcePaths paths = ClaimPaths(mps_root_, claim_uid);
   std::unique_ptr<mps::ResourceDaemon> started = MakeDaemon(claim_uid, daemon);
-  const mps::ResourcePaths paths(mps_root_, claim_uid);
   try {
     started->control().AssertHealthy();
     started->Adopt();
@@ -112,6 +124,12 @@ void NodeSharing::StartMps(const std::string& claim_uid, const MpsDaemonState& d
 }
 
 std::string NodeSharing::StopMps(const std::string& claim_uid, const MpsDaemonState& daemon) {
+  std::optional<mps::ResourcePaths> paths;
+  try {
+    paths = ClaimPaths(mps_root_, claim_uid);
+  } catch (const std::runtime_error& error) {
+    return error.what();
+  }
   std::unique_ptr<mps::ResourceDaemon> running;
   {
     std::lock_guard lock(mutex_);
@@ -130,12 +148,12 @@ std::string NodeSharing::StopMps(const std::string& claim_uid, const MpsDaemonSt
   } catch (const std::exception& failure) {  // the tools are gone: still remove the directories
     LOG_WARNING("Stopping the MPS control daemon of claim {}: {}", claim_uid, failure.what());
   }
-  return RemoveDirectories(mps::ResourcePaths(mps_root_, claim_uid));
+  return RemoveDirectories(*paths);
 }
 
 bool NodeSharing::MpsAnswers(const std::string& claim_uid) {
   try {
-    mps::Control(FindTools().mps_control, mps::ResourcePaths(mps_root_, claim_uid),
+    mps::Control(FindTools().mps_control, ClaimPaths(mps_root_, claim_uid),
                  std::chrono::seconds(10))
         .AssertHealthy();
     return true;
@@ -145,7 +163,7 @@ bool NodeSharing::MpsAnswers(const std::string& claim_uid) {
 }
 
 cdi::ContainerEdits NodeSharing::MpsEdits(const std::string& claim_uid) const {
-  const mps::ResourcePaths paths(mps_root_, claim_uid);
+  const mps::ResourcePaths paths = ClaimPaths(mps_root_, claim_uid);
   cdi::ContainerEdits edits;
   edits.env.push_back(std::string("CUDA_MPS_PIPE_DIRECTORY=") + kContainerPipeDir);
   const std::vector<std::string> options = {"rw", "nosuid", "nodev", "bind"};

@@ -330,7 +330,7 @@ TEST_F(SharingPreparerTest, MpsDaemonPerClaimWithLimitsInItsSpecAndBackAfterRest
                                       {"defaultPinnedDeviceMemoryLimit", "2Gi"},
                                       {"defaultPerDevicePinnedMemoryLimit", {{"1", "1Gi"}}}}}});
   ASSERT_EQ(preparer_->Prepare(claim).error, "");
-  const MpsDaemonState& daemon = sharing_.running.at("uid-mps");
+  const MpsDaemonState daemon = sharing_.running.at("uid-mps");  // a copy: cleared below
   EXPECT_EQ(daemon.uuids, (std::vector<std::string>{"GPU-3", "GPU-4"}));
   EXPECT_EQ(daemon.pinned_mib,
             (std::map<std::string, unsigned long long>{{"GPU-3", 2048}, {"GPU-4", 1024}}));
