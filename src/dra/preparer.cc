@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <set>
 
 #include "common/fs.h"
@@ -120,8 +119,7 @@ void Preparer::Restore() {
 }
 
 std::string Preparer::ApplySharing(const std::string& uid, const ClaimSharingState& state) {
-  if (state.empty()) return "";
-  if (sharing_ == nullptr) return "this plugin cannot apply sharing configurations";
+  if (state.empty()) return "";  // else sharing_ is set: PrepareLocked checked
   try {
     for (const auto& [gpu_uuid, timeslice] : state.timeslices) {
       sharing_->SetTimeSlice(gpu_uuid, timeslice);
@@ -258,8 +256,7 @@ Preparer::Outcome Preparer::PrepareLocked(const ClaimRef& claim) {
   } catch (const std::exception& failure) {
     return {{}, "cannot read " + which + ": " + DescribeApiFailure(failure)};
   }
-  ClaimSharingState sharing;
-  std::optional<MpsSettings> mps;  // one daemon per claim: its devices share one mpsConfig
+  std::vector<SharedDevice> to_share;
   // One entry per device; a device listed for several requests is prepared once.
   std::vector<PreparedDevice> prepared;
   std::vector<std::pair<std::string, std::string>> spec_devices;  // (name, UUID)
@@ -289,25 +286,7 @@ Preparer::Outcome Preparer::PrepareLocked(const ClaimRef& claim) {
       same->requests.push_back(result.request);
       continue;
     }
-    try {
-      const Sharing wanted = SharingFor(configs, result.request, device->mig);
-      if (wanted.strategy == Strategy::kTimeSlicing && !device->mig) {
-        sharing.timeslices[device->uuid] = wanted.timeslice;  // MIG devices always time-slice
-      } else if (wanted.strategy == Strategy::kMps) {
-        if (device->mig) {
-          throw ClaimError("MPS sharing of MIG devices is not supported (device " + device->name +
-                           ")");
-        }
-        if (mps && !(*mps == wanted.mps)) {
-          throw ClaimError("the MPS devices of one claim share one daemon and need one mpsConfig");
-        }
-        mps = wanted.mps;
-        if (!sharing.mps) sharing.mps.emplace();
-        sharing.mps->uuids.push_back(device->uuid);
-      }
-    } catch (const ClaimError& error) {
-      return {{}, which + ": " + error.what()};
-    }
+    to_share.push_back({result.request, device});
     prepared.push_back({{result.request},
                         result.pool,
                         result.device,
@@ -316,13 +295,11 @@ Preparer::Outcome Preparer::PrepareLocked(const ClaimRef& claim) {
     spec_devices.emplace_back(device->name, device->uuid);
     resolved.push_back(device);
   }
-  if (sharing.mps) {
-    try {
-      sharing.mps->pinned_mib = PinnedLimitsMiB(*mps, sharing.mps->uuids);
-    } catch (const ClaimError& error) {
-      return {{}, which + ": " + error.what()};
-    }
-    sharing.mps->active_thread_percentage = mps->active_thread_percentage;
+  ClaimSharingState sharing;
+  try {
+    sharing = PlanSharing(configs, to_share);
+  } catch (const ClaimError& error) {
+    return {{}, which + ": " + error.what()};
   }
   if (!sharing.empty() && sharing_ == nullptr) {
     return {{}, which + " asks for time-slicing or MPS, which this plugin cannot apply"};

@@ -230,6 +230,34 @@ std::map<std::string, unsigned long long> PinnedLimitsMiB(const MpsSettings& mps
   return limits;
 }
 
+ClaimSharingState PlanSharing(const std::vector<ConfigEntry>& entries,
+                              const std::vector<SharedDevice>& devices) {
+  ClaimSharingState state;
+  std::optional<MpsSettings> mps;
+  for (const auto& [request, device] : devices) {
+    const Sharing wanted = SharingFor(entries, request, device->mig);
+    if (wanted.strategy == Strategy::kTimeSlicing && !device->mig) {
+      state.timeslices[device->uuid] = wanted.timeslice;
+    } else if (wanted.strategy == Strategy::kMps) {
+      if (device->mig) {
+        throw ClaimError("MPS sharing of MIG devices is not supported (device " + device->name +
+                         ")");
+      }
+      if (mps && !(*mps == wanted.mps)) {
+        throw ClaimError("the MPS devices of one claim share one daemon and need one mpsConfig");
+      }
+      mps = wanted.mps;
+      if (!state.mps) state.mps.emplace();
+      state.mps->uuids.push_back(device->uuid);
+    }
+  }
+  if (state.mps) {
+    state.mps->pinned_mib = PinnedLimitsMiB(*mps, state.mps->uuids);
+    state.mps->active_thread_percentage = mps->active_thread_percentage;
+  }
+  return state;
+}
+
 std::optional<unsigned long long> QuantityBytes(std::string_view text) {
   if (text.empty() || text.size() > 64) return std::nullopt;
   std::size_t i = 0;

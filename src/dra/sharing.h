@@ -15,6 +15,9 @@
 #include <string_view>
 #include <vector>
 
+#include "dra/checkpoint.h"
+#include "dra/devices.h"
+
 namespace nvdp::dra {
 
 inline constexpr const char* kConfigApiVersion = "resource.nvidia.com/v1beta1";
@@ -59,6 +62,19 @@ Sharing SharingFor(const std::vector<ConfigEntry>& entries, const std::string& r
 // ClaimError for an unknown key or a limit under 1 MiB.
 std::map<std::string, unsigned long long> PinnedLimitsMiB(const MpsSettings& mps,
                                                           const std::vector<std::string>& uuids);
+
+// A prepared device and the request it was allocated for (the first, if several).
+struct SharedDevice {
+  std::string request;
+  const Device* device = nullptr;
+};
+
+// What the claim's configuration sets on the node for these devices: timeslices of whole GPUs
+// (MIG devices always time-slice), and one MPS daemon for the devices that ask for MPS, which
+// must share one mpsConfig. Throws ClaimError (MPS on a MIG device, differing mpsConfigs, bad
+// limits, and SharingFor's errors).
+ClaimSharingState PlanSharing(const std::vector<ConfigEntry>& entries,
+                              const std::vector<SharedDevice>& devices);
 
 // A Kubernetes quantity as a whole number of bytes, rounded up ("10Gi", "512M", "1.5Gi", "1e9").
 // nullopt when it is not a quantity or is negative or too large.
